@@ -1,0 +1,12 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { createSubmitRuntime, type SubmitRuntime } from '../lib/runtime/submit-runtime.ts';
+import { submitBatch } from '../lib/submit/submit-batch.ts';
+
+// Made on the first invocation and kept for the container's life (keep-alive pools, SDK clients).
+let runtime: SubmitRuntime | undefined;
+
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  runtime ??= createSubmitRuntime(process.env);
+  const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, runtime.deps, runtime.concurrency);
+  return { batchItemFailures };
+};

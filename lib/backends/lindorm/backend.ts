@@ -1,0 +1,85 @@
+import type { Backend, CreateFailure, RemoteStatus, TaskSummary } from '../backend.ts';
+import { LindormBulkloadClient } from './client.ts';
+import { LindormHttpError, LindormRefusedError, LindormError } from './errors.ts';
+import { parseLindormRequest, type LindormBulkloadParams } from './request.ts';
+
+/** [I] No state enumeration is published; these are the values seen in the docs and the sibling LTS API. */
+const phaseOf: Record<string, RemoteStatus['phase']> = {
+  RUNNING: 'running',
+  SUCCEEDED: 'succeeded',
+  SUCCESS: 'succeeded',
+  FAILED: 'failed',
+  ABORTED: 'aborted',
+  KILLED: 'aborted',
+  CANCELLED: 'aborted',
+};
+
+export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
+  readonly id = 'lindorm-bulkload';
+  readonly client: LindormBulkloadClient;
+
+  constructor(client: LindormBulkloadClient) {
+    this.client = client;
+  }
+
+  get maxCreateMs(): number {
+    return this.client.maxCallMs;
+  }
+
+  parseRequest(fields: Record<string, unknown>): LindormBulkloadParams {
+    return parseLindormRequest(fields);
+  }
+
+  canonicalContent(params: LindormBulkloadParams): unknown {
+    return { ...params, readerConfig: JSON.parse(params.readerConfig), writerConfig: JSON.parse(params.writerConfig) };
+  }
+
+  summarize(params: LindormBulkloadParams): TaskSummary {
+    const writer = JSON.parse(params.writerConfig) as Record<string, unknown>;
+    const table = writer.lindormTable;
+    const namespace = writer.namespace;
+    return {
+      src: params.src,
+      dst: params.dst,
+      ...(typeof table === 'string' ? { table: typeof namespace === 'string' && namespace ? `${namespace}:${table}` : table } : {}),
+    };
+  }
+
+  async create(params: LindormBulkloadParams, options: { signal?: AbortSignal } = {}): Promise<{ remoteId: string }> {
+    return { remoteId: await this.client.create(params, options) };
+  }
+
+  classifyCreateFailure(error: unknown): CreateFailure {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof LindormRefusedError) return { kind: 'refused', reason: error.apiMessage };
+    // A status answer means the master (not a socket) spoke; we take 5xx as "not processed", except a
+    // gateway timeout, which says a proxy gave up while the master may still be working on it.
+    if (error instanceof LindormHttpError) return { kind: error.status === 504 ? 'ambiguous' : 'not-created', reason };
+    if (error instanceof LindormError) return { kind: error.mayHaveReachedMaster ? 'ambiguous' : 'not-created', reason };
+    return { kind: 'ambiguous', reason };
+  }
+
+  async status(remoteId: string, options: { signal?: AbortSignal } = {}): Promise<RemoteStatus> {
+    const info = await this.client.info(remoteId, options);
+    const status: RemoteStatus = { state: info.state, phase: phaseOf[info.state.toUpperCase()] ?? 'unknown' };
+    if (info.stage !== undefined) status.stage = info.stage;
+    if (info.errorMessage !== undefined) status.message = info.errorMessage;
+    return status;
+  }
+
+  abort(remoteId: string): Promise<void> {
+    return this.client.abort(remoteId);
+  }
+
+  retry(remoteId: string): Promise<void> {
+    return this.client.retry(remoteId);
+  }
+
+  delete(remoteId: string): Promise<void> {
+    return this.client.delete(remoteId);
+  }
+
+  close(): Promise<void> {
+    return this.client.close();
+  }
+}

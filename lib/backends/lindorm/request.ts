@@ -1,0 +1,49 @@
+import {
+  optionalText,
+  rejectUnknownFields,
+  requireInteger,
+  requireJsonObject,
+  requireName,
+  requireOneOf,
+} from '../../request/fields.ts';
+
+/** The create call's parameters, under the Lindorm API's own field names. */
+export interface LindormBulkloadParams {
+  src: string;
+  dst: string;
+  /** JSON text, sent as is. */
+  readerConfig: string;
+  writerConfig: string;
+  driverSpec: 'small' | 'medium' | 'large' | 'xlarge';
+  instances: number;
+  fileType?: 'CSV' | 'Parquet';
+  sparkAdditionalParams?: string;
+}
+
+export const lindormRequestFields = ['src', 'dst', 'readerConfig', 'writerConfig', 'driverSpec', 'instances', 'fileType', 'sparkAdditionalParams'] as const;
+const driverSpecs = ['small', 'medium', 'large', 'xlarge'] as const;
+const fileTypes = ['CSV', 'Parquet'] as const;
+const configLimits = { maxBytes: 64 * 1024, maxDepth: 32 };
+/** A sanity bound, not a documented limit: a typo of 5000 executors should fail here, not at Spark. */
+export const maxInstances = 1000;
+
+/**
+ * Validates the Lindorm part of an import request. Whether `fileType` is required depends on the *type*
+ * of the `src` data source (HDFS), which only the master knows, so that check is left to it.
+ */
+export function parseLindormRequest(fields: Record<string, unknown>): LindormBulkloadParams {
+  rejectUnknownFields(fields, lindormRequestFields);
+  const params: LindormBulkloadParams = {
+    src: requireName(fields, 'src'),
+    dst: requireName(fields, 'dst'),
+    readerConfig: requireJsonObject(fields, 'readerConfig', configLimits).text,
+    writerConfig: requireJsonObject(fields, 'writerConfig', configLimits).text,
+    driverSpec: requireOneOf(fields, 'driverSpec', driverSpecs)!,
+    instances: requireInteger(fields, 'instances', 1, maxInstances),
+  };
+  const fileType = requireOneOf(fields, 'fileType', fileTypes, { optional: true });
+  if (fileType !== undefined) params.fileType = fileType;
+  const spark = optionalText(fields, 'sparkAdditionalParams', 4096);
+  if (spark !== undefined) params.sparkAdditionalParams = spark;
+  return params;
+}

@@ -1,0 +1,120 @@
+import { RequestValidationError } from './validation-error.ts';
+
+/** Small, strict readers for request fields; each failure names the field and says what was found. */
+
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'object') return 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+export function requireName(fields: Record<string, unknown>, key: string, maxLength = 128): string {
+  const value = fields[key];
+  if (value === undefined) throw new RequestValidationError(key, 'is required');
+  if (typeof value !== 'string') throw new RequestValidationError(key, `must be a string, got ${describeValue(value)}`);
+  if (value.length === 0) throw new RequestValidationError(key, 'must not be empty');
+  if (value.length > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${value.length}`);
+  if (controlCharacters.test(value)) throw new RequestValidationError(key, 'must not contain control characters (newline, tab, NUL…)');
+  if (value.trim() !== value) throw new RequestValidationError(key, 'must not start or end with whitespace');
+  return value;
+}
+
+export function optionalText(fields: Record<string, unknown>, key: string, maxLength: number): string | undefined {
+  const value = fields[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new RequestValidationError(key, `must be a string, got ${describeValue(value)}`);
+  if (value.length > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${value.length}`);
+  if (controlCharacters.test(value)) throw new RequestValidationError(key, 'must not contain control characters (newline, tab, NUL…)');
+  return value;
+}
+
+export function requireOneOf<T extends string>(fields: Record<string, unknown>, key: string, allowed: readonly T[], options: { optional?: boolean } = {}): T | undefined {
+  const value = fields[key];
+  if (value === undefined) {
+    if (options.optional) return undefined;
+    throw new RequestValidationError(key, `is required (one of ${allowed.join(', ')})`);
+  }
+  const match = typeof value === 'string' ? allowed.find((a) => a.toLowerCase() === value.toLowerCase()) : undefined;
+  if (match === undefined) throw new RequestValidationError(key, `must be one of ${allowed.join(', ')}, got ${describeValue(value)}`);
+  return match;
+}
+
+/** Accepts a JSON integer, or a string of digits as in the form-encoded API (`instances=5`). */
+export function requireInteger(fields: Record<string, unknown>, key: string, min: number, max: number): number {
+  const value = fields[key];
+  if (value === undefined) throw new RequestValidationError(key, 'is required');
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^[0-9]{1,9}$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n)) throw new RequestValidationError(key, `must be an integer (a number or a string of digits), got ${describeValue(value)}`);
+  if (n < min || n > max) throw new RequestValidationError(key, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+/**
+ * A JSON object given as an object or as a JSON string (both forms appear in practice). Returns the text
+ * to send: a string is kept verbatim (its bytes are what the producer meant), an object is serialized.
+ */
+export function requireJsonObject(
+  fields: Record<string, unknown>,
+  key: string,
+  limits: { maxBytes: number; maxDepth: number },
+): { text: string; value: Record<string, unknown> } {
+  const given = fields[key];
+  if (given === undefined) throw new RequestValidationError(key, 'is required (a JSON object, or a string holding one)');
+  let value: unknown = given;
+  if (typeof given === 'string') {
+    if (Buffer.byteLength(given) > limits.maxBytes) throw new RequestValidationError(key, `must be at most ${limits.maxBytes} bytes of JSON`);
+    try {
+      value = JSON.parse(given);
+    } catch (error) {
+      throw new RequestValidationError(key, `is a string but not valid JSON (${(error as Error).message})`);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RequestValidationError(key, `must be a JSON object, got ${describeValue(value)}`);
+  }
+  const depth = depthOf(value, limits.maxDepth + 1);
+  if (depth > limits.maxDepth) throw new RequestValidationError(key, `is nested deeper than ${limits.maxDepth} levels`);
+  const text = typeof given === 'string' ? given : JSON.stringify(value);
+  if (Buffer.byteLength(text) > limits.maxBytes) throw new RequestValidationError(key, `must be at most ${limits.maxBytes} bytes of JSON`);
+  // An object arrived through JSON.parse: an integer past 2^53 has already lost digits, and would reach
+  // the master altered. A string form is sent verbatim, so its numbers are safe.
+  if (typeof given !== 'string') {
+    const unsafe = findUnsafeInteger(value, key);
+    if (unsafe) throw new RequestValidationError(unsafe, 'is an integer too large to keep exactly; give the config as a JSON string, or quote the number');
+  }
+  return { text, value: value as Record<string, unknown> };
+}
+
+function findUnsafeInteger(value: unknown, path: string): string | undefined {
+  if (typeof value === 'number') return Number.isInteger(value) && !Number.isSafeInteger(value) ? path : undefined;
+  if (typeof value !== 'object' || value === null) return undefined;
+  for (const [k, v] of Object.entries(value)) {
+    const found = findUnsafeInteger(v, Array.isArray(value) ? `${path}[${k}]` : `${path}.${k}`);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+export function rejectUnknownFields(fields: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(fields)) {
+    if (!known.includes(key)) throw new RequestValidationError(key, `is not a known field (known: ${known.join(', ')})`);
+  }
+}
+
+// Stops counting at `limit` so a hostile 100k-deep document costs nothing more than the limit.
+function depthOf(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth > deepest) deepest = depth;
+    if (deepest >= limit) return deepest;
+    for (const child of Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}

@@ -1,0 +1,48 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { BackendRegistry } from '../backends/registry.ts';
+import { systemClock } from '../clock.ts';
+import { choiceVar, integerVar, logLevelVar, requireUrl, requireVar } from '../config.ts';
+import { createJsonLogger } from '../logger.ts';
+import { SqsDeadLetterSink } from '../queue/sqs-dead-letter-sink.ts';
+import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
+import { defaultSubmitSettings, type SubmitDependencies } from '../submit/submit-record.ts';
+import { defaultTaskPolicy } from '../task/task.ts';
+import { lindormBackendFromEnv } from './lindorm-from-env.ts';
+
+type Env = Record<string, string | undefined>;
+
+export interface SubmitRuntime {
+  deps: SubmitDependencies;
+  concurrency: number;
+}
+
+/**
+ * Everything the submit function needs, made once per container. AWS endpoints come only from the SDK's
+ * own variables (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS), which it reads itself.
+ */
+export function createSubmitRuntime(env: Env): SubmitRuntime {
+  const tableName = requireVar(env, 'TASKS_TABLE');
+  const dlqUrl = requireUrl(env, 'IMPORT_DLQ_URL');
+  const backend = lindormBackendFromEnv(env);
+  return {
+    concurrency: integerVar(env, 'SUBMIT_CONCURRENCY', 5, 1, 50),
+    deps: {
+      store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName }),
+      backends: new BackendRegistry([backend]),
+      deadLetters: new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: dlqUrl }),
+      clock: systemClock,
+      logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: 'submit' } }),
+      settings: {
+        ...defaultSubmitSettings,
+        ambiguousCreatePolicy: choiceVar(env, 'AMBIGUOUS_CREATE_POLICY', ['hold', 'resubmit'], 'hold'),
+        firstCheckDelayMs: integerVar(env, 'FIRST_CHECK_DELAY_MS', defaultSubmitSettings.firstCheckDelayMs, 0, 3_600_000),
+        taskPolicy: {
+          ...defaultTaskPolicy,
+          retentionDays: integerVar(env, 'TASK_RETENTION_DAYS', defaultTaskPolicy.retentionDays, 1, 3650),
+          shards: integerVar(env, 'TASK_INDEX_SHARDS', defaultTaskPolicy.shards, 1, 64),
+        },
+      },
+    },
+  };
+}

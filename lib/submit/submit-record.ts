@@ -1,0 +1,246 @@
+import type { Backend } from '../backends/backend.ts';
+import type { BackendRegistry } from '../backends/registry.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import { parseImportRequest, requestIdOfInvalid, type ImportRequest } from '../request/import-request.ts';
+import { RequestValidationError } from '../request/validation-error.ts';
+import { TaskVersionConflictError, type TaskStore } from '../store/task-store.ts';
+import { newTask, taskIdFor, transition, update, type Task, type TaskPolicy } from '../task/task.ts';
+import type { DeadLetterSink } from './dead-letter.ts';
+import { RetryLaterError, type QueueRecord } from './queue-record.ts';
+
+export interface SubmitSettings {
+  /**
+   * What to do when a create may have reached the backend but its answer was lost: `hold` (default) parks
+   * the task in UNCERTAIN for an operator; `resubmit` creates again and flags the task as a possible duplicate.
+   */
+  ambiguousCreatePolicy: 'hold' | 'resubmit';
+  /** Time allowed around a create call for the writes before and after it. */
+  leaseMarginMs: number;
+  /** When the poller first looks at a submitted task. */
+  firstCheckDelayMs: number;
+  taskPolicy: TaskPolicy;
+}
+
+export const defaultSubmitSettings: Omit<SubmitSettings, 'taskPolicy'> = {
+  ambiguousCreatePolicy: 'hold',
+  leaseMarginMs: 5_000,
+  firstCheckDelayMs: 30_000,
+};
+
+export interface SubmitDependencies {
+  store: TaskStore;
+  backends: BackendRegistry;
+  deadLetters: DeadLetterSink;
+  clock: Clock;
+  logger: Logger;
+  settings: SubmitSettings;
+}
+
+export interface InvocationBudget {
+  remainingMs(): number;
+}
+
+export type SubmitOutcome =
+  | { kind: 'submitted'; taskId: string; remoteId: string }
+  | { kind: 'duplicate'; taskId: string; state: string }
+  | { kind: 'rejected'; taskId: string | undefined; field: string | undefined; reason: string }
+  | { kind: 'uncertain'; taskId: string; reason: string };
+
+/** Most a rejected message's text kept on its task; the dead-letter queue keeps it whole. */
+const maxRawMessageChars = 16 * 1024;
+
+/**
+ * One import request from the queue, end to end. The order of writes is what makes it idempotent:
+ *   1. intent: the task is created ACCEPTED (conditional on absence — the requestId claims it);
+ *   2. claim:  `create.startedAt` + a lease are written just before the call (conditional on version);
+ *   3. create at the backend;
+ *   4. the remote id is written (SUBMITTED) or the failure recorded.
+ * A redelivery finds the task and resumes at the right step. Only a death between 3 and 4 leaves a claim
+ * without an outcome; a later delivery sees the expired lease and never creates silently again.
+ * Throws RetryLaterError when SQS should deliver the message again.
+ */
+export async function submitRecord(record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies): Promise<SubmitOutcome> {
+  let request: ImportRequest;
+  try {
+    request = parseImportRequest(record.body, deps.backends);
+  } catch (error) {
+    if (error instanceof RequestValidationError) return rejectInvalid(record, error, deps);
+    throw error;
+  }
+  const backend = deps.backends.get(request.backend)!;
+  const taskId = taskIdFor(request.requestId);
+  const log = deps.logger.child({ taskId, requestId: request.requestId, backend: request.backend, messageId: record.messageId });
+  const now = deps.clock.now();
+
+  const intent = newTask(
+    {
+      taskId,
+      requestId: request.requestId,
+      requestIdSource: request.requestIdSource,
+      backend: request.backend,
+      state: 'ACCEPTED',
+      createdAt: now,
+      contentHash: request.contentHash,
+      params: request.params,
+      summary: backend.summarize(request.params),
+    },
+    'import request received',
+    deps.settings.taskPolicy,
+    // If this invocation dies before the claim, the poller finds the task here and reports it.
+    now + backend.maxCreateMs + deps.settings.leaseMarginMs,
+  );
+  const written = await deps.store.createIfAbsent(intent);
+  let task = intent;
+  if (!written.created) {
+    const existing = written.existing;
+    if (existing.contentHash !== request.contentHash) {
+      const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
+      log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
+      await deps.deadLetters.send({ body: record.body, reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
+      return { kind: 'rejected', taskId, field: 'requestId', reason };
+    }
+    if (existing.state !== 'ACCEPTED') {
+      log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
+      return { kind: 'duplicate', taskId, state: existing.state };
+    }
+    task = existing;
+  }
+  return createAtBackend(task, request, backend, record, budget, deps, log);
+}
+
+async function createAtBackend(
+  task: Task,
+  request: ImportRequest,
+  backend: Backend,
+  record: QueueRecord,
+  budget: InvocationBudget,
+  deps: SubmitDependencies,
+  log: Logger,
+): Promise<SubmitOutcome> {
+  const { clock, store, settings } = deps;
+  const policy = settings.taskPolicy;
+  let now = clock.now();
+
+  if (task.create.startedAt !== undefined) {
+    if ((task.create.leaseUntil ?? 0) > now) {
+      throw new RetryLaterError(`task ${task.taskId}: a create started at ${new Date(task.create.startedAt).toISOString()} is still in progress`);
+    }
+    const reason = `create attempt ${task.create.attempts} started at ${new Date(task.create.startedAt).toISOString()} never recorded its outcome (the invocation died or timed out mid-call)`;
+    return settleAmbiguous(task, reason, deps, log);
+  }
+
+  // Never start a create that this invocation might not live to record: that is the ambiguous window.
+  const needed = backend.maxCreateMs + settings.leaseMarginMs;
+  if (budget.remainingMs() < needed) {
+    throw new RetryLaterError(`task ${task.taskId}: ${budget.remainingMs()} ms left in this invocation, a create needs up to ${needed} ms`);
+  }
+
+  const claimed = update(task, now, policy, {
+    create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed },
+  }, now + needed);
+  try {
+    await store.replace(claimed);
+  } catch (error) {
+    if (error instanceof TaskVersionConflictError) throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
+    throw error;
+  }
+
+  let remoteId: string;
+  try {
+    remoteId = (await backend.create(request.params, { signal: AbortSignal.timeout(backend.maxCreateMs) })).remoteId;
+  } catch (error) {
+    const failure = backend.classifyCreateFailure(error);
+    now = clock.now();
+    log.warn('create failed', { attempt: claimed.create.attempts, failure: failure.kind, reason: failure.reason });
+    if (failure.kind === 'refused') {
+      const rejected = transition(claimed, 'REJECTED', `refused by the backend: ${failure.reason}`, now, policy, {
+        create: { attempts: claimed.create.attempts, lastError: failure.reason },
+        error: { reason: failure.reason, source: 'backend', at: now },
+      });
+      await store.replace(rejected);
+      await deps.deadLetters.send({ body: record.body, reason: `refused by the backend: ${failure.reason}`, taskId: task.taskId, sourceMessageId: record.messageId });
+      return { kind: 'rejected', taskId: task.taskId, field: undefined, reason: failure.reason };
+    }
+    if (failure.kind === 'not-created') {
+      await store.replace(update(claimed, now, policy, { create: { attempts: claimed.create.attempts, lastError: failure.reason } }, now));
+      throw new RetryLaterError(`task ${task.taskId}: create failed before reaching the backend, will be retried: ${failure.reason}`, { cause: error });
+    }
+    return settleAmbiguous(claimed, `create attempt ${claimed.create.attempts} got no usable answer: ${failure.reason}`, deps, log);
+  }
+
+  now = clock.now();
+  const submitted = transition(claimed, 'SUBMITTED', `created at the backend as ${remoteId}`, now, policy, {
+    remoteId,
+    create: { attempts: claimed.create.attempts, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
+  }, now + settings.firstCheckDelayMs);
+  try {
+    await store.replace(submitted);
+  } catch (error) {
+    // The job exists but the task does not say so. This line is the only place its id survives: it lets an
+    // operator settle the UNCERTAIN task a redelivery will produce.
+    log.error('create succeeded but the remote id could not be recorded', { remoteId, error });
+    throw new RetryLaterError(`task ${task.taskId}: created ${remoteId} but could not record it`, { cause: error });
+  }
+  log.info('task submitted', { remoteId, attempt: claimed.create.attempts });
+  return { kind: 'submitted', taskId: task.taskId, remoteId };
+}
+
+async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
+  const now = deps.clock.now();
+  const policy = deps.settings.taskPolicy;
+  if (deps.settings.ambiguousCreatePolicy === 'resubmit') {
+    await deps.store.replace(update(task, now, policy, {
+      create: { attempts: task.create.attempts, lastError: reason, possibleDuplicate: true },
+      history: [...task.history, { at: now, from: 'ACCEPTED', to: 'ACCEPTED', reason: `resubmitting after an ambiguous create (a duplicate job may exist): ${reason}` }],
+    }, now));
+    log.warn('ambiguous create: resubmitting, a duplicate job may exist', { reason });
+    throw new RetryLaterError(`task ${task.taskId}: resubmitting after an ambiguous create`);
+  }
+  const held = transition(task, 'UNCERTAIN', `${reason}; the backend may hold a job for this request: find it and settle the task before resubmitting`, now, policy, {
+    create: { attempts: task.create.attempts, lastError: reason },
+    error: { reason, source: 'bulkpilot', at: now },
+  });
+  await deps.store.replace(held);
+  log.error('create outcome unknown: task held as UNCERTAIN for an operator', { reason });
+  return { kind: 'uncertain', taskId: task.taskId, reason };
+}
+
+/** A message that can never succeed: recorded as a REJECTED task, then dead-lettered at once with its reason. */
+async function rejectInvalid(record: QueueRecord, error: RequestValidationError, deps: SubmitDependencies): Promise<SubmitOutcome> {
+  const now = deps.clock.now();
+  const requestId = requestIdOfInvalid(record.body);
+  const taskId = taskIdFor(requestId);
+  const log = deps.logger.child({ taskId, requestId, messageId: record.messageId });
+  const rejected = newTask(
+    {
+      taskId,
+      requestId,
+      requestIdSource: requestId.startsWith('auto-') ? 'derived' : 'client',
+      backend: backendFieldOf(record.body) ?? '(unknown)',
+      state: 'REJECTED',
+      createdAt: now,
+      rawMessage: record.body.length > maxRawMessageChars ? record.body.slice(0, maxRawMessageChars) + '…(truncated)' : record.body,
+      summary: {},
+      error: { field: error.field, reason: error.reason, source: 'validation', at: now },
+    },
+    `invalid request: ${error.message}`,
+    deps.settings.taskPolicy,
+  );
+  const written = await deps.store.createIfAbsent(rejected);
+  // An invalid message reusing the requestId of a real task must not touch that task; the letter says so.
+  const clash = !written.created && written.existing.state !== 'REJECTED';
+  const reason = clash ? `${error.message} (task ${taskId} of this requestId is a different, valid request and was left as is)` : error.message;
+  log.warn('invalid import request rejected', { field: error.field, reason: error.reason });
+  await deps.deadLetters.send({ body: record.body, reason, field: error.field, sourceMessageId: record.messageId, ...(clash ? {} : { taskId }) });
+  return { kind: 'rejected', taskId: clash ? undefined : taskId, field: error.field, reason: error.message };
+}
+
+function backendFieldOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { backend?: unknown };
+    return typeof parsed?.backend === 'string' ? parsed.backend.slice(0, 64) : undefined;
+  } catch {
+    return undefined;
+  }
+}

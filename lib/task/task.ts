@@ -1,0 +1,125 @@
+import type { TaskSummary } from '../backends/backend.ts';
+import { sha256Hex } from '../request/canonical-json.ts';
+import { canTransition, IllegalTransitionError, isTerminal, scheduledStates, type TaskState } from './states.ts';
+
+export interface HistoryEntry {
+  at: number;
+  from: TaskState | null;
+  to: TaskState;
+  reason: string;
+}
+
+export interface TaskError {
+  /** The request field at fault, for validation errors. */
+  field?: string;
+  reason: string;
+  source: 'validation' | 'backend' | 'bulkpilot';
+  at: number;
+}
+
+/** Bookkeeping of the create call: what makes "never start the same load twice" checkable. */
+export interface CreateAttempt {
+  attempts: number;
+  /** Set just before the create call leaves; cleared once its outcome is recorded. */
+  startedAt?: number;
+  /** Until then the attempt is presumed alive; after it, a set `startedAt` means it died mid-call. */
+  leaseUntil?: number;
+  lastError?: string;
+  /** Set when a create was repeated after an ambiguous one (policy `resubmit`): a duplicate job may exist. */
+  possibleDuplicate?: boolean;
+}
+
+export interface Task {
+  taskId: string;
+  requestId: string;
+  requestIdSource: 'client' | 'derived';
+  backend: string;
+  state: TaskState;
+  /** Every write is conditional on this; it grows by one per write. */
+  version: number;
+  createdAt: number;
+  updatedAt: number;
+  contentHash?: string;
+  params?: unknown;
+  /** For a message that could not be parsed: its text (truncated), so nothing is lost. */
+  rawMessage?: string;
+  summary: TaskSummary;
+  remoteId?: string;
+  remoteState?: string;
+  stage?: string;
+  create: CreateAttempt;
+  error?: TaskError;
+  history: HistoryEntry[];
+  /** History entries dropped to keep the item small (the first entry is always kept). */
+  historyDropped?: number;
+  /** Sparse due index: present only while the task is in a scheduled state. */
+  dueShard?: number;
+  dueAt?: number;
+  /** DynamoDB TTL (epoch seconds), set once the task is terminal. */
+  expiresAt?: number;
+}
+
+export interface TaskPolicy {
+  historyLimit: number;
+  shards: number;
+  retentionDays: number;
+}
+
+export const defaultTaskPolicy: TaskPolicy = { historyLimit: 50, shards: 4, retentionDays: 30 };
+
+/** A fixed-length, URL-safe id derived from the idempotency key: the same request always maps to one task. */
+export function taskIdFor(requestId: string): string {
+  return `t-${sha256Hex(requestId).slice(0, 24)}`;
+}
+
+export function shardOf(taskId: string, shards: number): number {
+  let hash = 2166136261;
+  for (let i = 0; i < taskId.length; i++) hash = Math.imul(hash ^ taskId.charCodeAt(i), 16777619);
+  return (hash >>> 0) % shards;
+}
+
+export function newTask(fields: Omit<Task, 'version' | 'updatedAt' | 'history' | 'create'> & { create?: CreateAttempt }, reason: string, policy: TaskPolicy, dueAt?: number): Task {
+  const task: Task = {
+    ...fields,
+    version: 1,
+    updatedAt: fields.createdAt,
+    create: fields.create ?? { attempts: 0 },
+    history: [{ at: fields.createdAt, from: null, to: fields.state, reason }],
+  };
+  return schedule(task, policy, fields.createdAt, dueAt);
+}
+
+/**
+ * The next version of a task after a transition: history appended (bounded), due-index attributes set or
+ * removed, TTL set on terminal states. Pure; the store writes it conditionally on the old version.
+ */
+export function transition(task: Task, to: TaskState, reason: string, now: number, policy: TaskPolicy, changes: Partial<Task> = {}, dueAt?: number): Task {
+  if (!canTransition(task.state, to)) throw new IllegalTransitionError(task.taskId, task.state, to);
+  const history = [...task.history, { at: now, from: task.state, to, reason }];
+  let dropped = task.historyDropped ?? 0;
+  while (history.length > policy.historyLimit) {
+    history.splice(1, 1);
+    dropped++;
+  }
+  const next: Task = { ...task, ...changes, state: to, version: task.version + 1, updatedAt: now, history };
+  if (dropped > 0) next.historyDropped = dropped;
+  return schedule(next, policy, now, dueAt);
+}
+
+/** The next version of a task without a state change (lease, stage, error bookkeeping). */
+export function update(task: Task, now: number, policy: TaskPolicy, changes: Partial<Task>, dueAt?: number): Task {
+  return schedule({ ...task, ...changes, version: task.version + 1, updatedAt: now }, policy, now, dueAt);
+}
+
+function schedule(task: Task, policy: TaskPolicy, now: number, dueAt: number | undefined): Task {
+  const next = { ...task };
+  delete next.dueShard;
+  delete next.dueAt;
+  delete next.expiresAt;
+  if (scheduledStates.has(next.state)) {
+    next.dueShard = shardOf(next.taskId, policy.shards);
+    next.dueAt = dueAt ?? task.dueAt ?? now;
+  }
+  if (isTerminal(next.state)) next.expiresAt = Math.floor(now / 1000) + policy.retentionDays * 86_400;
+  return next;
+}

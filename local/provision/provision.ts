@@ -1,0 +1,73 @@
+// Creates the table and queues of serverless.yml on local emulators (DynamoDB Local, fauxqs).
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { readServerlessResources, resourceOfType, type CfnResource } from './serverless-resources.ts';
+
+export async function provisionTable(client: DynamoDBClient, options: { tableName: string; logicalId?: string; resources?: Record<string, CfnResource> }): Promise<void> {
+  const resources = options.resources ?? readServerlessResources();
+  const p = resourceOfType(resources, options.logicalId ?? 'TasksTable', 'AWS::DynamoDB::Table').Properties;
+  const input = {
+    TableName: options.tableName,
+    AttributeDefinitions: p.AttributeDefinitions,
+    KeySchema: p.KeySchema,
+    BillingMode: p.BillingMode,
+    GlobalSecondaryIndexes: p.GlobalSecondaryIndexes,
+    StreamSpecification: p.StreamSpecification ? { StreamEnabled: true, ...(p.StreamSpecification as object) } : undefined,
+  } as CreateTableCommandInput;
+  try {
+    await client.send(new CreateTableCommand(input));
+  } catch (error) {
+    if (!(error instanceof ResourceInUseException)) throw error;
+    return;
+  }
+  for (let i = 0; i < 100; i++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: options.tableName }));
+    if (Table?.TableStatus === 'ACTIVE') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
+  if (ttl?.Enabled) {
+    await client.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+  }
+}
+
+export interface ProvisionedQueue {
+  url: string;
+  arn: string;
+}
+
+/**
+ * Creates a queue from its serverless.yml definition; a RedrivePolicy pointing at another queue of the
+ * file (by !GetAtt) is created first and wired to the local one.
+ */
+export async function provisionQueue(
+  client: SQSClient,
+  options: { logicalId: string; queueName: string; resources?: Record<string, CfnResource>; nameFor?: (logicalId: string) => string },
+): Promise<ProvisionedQueue & { deadLetter?: ProvisionedQueue }> {
+  const resources = options.resources ?? readServerlessResources();
+  const p = resourceOfType(resources, options.logicalId, 'AWS::SQS::Queue').Properties;
+  const attributes: Record<string, string> = {};
+  for (const key of ['VisibilityTimeout', 'MessageRetentionPeriod', 'DelaySeconds', 'ReceiveMessageWaitTimeSeconds', 'MaximumMessageSize']) {
+    if (p[key] !== undefined) attributes[key] = String(p[key]);
+  }
+  let deadLetter: ProvisionedQueue | undefined;
+  const redrive = p.RedrivePolicy as { deadLetterTargetArn?: unknown; maxReceiveCount?: number } | undefined;
+  if (redrive) {
+    const target = redrive.deadLetterTargetArn as { 'Fn::GetAtt'?: string[] } | undefined;
+    const dlqId = target?.['Fn::GetAtt']?.[0];
+    if (!dlqId) throw new Error(`serverless.yml: ${options.logicalId}.RedrivePolicy.deadLetterTargetArn must be !GetAtt <Queue>.Arn`);
+    const nameFor = options.nameFor ?? ((id: string) => `${options.queueName}-${id}`);
+    deadLetter = await provisionQueue(client, { logicalId: dlqId, queueName: nameFor(dlqId), resources });
+    attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: deadLetter.arn, maxReceiveCount: redrive.maxReceiveCount });
+  }
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: options.queueName, Attributes: attributes }));
+  const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  return { url: QueueUrl!, arn: Attributes!.QueueArn!, ...(deadLetter ? { deadLetter } : {}) };
+}
