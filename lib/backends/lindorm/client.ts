@@ -16,7 +16,10 @@ import type { LindormBulkloadParams } from './request.ts';
 
 export interface LindormTimeouts {
   connectMs: number;
-  /** Time to the response headers. undici's default (300 s) outlives a Lambda; ours must not. */
+  /**
+   * Time to the response headers. undici's default (300 s) outlives a Lambda; ours must not. undici checks
+   * these timeouts on a coarse timer (about 0.5 s ticks), so a timeout may fire up to ~1 s late.
+   */
   headersMs: number;
   bodyMs: number;
 }

@@ -80,7 +80,7 @@ describe('create', () => {
   });
 
   it('reports a response slower than the headers timeout as a timeout that may have reached the master', async () => {
-    master.faults.add({ endpoint: 'create', kind: 'slow', delayMs: 600 });
+    master.faults.add({ endpoint: 'create', kind: 'slow', delayMs: 1_500 });
     const error = await client().create(seedParams).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormTimeoutError);
     expect((error as LindormTimeoutError).phase).toBe('headers');
@@ -151,7 +151,7 @@ describe('info', () => {
   it('retries a timeout, within the budget', async () => {
     const c = client({ infoRetry: { maxAttempts: 2 } });
     const procId = await c.create(seedParams);
-    master.faults.add({ endpoint: 'info', kind: 'slow', delayMs: 600, times: 1 });
+    master.faults.add({ endpoint: 'info', kind: 'slow', delayMs: 1_500, times: 1 });
     const info = await c.info(procId);
     expect(info.state).toBe('RUNNING');
     expect(master.received.filter((r) => r.endpoint === 'info')).toHaveLength(2);
