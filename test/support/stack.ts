@@ -60,7 +60,7 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, expected: num
   const deadline = Date.now() + waitMs;
   while (messages.length < expected && Date.now() < deadline) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitMs >= 1000 ? 1 : 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
     );
     messages.push(...(out.Messages ?? []));
   }

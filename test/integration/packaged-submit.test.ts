@@ -1,0 +1,79 @@
+// `npm run package` as CI and a deployer run it: the CloudFormation template holds what the design needs,
+// and the bundle it ships actually submits a request against real local parts.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { taskIdFor } from '../../lib/task/task.ts';
+import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
+import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { createTestAws, type TestAws } from '../support/stack.ts';
+
+const root = new URL('../../', import.meta.url).pathname;
+type Resource = { Type: string; Properties: Record<string, any> };
+let template: { Resources: Record<string, Resource> };
+
+beforeAll(async () => {
+  await promisify(execFile)('npm', ['run', 'package'], { cwd: root, timeout: 120_000 });
+  template = JSON.parse(readFileSync(`${root}.serverless/cloudformation-template-update-stack.json`, 'utf8'));
+}, 150_000);
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+describe('the packaged CloudFormation template', () => {
+  it('holds the tasks table with its due index, stream and TTL', () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Resource]];
+    expect(table.Properties.KeySchema).toEqual([{ AttributeName: 'taskId', KeyType: 'HASH' }]);
+    expect(table.Properties.GlobalSecondaryIndexes[0].IndexName).toBe('due-active');
+    expect(table.Properties.StreamSpecification.StreamViewType).toBe('NEW_AND_OLD_IMAGES');
+    expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+  });
+
+  it('holds the import queue with a redrive policy to its dead-letter queue, visibility ≥ 6× the submit timeout', () => {
+    const queue = template.Resources.ImportQueue!;
+    expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
+    const submit = template.Resources.SubmitLambdaFunction!;
+    expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * submit.Properties.Timeout);
+  });
+
+  it('wires the submit function to the queue with ReportBatchItemFailures on nodejs24.x', () => {
+    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ImportQueue', 'Arn'] });
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const submit = template.Resources.SubmitLambdaFunction!;
+    expect(submit.Properties.Runtime).toBe('nodejs24.x');
+    expect(submit.Properties.Handler).toBe('dist/submit/index.handler');
+    expect(Object.keys(submit.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TASKS_TABLE', 'IMPORT_QUEUE_URL', 'IMPORT_DLQ_URL', 'BDS_MASTER_URL']));
+  });
+});
+
+describe('the packaged submit bundle', () => {
+  let aws: TestAws;
+  let master: LindormMaster;
+  beforeAll(async () => {
+    aws = await createTestAws();
+    master = await startLindormMaster();
+  });
+  afterAll(async () => {
+    await master.close();
+  });
+
+  it('submits the sample event (events/submit-seed-example.json) once, configured only by environment', async () => {
+    // Prepare: the environment a deployed function gets, pointed at local parts.
+    Object.assign(process.env, aws.env, { BDS_MASTER_URL: master.url, LOG_LEVEL: 'warn' });
+    const { handler } = (await import(`${root}dist/submit/index.mjs`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
+    const context = { getRemainingTimeInMillis: () => 60_000 };
+
+    // Act: delivered twice.
+    const first = await handler(event, context);
+    const second = await handler(event, context);
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [] });
+    expect(second).toEqual({ batchItemFailures: [] });
+    expect(master.creates()).toHaveLength(1);
+    const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+    expect(await store.get(taskIdFor('seed-example-2026-11-21'))).toMatchObject({ state: 'SUBMITTED', remoteId: master.procs()[0]!.id });
+  });
+});
