@@ -1,9 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { BackendRegistry } from '../backends/registry.ts';
 import { systemClock } from '../clock.ts';
 import { choiceVar, integerVar, logLevelVar, requireUrl, requireVar } from '../config.ts';
 import { createJsonLogger } from '../logger.ts';
+import { createSqsClient } from '../queue/sqs-client.ts';
 import { SqsDeadLetterSink } from '../queue/sqs-dead-letter-sink.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import { defaultSubmitSettings, type SubmitDependencies } from '../submit/submit-record.ts';
@@ -30,7 +30,7 @@ export function createSubmitRuntime(env: Env): SubmitRuntime {
     deps: {
       store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName }),
       backends: new BackendRegistry([backend]),
-      deadLetters: new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: dlqUrl }),
+      deadLetters: new SqsDeadLetterSink({ client: createSqsClient(), queueUrl: dlqUrl }),
       clock: systemClock,
       logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: 'submit' } }),
       settings: {

@@ -20,9 +20,29 @@ const intrinsicTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'Split', 
   },
 );
 
-export function readServerlessResources(path = new URL('../../serverless.yml', import.meta.url).pathname): Record<string, CfnResource> {
-  const doc = parse(readFileSync(path, 'utf8'), { customTags: intrinsicTags }) as { resources?: { Resources?: Record<string, CfnResource> } };
-  const resources = doc.resources?.Resources;
+export interface ServerlessFunction {
+  handler: string;
+  timeout?: number;
+  environment?: Record<string, unknown>;
+  events?: Array<Record<string, any>>;
+}
+
+export interface ServerlessConfig {
+  service: string;
+  provider: { timeout?: number; environment?: Record<string, unknown> };
+  functions: Record<string, ServerlessFunction>;
+  resources?: { Resources?: Record<string, CfnResource> };
+}
+
+export const serverlessYmlPath = new URL('../../serverless.yml', import.meta.url).pathname;
+
+/** serverless.yml as written: intrinsic tags become their JSON form ({Ref}, {Fn::GetAtt}); ${…} variables stay text. */
+export function readServerlessConfig(path = serverlessYmlPath): ServerlessConfig {
+  return parse(readFileSync(path, 'utf8'), { customTags: intrinsicTags }) as ServerlessConfig;
+}
+
+export function readServerlessResources(path = serverlessYmlPath): Record<string, CfnResource> {
+  const resources = readServerlessConfig(path).resources?.Resources;
   if (!resources) throw new Error(`${path}: no resources.Resources section`);
   return resources;
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { taskIdFor } from '../../lib/task/task.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
-import { createTestAws, type TestAws } from '../support/stack.ts';
+import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 type Resource = { Type: string; Properties: Record<string, any> };
@@ -53,14 +53,15 @@ describe('the packaged submit bundle', () => {
   beforeAll(async () => {
     aws = await createTestAws();
     master = await startLindormMaster();
+    // The environment a deployed function gets, pointed at local parts.
+    Object.assign(process.env, aws.env, { BDS_MASTER_URL: master.url, LOG_LEVEL: 'warn' });
   });
   afterAll(async () => {
     await master.close();
   });
 
   it('submits the sample event (events/submit-seed-example.json) once, configured only by environment', async () => {
-    // Prepare: the environment a deployed function gets, pointed at local parts.
-    Object.assign(process.env, aws.env, { BDS_MASTER_URL: master.url, LOG_LEVEL: 'warn' });
+    // Prepare
     const { handler } = (await import(`${root}dist/submit/index.mjs`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
     const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
     const context = { getRemainingTimeInMillis: () => 60_000 };
@@ -75,5 +76,15 @@ describe('the packaged submit bundle', () => {
     expect(master.creates()).toHaveLength(1);
     const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
     expect(await store.get(taskIdFor('seed-example-2026-11-21'))).toMatchObject({ state: 'SUBMITTED', remoteId: master.procs()[0]!.id });
+  });
+
+  it('dead-letters an invalid record through the SQS endpoint of the environment', async () => {
+    const { handler } = (await import(`${root}dist/submit/index.mjs`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
+    event.Records[0].messageId = 'invalid-1';
+    event.Records[0].body = JSON.stringify({ requestId: 'invalid-1', src: 'hdfs' });
+    expect(await handler(event, { getRemainingTimeInMillis: () => 60_000 })).toEqual({ batchItemFailures: [] });
+    const [letter] = await receiveAll(aws.sqs, aws.dlqUrl, 1);
+    expect(letter!.MessageAttributes?.['bulkpilot-reason']?.StringValue).toBe('dst: is required');
   });
 });

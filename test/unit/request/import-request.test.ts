@@ -31,7 +31,8 @@ describe('the import request schema', () => {
 
   it('derives one stable requestId from the content, whatever the form of the configs and the order of keys', () => {
     const asStrings = parse(seedRequest);
-    const asObjects = parse({ fileType: 'Parquet', ...seedRequest, readerConfig: JSON.parse(seedReaderConfig), writerConfig: JSON.parse(seedWriterConfig) });
+    const reordered = Object.fromEntries(Object.entries(seedRequest).reverse());
+    const asObjects = parse({ ...reordered, readerConfig: JSON.parse(seedReaderConfig), writerConfig: JSON.parse(seedWriterConfig) });
     expect(asStrings.requestId).toMatch(/^auto-[0-9a-f]{32}$/);
     expect(asObjects.requestId).toBe(asStrings.requestId);
     expect(parse({ ...seedRequest, instances: 6 }).requestId).not.toBe(asStrings.requestId);

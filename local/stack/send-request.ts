@@ -1,0 +1,36 @@
+// `npm run local:send -- <file.json>…`: puts import requests on the import queue, validated first so a typo
+// is reported here rather than dead-lettered. Reads IMPORT_QUEUE_URL and the SDK's endpoint variables.
+import { readFileSync } from 'node:fs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
+import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
+import { BackendRegistry } from '../../lib/backends/registry.ts';
+import { ConfigError, requireVar } from '../../lib/config.ts';
+import { createSqsClient } from '../../lib/queue/sqs-client.ts';
+import { parseImportRequest } from '../../lib/request/import-request.ts';
+import { RequestValidationError } from '../../lib/request/validation-error.ts';
+
+const files = process.argv.slice(2);
+if (files.length === 0) {
+  console.error('usage: npm run local:send -- <request.json> [more.json…]');
+  process.exit(2);
+}
+try {
+  const queueUrl = requireVar(process.env, 'IMPORT_QUEUE_URL');
+  // Validation needs the backends' schemas, not a reachable master.
+  const registry = new BackendRegistry([new LindormBulkloadBackend(new LindormBulkloadClient({ baseUrl: 'http://validation.invalid' }))]);
+  const sqs = createSqsClient();
+  for (const file of files) {
+    const body = readFileSync(file, 'utf8');
+    const request = parseImportRequest(body, registry);
+    const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+    console.log(`${file}: queued as message ${MessageId} (requestId ${request.requestId})`);
+  }
+  await registry.close();
+} catch (error) {
+  if (error instanceof RequestValidationError || error instanceof ConfigError) {
+    console.error(`not sent: ${error.message}`);
+    process.exit(1);
+  }
+  throw error;
+}
