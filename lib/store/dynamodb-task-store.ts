@@ -11,10 +11,6 @@ import { TaskVersionConflictError, type TaskStore } from './task-store.ts';
 /** Names of the table's index; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
 
-export interface CapacityMeter {
-  add(operation: string, units: number): void;
-}
-
 // Named condition parts, as in Powertools' idempotency store.
 const taskDoesNotExist = 'attribute_not_exists(taskId)';
 const versionIs = '#version = :expected';
@@ -22,19 +18,14 @@ const versionIs = '#version = :expected';
 export class DynamoDbTaskStore implements TaskStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
-  readonly #meter: CapacityMeter | undefined;
 
-  constructor(options: { client: DynamoDBClient; tableName: string; meter?: CapacityMeter }) {
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
     this.#client = options.client;
     this.#table = options.tableName;
-    this.#meter = options.meter;
   }
 
   async get(taskId: string): Promise<Task | undefined> {
-    const out = await this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
-    );
-    this.#meter?.add('get', out.ConsumedCapacity?.CapacityUnits ?? 0);
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true }));
     return out.Item ? (unmarshall(out.Item) as Task) : undefined;
   }
 
@@ -61,7 +52,7 @@ export class DynamoDbTaskStore implements TaskStore {
   }
 
   async #put(task: Task, condition: string, names: Record<string, string>, values: Record<string, { N: string }>): Promise<void> {
-    const out = await this.#client.send(
+    await this.#client.send(
       new PutItemCommand({
         TableName: this.#table,
         Item: marshall(task, { removeUndefinedValues: true, convertTopLevelContainer: false }),
@@ -69,9 +60,7 @@ export class DynamoDbTaskStore implements TaskStore {
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        ReturnConsumedCapacity: 'TOTAL',
       }),
     );
-    this.#meter?.add('put', out.ConsumedCapacity?.CapacityUnits ?? 0);
   }
 }

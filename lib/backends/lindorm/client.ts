@@ -61,6 +61,7 @@ export class LindormBulkloadClient {
   readonly baseUrl: string;
   readonly timeouts: LindormTimeouts;
   readonly #displayBase: string;
+  readonly #origin: string;
   readonly #basePath: string;
   readonly #dispatcher: Dispatcher;
   readonly #ownsDispatcher: boolean;
@@ -75,6 +76,7 @@ export class LindormBulkloadClient {
     const url = parseBaseUrl(options.baseUrl);
     this.baseUrl = options.baseUrl;
     this.#basePath = url.pathname.replace(/\/+$/, '');
+    this.#origin = url.origin;
     this.#displayBase = `${url.protocol}//${url.host}${this.#basePath}`;
     this.timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.#infoRetry = { ...defaultInfoRetry, ...options.infoRetry };
@@ -158,7 +160,7 @@ export class LindormBulkloadClient {
     let text: string;
     try {
       const response = await this.#dispatcher.request({
-        origin: new URL(this.baseUrl).origin,
+        origin: this.#origin,
         path: this.#basePath + path,
         method,
         headers: form === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
