@@ -39,6 +39,41 @@ export function integerVar(env: Env, name: string, fallback: number, min: number
   return n;
 }
 
+export function numberVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(name, `must be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+export function listVar(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** A JSON array of regular expressions, each checked to compile. */
+export function patternsVar(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(name, 'must be a JSON array of regular expressions, e.g. ["permission denied","table .* not found"]');
+  }
+  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new ConfigError(name, 'must be a JSON array of strings');
+  for (const pattern of parsed as string[]) {
+    try {
+      new RegExp(pattern, 'i');
+    } catch (error) {
+      throw new ConfigError(name, `holds an invalid regular expression ${JSON.stringify(pattern)}: ${(error as Error).message}`);
+    }
+  }
+  return parsed as string[];
+}
+
 export function choiceVar<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
   const raw = env[name]?.trim();
   if (!raw) return fallback;

@@ -43,6 +43,7 @@ export interface Backend<Params = unknown> {
   readonly maxCreateMs: number;
   create(params: Params, options?: { signal?: AbortSignal }): Promise<{ remoteId: string }>;
   classifyCreateFailure(error: unknown): CreateFailure;
+  /** These four throw RemoteTaskNotFoundError or RemoteRefusedError for the backend's answers; anything else is transient. */
   status(remoteId: string, options?: { signal?: AbortSignal }): Promise<RemoteStatus>;
   abort(remoteId: string): Promise<void>;
   retry(remoteId: string): Promise<void>;
@@ -51,3 +52,27 @@ export interface Backend<Params = unknown> {
 }
 
 export const defaultBackendId = 'lindorm-bulkload';
+
+/** The backend answered that it does not know this job (deleted, expired, or never created). */
+export class RemoteTaskNotFoundError extends Error {
+  readonly remoteId: string;
+
+  constructor(remoteId: string, message: string, options?: { cause?: unknown }) {
+    super(`${remoteId} is not known to the backend: ${message}`, options);
+    this.name = 'RemoteTaskNotFoundError';
+    this.remoteId = remoteId;
+  }
+}
+
+/** The backend refused an operation on a job it knows (e.g. abort of a job that is not running). */
+export class RemoteRefusedError extends Error {
+  readonly remoteId: string;
+  readonly backendMessage: string;
+
+  constructor(remoteId: string, backendMessage: string, options?: { cause?: unknown }) {
+    super(`the backend refused: ${backendMessage}`, options);
+    this.name = 'RemoteRefusedError';
+    this.remoteId = remoteId;
+    this.backendMessage = backendMessage;
+  }
+}

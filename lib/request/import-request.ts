@@ -1,6 +1,7 @@
 import { defaultBackendId } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
+import type { RetryOverrides } from '../task/task.ts';
 import { describeValue } from './fields.ts';
 import { RequestValidationError } from './validation-error.ts';
 
@@ -14,8 +15,15 @@ export interface ImportRequest {
   requestIdSource: 'client' | 'derived';
   backend: string;
   params: unknown;
+  /** bulkpilot's own per-request options: how long a run may take, how failures are retried. */
+  options: RequestOptions;
   /** Hash of the normalized content: tells a redelivery (same hash) from a reused requestId (different hash). */
   contentHash: string;
+}
+
+export interface RequestOptions {
+  maxDurationMs?: number;
+  retry?: RetryOverrides;
 }
 
 export const maxRequestBytes = 256 * 1024;
@@ -32,7 +40,7 @@ export function parseImportRequest(body: string, backends: BackendRegistry): Imp
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError('(message)', `must be a JSON object, got ${describeValue(parsed)}`);
   }
-  const { requestId, backend: backendField, ...fields } = parsed as Record<string, unknown>;
+  const { requestId, backend: backendField, maxDurationMinutes, retry, ...fields } = parsed as Record<string, unknown>;
 
   if (backendField !== undefined && typeof backendField !== 'string') {
     throw new RequestValidationError('backend', `must be a string, got ${describeValue(backendField)}`);
@@ -42,16 +50,51 @@ export function parseImportRequest(body: string, backends: BackendRegistry): Imp
   if (!backend) throw new RequestValidationError('backend', `unknown backend ${JSON.stringify(backendId)} (known: ${backends.ids().join(', ')})`);
 
   if (requestId !== undefined) checkRequestId(requestId);
+  const options = parseOptions(maxDurationMinutes, retry);
   const params = backend.parseRequest(fields);
   // Configs given as objects or as JSON strings are the same request: hash the parsed form.
-  const contentHash = sha256Hex(canonicalJson({ backend: backendId, content: backend.canonicalContent(params) }));
+  const contentHash = sha256Hex(canonicalJson({ backend: backendId, content: backend.canonicalContent(params), options }));
   return {
     requestId: (requestId as string | undefined) ?? `auto-${contentHash.slice(0, 32)}`,
     requestIdSource: requestId === undefined ? 'derived' : 'client',
     backend: backendId,
     params,
+    options,
     contentHash,
   };
+}
+
+const retryLimits = {
+  maxAttempts: { min: 1, max: 20, scale: 1, unit: '' },
+  baseDelaySeconds: { min: 1, max: 86_400, scale: 1000, unit: ' seconds' },
+  multiplier: { min: 1, max: 10, scale: 1, unit: '' },
+  maxDelaySeconds: { min: 1, max: 7 * 86_400, scale: 1000, unit: ' seconds' },
+} as const;
+
+function parseOptions(maxDurationMinutes: unknown, retry: unknown): RequestOptions {
+  const options: RequestOptions = {};
+  if (maxDurationMinutes !== undefined) {
+    if (typeof maxDurationMinutes !== 'number' || !Number.isInteger(maxDurationMinutes) || maxDurationMinutes < 1 || maxDurationMinutes > 10_080) {
+      throw new RequestValidationError('maxDurationMinutes', `must be an integer from 1 to 10080 (a week), got ${describeValue(maxDurationMinutes)}`);
+    }
+    options.maxDurationMs = maxDurationMinutes * 60_000;
+  }
+  if (retry !== undefined) {
+    if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) throw new RequestValidationError('retry', `must be an object, got ${describeValue(retry)}`);
+    const overrides: RetryOverrides = {};
+    for (const [key, value] of Object.entries(retry)) {
+      const limit = retryLimits[key as keyof typeof retryLimits];
+      if (!limit) throw new RequestValidationError(`retry.${key}`, `is not a known field (known: ${Object.keys(retryLimits).join(', ')})`);
+      const integer = key !== 'multiplier';
+      if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < limit.min || value > limit.max) {
+        throw new RequestValidationError(`retry.${key}`, `must be ${integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}${limit.unit}, got ${describeValue(value)}`);
+      }
+      const field = key === 'baseDelaySeconds' ? 'baseDelayMs' : key === 'maxDelaySeconds' ? 'maxDelayMs' : key;
+      (overrides as Record<string, number>)[field] = value * limit.scale;
+    }
+    options.retry = overrides;
+  }
+  return options;
 }
 
 function checkRequestId(value: unknown): asserts value is string {

@@ -1,21 +1,28 @@
 import {
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Task } from '../task/task.ts';
-import { TaskVersionConflictError, type TaskStore } from './task-store.ts';
+import { TaskVersionConflictError, type DueCursor, type DueRef, type LeaseStore, type TaskFilter, type TaskStore } from './task-store.ts';
 
-/** Names of the table's index; the table itself is defined once, in serverless.yml. */
+/** The table's sparse index of due, active tasks; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
+/** Lease items share the table; their keys cannot collide with task ids (`t-<hex>`). */
+const leasePrefix = 'lease#';
 
 // Named condition parts, as in Powertools' idempotency store.
 const taskDoesNotExist = 'attribute_not_exists(taskId)';
 const versionIs = '#version = :expected';
 
-export class DynamoDbTaskStore implements TaskStore {
+export class DynamoDbTaskStore implements TaskStore, LeaseStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
 
@@ -49,6 +56,144 @@ export class DynamoDbTaskStore implements TaskStore {
       }
       throw error;
     }
+  }
+
+  async reschedule(task: Task): Promise<boolean> {
+    if (task.dueAt === undefined) throw new Error(`task ${task.taskId}: reschedule needs a due time`);
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { taskId: { S: task.taskId } },
+          UpdateExpression: 'SET dueAt = :due, #poll = :poll',
+          ConditionExpression: '#version = :version AND #state = :state',
+          ExpressionAttributeNames: { '#version': 'version', '#state': 'state', '#poll': 'poll' },
+          ExpressionAttributeValues: {
+            ':due': { N: String(task.dueAt) },
+            ':poll': { M: marshall(task.poll ?? { checks: 0, failures: 0, notFound: 0 }, { removeUndefinedValues: true }) },
+            ':version': { N: String(task.version) },
+            ':state': { S: task.state },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async queryDue(shard: number, now: number, options: { limit: number; after?: DueCursor }): Promise<{ refs: DueRef[]; next?: DueCursor }> {
+    const out = await this.#client.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: dueIndexName,
+        KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
+        ExpressionAttributeValues: { ':shard': { N: String(shard) }, ':now': { N: String(now) } },
+        Limit: options.limit,
+        ...(options.after ? { ExclusiveStartKey: options.after as Record<string, AttributeValue> } : {}),
+      }),
+    );
+    const refs = (out.Items ?? []).map((item) => {
+      const t = unmarshall(item) as DueRef;
+      return { taskId: t.taskId, dueAt: t.dueAt, state: t.state, version: t.version, backend: t.backend };
+    });
+    return out.LastEvaluatedKey ? { refs, next: out.LastEvaluatedKey } : { refs };
+  }
+
+  async markNotified(taskId: string, version: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { taskId: { S: taskId } },
+          UpdateExpression: 'SET notifiedVersion = :v',
+          ConditionExpression: '#version = :v AND (attribute_not_exists(notifiedVersion) OR notifiedVersion < :v)',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':v': { N: String(version) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async list(filter: TaskFilter): Promise<Task[]> {
+    const conditions = ['attribute_exists(#state)'];
+    const names: Record<string, string> = { '#state': 'state' };
+    const values: Record<string, AttributeValue> = {};
+    if (filter.states?.length) {
+      conditions.push(`#state IN (${filter.states.map((_, i) => `:s${i}`).join(', ')})`);
+      filter.states.forEach((s, i) => (values[`:s${i}`] = { S: s }));
+    }
+    if (filter.backend) {
+      conditions.push('backend = :backend');
+      values[':backend'] = { S: filter.backend };
+    }
+    if (filter.dst) {
+      conditions.push('summary.dst = :dst');
+      values[':dst'] = { S: filter.dst };
+    }
+    return this.#scan(conditions.join(' AND '), names, values);
+  }
+
+  findByRemoteId(remoteId: string): Promise<Task[]> {
+    return this.#scan('remoteId = :remoteId', {}, { ':remoteId': { S: remoteId } });
+  }
+
+  async acquire(name: string, owner: string, now: number, durationMs: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { taskId: { S: leasePrefix + name }, owner: { S: owner }, leaseUntil: { N: String(now + durationMs) } },
+          ConditionExpression: 'attribute_not_exists(taskId) OR leaseUntil < :now',
+          ExpressionAttributeValues: { ':now': { N: String(now) } },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    try {
+      await this.#client.send(
+        new DeleteItemCommand({
+          TableName: this.#table,
+          Key: { taskId: { S: leasePrefix + name } },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner } },
+        }),
+      );
+    } catch (error) {
+      // Already expired and taken by another poller: nothing of ours to release.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async #scan(filter: string, names: Record<string, string>, values: Record<string, AttributeValue>): Promise<Task[]> {
+    const tasks: Task[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: filter,
+          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
+          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) tasks.push(unmarshall(item) as Task);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return tasks;
   }
 
   async #put(task: Task, condition: string, names: Record<string, string>, values: Record<string, { N: string }>): Promise<void> {

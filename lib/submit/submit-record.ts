@@ -84,6 +84,8 @@ export async function submitRecord(record: QueueRecord, budget: InvocationBudget
       contentHash: request.contentHash,
       params: request.params,
       summary: backend.summarize(request.params),
+      ...(request.options.maxDurationMs !== undefined ? { maxDurationMs: request.options.maxDurationMs } : {}),
+      ...(request.options.retry !== undefined ? { retry: request.options.retry } : {}),
     },
     'import request received',
     deps.settings.taskPolicy,
@@ -154,9 +156,12 @@ async function createAtBackend(
     now = clock.now();
     log.warn('create failed', { attempt: claimed.create.attempts, failure: failure.kind, reason: failure.reason });
     if (failure.kind === 'refused') {
-      const rejected = transition(claimed, 'REJECTED', `refused by the backend: ${failure.reason}`, now, policy, {
-        create: { attempts: claimed.create.attempts, lastError: failure.reason },
-        error: { reason: failure.reason, source: 'backend', at: now },
+      const rejected = transition(claimed, {
+        to: 'REJECTED',
+        reason: `refused by the backend: ${failure.reason}`,
+        now,
+        policy,
+        changes: { create: { attempts: claimed.create.attempts, lastError: failure.reason }, error: { reason: failure.reason, source: 'backend', at: now } },
       });
       await store.replace(rejected);
       await deps.deadLetters.send({ body: record.body, reason: `refused by the backend: ${failure.reason}`, taskId: task.taskId, sourceMessageId: record.messageId });
@@ -170,10 +175,20 @@ async function createAtBackend(
   }
 
   now = clock.now();
-  const submitted = transition(claimed, 'SUBMITTED', `created at the backend as ${remoteId}`, now, policy, {
-    remoteId,
-    create: { attempts: claimed.create.attempts, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
-  }, now + settings.firstCheckDelayMs);
+  const submitted = transition(claimed, {
+    to: 'SUBMITTED',
+    reason: `created at the backend as ${remoteId}`,
+    now,
+    policy,
+    changes: {
+      remoteId,
+      attempt: 1,
+      submittedAt: now,
+      runStartedAt: now,
+      create: { attempts: claimed.create.attempts, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
+    },
+    dueAt: now + settings.firstCheckDelayMs,
+  });
   try {
     await store.replace(submitted);
   } catch (error) {
@@ -197,9 +212,12 @@ async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependenc
     log.warn('ambiguous create: resubmitting, a duplicate job may exist', { reason });
     throw new RetryLaterError(`task ${task.taskId}: resubmitting after an ambiguous create`);
   }
-  const held = transition(task, 'UNCERTAIN', `${reason}; the backend may hold a job for this request: find it and settle the task before resubmitting`, now, policy, {
-    create: { attempts: task.create.attempts, lastError: reason },
-    error: { reason, source: 'bulkpilot', at: now },
+  const held = transition(task, {
+    to: 'UNCERTAIN',
+    reason: `${reason}; the backend may hold a job for this request: find it and settle the task (bulkpilot settle) before resubmitting`,
+    now,
+    policy,
+    changes: { create: { attempts: task.create.attempts, lastError: reason }, error: { reason, source: 'bulkpilot', at: now } },
   });
   await deps.store.replace(held);
   log.error('create outcome unknown: task held as UNCERTAIN for an operator', { reason });

@@ -24,16 +24,21 @@ export const terminalStates: ReadonlySet<TaskState> = new Set(['SUCCEEDED', 'FAI
  */
 export const scheduledStates: ReadonlySet<TaskState> = new Set(['ACCEPTED', 'SUBMITTED', 'RUNNING', 'RETRY_WAIT', 'ABORTING', 'FAILED']);
 
-/** Every allowed transition. A same-state update (stage change, lease) is an update, not a transition. */
+/**
+ * Every transition bulkpilot makes on its own. A same-state update (stage change, lease, next check time)
+ * is an update, not a transition. Terminal states have no way out here.
+ */
 export const allowedTransitions: Readonly<Record<TaskState, readonly TaskState[]>> = {
   ACCEPTED: ['SUBMITTED', 'REJECTED', 'UNCERTAIN'],
   // An operator settles it: the job was found (SUBMITTED), was not (ACCEPTED, to submit again), or is given up.
   UNCERTAIN: ['SUBMITTED', 'ACCEPTED', 'FAILED_FINAL'],
-  SUBMITTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTING', 'LOST'],
-  RUNNING: ['SUCCEEDED', 'FAILED', 'ABORTING', 'LOST'],
-  RETRY_WAIT: ['RUNNING', 'SUBMITTED', 'FAILED_FINAL', 'ABORTING', 'LOST'],
-  ABORTING: ['ABORTED', 'SUCCEEDED', 'FAILED', 'FAILED_FINAL', 'LOST'],
-  FAILED: ['RETRY_WAIT', 'FAILED_FINAL', 'ABORTING'],
+  SUBMITTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTING', 'ABORTED', 'LOST'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'ABORTING', 'ABORTED', 'LOST'],
+  // The master's retry is called when the wait is over; the job may also have been retried, aborted or
+  // finished from the console meanwhile.
+  RETRY_WAIT: ['RUNNING', 'SUCCEEDED', 'FAILED_FINAL', 'ABORTING', 'ABORTED', 'LOST'],
+  ABORTING: ['ABORTED', 'SUCCEEDED', 'FAILED_FINAL', 'LOST'],
+  FAILED: ['RETRY_WAIT', 'FAILED_FINAL', 'ABORTING', 'ABORTED'],
   SUCCEEDED: [],
   FAILED_FINAL: [],
   ABORTED: [],
@@ -41,12 +46,22 @@ export const allowedTransitions: Readonly<Record<TaskState, readonly TaskState[]
   LOST: [],
 };
 
+/**
+ * The only ways out of a terminal state, and only by an operator's explicit command: a manual retry of a
+ * task that failed for good or was aborted starts a fresh round of attempts.
+ */
+export const operatorReopenTransitions: Readonly<Partial<Record<TaskState, readonly TaskState[]>>> = {
+  FAILED_FINAL: ['RETRY_WAIT'],
+  ABORTED: ['RETRY_WAIT'],
+};
+
 export function isTerminal(state: TaskState): boolean {
   return terminalStates.has(state);
 }
 
-export function canTransition(from: TaskState, to: TaskState): boolean {
-  return allowedTransitions[from].includes(to);
+export function canTransition(from: TaskState, to: TaskState, by: 'system' | 'operator' = 'system'): boolean {
+  if (allowedTransitions[from].includes(to)) return true;
+  return by === 'operator' && (operatorReopenTransitions[from] ?? []).includes(to);
 }
 
 export class IllegalTransitionError extends Error {

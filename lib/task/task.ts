@@ -29,6 +29,34 @@ export interface CreateAttempt {
   possibleDuplicate?: boolean;
 }
 
+/** What the poller knows of its own recent checks; kept on the task so any invocation can continue it. */
+export interface PollBookkeeping {
+  checks: number;
+  lastCheckedAt?: number;
+  /** Consecutive status calls that failed (timeout, 5xx, malformed): never a reason to fail the task. */
+  failures: number;
+  lastError?: string;
+  /** Consecutive answers that the backend does not know the task, and since when. */
+  notFound: number;
+  notFoundSince?: number;
+}
+
+export interface AbortRequest {
+  reason: 'operator' | 'timeout';
+  requestedAt: number;
+  /** Abort calls made so far; the call is repeated while the backend still reports the job running. */
+  calls: number;
+  lastCallAt?: number;
+}
+
+/** Per-request overrides of the retry policy (the rest comes from configuration). */
+export interface RetryOverrides {
+  maxAttempts?: number;
+  baseDelayMs?: number;
+  multiplier?: number;
+  maxDelayMs?: number;
+}
+
 export interface Task {
   taskId: string;
   requestId: string;
@@ -48,6 +76,22 @@ export interface Task {
   remoteState?: string;
   stage?: string;
   create: CreateAttempt;
+  /** Run number at the backend: 1 once submitted, one more per retry. */
+  attempt?: number;
+  submittedAt?: number;
+  /** Start of the current run (submission or last retry): the maximum duration counts from here. */
+  runStartedAt?: number;
+  finishedAt?: number;
+  maxDurationMs?: number;
+  retry?: RetryOverrides;
+  /** When a task in RETRY_WAIT gets its retry. */
+  nextAttemptAt?: number;
+  poll?: PollBookkeeping;
+  abort?: AbortRequest;
+  /** Version whose terminal state was announced: a redelivered stream record does not announce it again. */
+  notifiedVersion?: number;
+  /** Set when an operator deleted the task: the backend's job is gone, the record stays as a tombstone. */
+  deletedAt?: number;
   error?: TaskError;
   history: HistoryEntry[];
   /** History entries dropped to keep the item small (the first entry is always kept). */
@@ -89,21 +133,36 @@ export function newTask(fields: Omit<Task, 'version' | 'updatedAt' | 'history' |
   return schedule(task, policy, fields.createdAt, dueAt);
 }
 
+export interface TransitionOptions {
+  to: TaskState;
+  reason: string;
+  now: number;
+  policy: TaskPolicy;
+  changes?: Partial<Task>;
+  /** When the task is next due; defaults to the current due time, or now. */
+  dueAt?: number;
+  /** Operators may reopen some terminal states (a manual retry); the system never does. */
+  by?: 'system' | 'operator';
+}
+
 /**
  * The next version of a task after a transition: history appended (bounded), due-index attributes set or
  * removed, TTL set on terminal states. Pure; the store writes it conditionally on the old version.
  */
-export function transition(task: Task, to: TaskState, reason: string, now: number, policy: TaskPolicy, changes: Partial<Task> = {}, dueAt?: number): Task {
-  if (!canTransition(task.state, to)) throw new IllegalTransitionError(task.taskId, task.state, to);
+export function transition(task: Task, options: TransitionOptions): Task {
+  const { to, reason, now, policy } = options;
+  if (!canTransition(task.state, to, options.by)) throw new IllegalTransitionError(task.taskId, task.state, to);
   const history = [...task.history, { at: now, from: task.state, to, reason }];
   let dropped = task.historyDropped ?? 0;
   while (history.length > policy.historyLimit) {
     history.splice(1, 1);
     dropped++;
   }
-  const next: Task = { ...task, ...changes, state: to, version: task.version + 1, updatedAt: now, history };
+  const next: Task = { ...task, ...options.changes, state: to, version: task.version + 1, updatedAt: now, history };
   if (dropped > 0) next.historyDropped = dropped;
-  return schedule(next, policy, now, dueAt);
+  if (isTerminal(to)) next.finishedAt = now;
+  else delete next.finishedAt;
+  return schedule(next, policy, now, options.dueAt);
 }
 
 /** The next version of a task without a state change (lease, stage, error bookkeeping). */

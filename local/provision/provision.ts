@@ -1,4 +1,4 @@
-// Creates the table and queues of serverless.yml on local emulators (DynamoDB Local, fauxqs).
+// Creates the table, queues and topic of serverless.yml on local emulators (DynamoDB Local, fauxqs).
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -7,6 +7,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { readServerlessResources, resourceOfType, type CfnResource } from './serverless-resources.ts';
 
@@ -70,4 +71,19 @@ export async function provisionQueue(
   const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: options.queueName, Attributes: attributes }));
   const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   return { url: QueueUrl!, arn: Attributes!.QueueArn!, ...(deadLetter ? { deadLetter } : {}) };
+}
+
+/** Creates an SNS topic of serverless.yml (fauxqs emulates SNS) and, optionally, a queue subscribed to it. */
+export async function provisionTopic(
+  sns: SNSClient,
+  sqs: SQSClient,
+  options: { logicalId?: string; topicName: string; subscribeQueueName?: string; resources?: Record<string, CfnResource> },
+): Promise<{ arn: string; subscriberQueueUrl?: string }> {
+  resourceOfType(options.resources ?? readServerlessResources(), options.logicalId ?? 'NotificationTopic', 'AWS::SNS::Topic');
+  const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: options.topicName }));
+  if (!options.subscribeQueueName) return { arn: TopicArn! };
+  const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: options.subscribeQueueName }));
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+  await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn!, Attributes: { RawMessageDelivery: 'true' } }));
+  return { arn: TopicArn!, subscriberQueueUrl: QueueUrl! };
 }

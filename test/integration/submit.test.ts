@@ -211,6 +211,11 @@ describe('submit: a crash at each step converges on redelivery', () => {
     let armed = true;
     return (store: TaskStore): TaskStore => ({
       get: (id) => store.get(id),
+      reschedule: (t) => store.reschedule(t),
+      queryDue: (...a) => store.queryDue(...a),
+      markNotified: (...a) => store.markNotified(...a),
+      list: (f) => store.list(f),
+      findByRemoteId: (id) => store.findByRemoteId(id),
       createIfAbsent: async (task) => {
         const result = await store.createIfAbsent(task);
         if (armed && when === 'after-intent' && task.state === 'ACCEPTED') {

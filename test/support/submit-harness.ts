@@ -27,9 +27,9 @@ export interface SubmitHarness {
 export function createSubmitHarness(
   aws: TestAws,
   master: LindormMaster,
-  options: { settings?: Partial<SubmitSettings>; wrapStore?: (store: TaskStore) => TaskStore; clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number } } = {},
+  options: { settings?: Partial<SubmitSettings>; wrapStore?: (store: TaskStore) => TaskStore; clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number }; clock?: FakeClock } = {},
 ): SubmitHarness {
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const logLines: Array<Record<string, unknown>> = [];
   const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
   const client = new LindormBulkloadClient({

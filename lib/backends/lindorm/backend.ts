@@ -1,4 +1,4 @@
-import type { Backend, CreateFailure, RemoteStatus, TaskSummary } from '../backend.ts';
+import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type CreateFailure, type RemoteStatus, type TaskSummary } from '../backend.ts';
 import { LindormBulkloadClient } from './client.ts';
 import { LindormHttpError, LindormRefusedError, LindormError } from './errors.ts';
 import { parseLindormRequest, type LindormBulkloadParams } from './request.ts';
@@ -14,12 +14,20 @@ const phaseOf: Record<string, RemoteStatus['phase']> = {
   CANCELLED: 'aborted',
 };
 
+/**
+ * [I] No error catalogue is published: an unknown procId is recognised by the refusal's text. The pattern
+ * is configurable because a LOST verdict rests on it.
+ */
+export const defaultNotFoundPattern = /not found|not exist|no such|unknown proc/i;
+
 export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   readonly id = 'lindorm-bulkload';
   readonly client: LindormBulkloadClient;
+  readonly #notFound: RegExp;
 
-  constructor(client: LindormBulkloadClient) {
+  constructor(client: LindormBulkloadClient, options: { notFoundPattern?: RegExp } = {}) {
     this.client = client;
+    this.#notFound = options.notFoundPattern ?? defaultNotFoundPattern;
   }
 
   get maxCreateMs(): number {
@@ -60,7 +68,7 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   }
 
   async status(remoteId: string, options: { signal?: AbortSignal } = {}): Promise<RemoteStatus> {
-    const info = await this.client.info(remoteId, options);
+    const info = await this.#translate(remoteId, () => this.client.info(remoteId, options));
     const status: RemoteStatus = { state: info.state, phase: phaseOf[info.state.toUpperCase()] ?? 'unknown' };
     if (info.stage !== undefined) status.stage = info.stage;
     if (info.errorMessage !== undefined) status.message = info.errorMessage;
@@ -68,15 +76,27 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   }
 
   abort(remoteId: string): Promise<void> {
-    return this.client.abort(remoteId);
+    return this.#translate(remoteId, () => this.client.abort(remoteId));
   }
 
   retry(remoteId: string): Promise<void> {
-    return this.client.retry(remoteId);
+    return this.#translate(remoteId, () => this.client.retry(remoteId));
   }
 
   delete(remoteId: string): Promise<void> {
-    return this.client.delete(remoteId);
+    return this.#translate(remoteId, () => this.client.delete(remoteId));
+  }
+
+  async #translate<T>(remoteId: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof LindormRefusedError) {
+        if (this.#notFound.test(error.apiMessage)) throw new RemoteTaskNotFoundError(remoteId, error.apiMessage, { cause: error });
+        throw new RemoteRefusedError(remoteId, error.apiMessage, { cause: error });
+      }
+      throw error;
+    }
   }
 
   close(): Promise<void> {

@@ -21,11 +21,11 @@ describe('the task state machine', () => {
   });
 
   it('refuses a transition outside its table', () => {
-    expect(() => transition(accepted(), 'SUCCEEDED', 'x', t0, policy)).toThrow(IllegalTransitionError);
+    expect(() => transition(accepted(), { to: 'SUCCEEDED', reason: 'x', now: t0, policy })).toThrow(IllegalTransitionError);
   });
 
   it('records each transition in the history with time, from, to and reason, and bumps the version', () => {
-    const submitted = transition(accepted(), 'SUBMITTED', 'created as proc-1', t0 + 5, policy, { remoteId: 'proc-1' });
+    const submitted = transition(accepted(), { to: 'SUBMITTED', reason: 'created as proc-1', now: t0 + 5, policy, changes: { remoteId: 'proc-1' } });
     expect(submitted.version).toBe(2);
     expect(submitted.history).toEqual([
       { at: t0, from: null, to: 'ACCEPTED', reason: 'received' },
@@ -34,11 +34,11 @@ describe('the task state machine', () => {
   });
 
   it('bounds the history, keeping the first entry and counting what it dropped', () => {
-    let task = transition(accepted(), 'SUBMITTED', 's', t0, policy);
+    let task = transition(accepted(), { to: 'SUBMITTED', reason: 's', now: t0, policy });
     for (let i = 0; i < 3; i++) {
-      task = transition(task, 'FAILED', `f${i}`, t0 + i, policy);
-      task = transition(task, 'RETRY_WAIT', `w${i}`, t0 + i, policy);
-      task = transition(task, 'RUNNING', `r${i}`, t0 + i, policy);
+      task = transition(task, { to: 'FAILED', reason: `f${i}`, now: t0 + i, policy });
+      task = transition(task, { to: 'RETRY_WAIT', reason: `w${i}`, now: t0 + i, policy });
+      task = transition(task, { to: 'RUNNING', reason: `r${i}`, now: t0 + i, policy });
     }
     expect(task.history).toHaveLength(5);
     expect(task.history[0]!.to).toBe('ACCEPTED');
@@ -50,11 +50,11 @@ describe('the task state machine', () => {
     const task = accepted();
     expect(task).toMatchObject({ dueShard: shardOf(task.taskId, 4), dueAt: t0 + 1000 });
     expect(task.expiresAt).toBeUndefined();
-    const rejected = transition(task, 'REJECTED', 'bad', t0, policy);
+    const rejected = transition(task, { to: 'REJECTED', reason: 'bad', now: t0, policy });
     expect(rejected.dueShard).toBeUndefined();
     expect(rejected.dueAt).toBeUndefined();
     expect(rejected.expiresAt).toBe(Math.floor(t0 / 1000) + 30 * 86_400);
-    const uncertain = transition(task, 'UNCERTAIN', 'unknown outcome', t0, policy);
+    const uncertain = transition(task, { to: 'UNCERTAIN', reason: 'unknown outcome', now: t0, policy });
     expect(uncertain.dueAt).toBeUndefined();
     expect(uncertain.expiresAt).toBeUndefined();
   });

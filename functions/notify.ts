@@ -1,0 +1,11 @@
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { createNotifyRuntime, type NotifyRuntime } from '../lib/runtime/notify-runtime.ts';
+import type { TaskStreamRecord } from '../lib/store/stream-images.ts';
+import { handleTerminalTransitions } from '../lib/tracking/stream-processing.ts';
+
+let runtime: NotifyRuntime | undefined;
+
+export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+  runtime ??= createNotifyRuntime(process.env);
+  return handleTerminalTransitions(event.Records as TaskStreamRecord[], runtime);
+};

@@ -1,0 +1,177 @@
+import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend } from '../backends/backend.ts';
+import { TaskVersionConflictError } from '../store/task-store.ts';
+import { isTerminal } from '../task/states.ts';
+import { transition, update, type Task } from '../task/task.ts';
+import { pollTask } from '../tracking/poll-task.ts';
+import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
+import { OperationRefusedError } from './errors.ts';
+import { findTask } from './find-task.ts';
+
+/**
+ * What an operator can do to a task. Each operation reads the task, checks that its state allows it,
+ * writes its intent conditionally on the version read (so it is safe beside the poller and the retry
+ * function; a lost race is retried from a fresh read), and only then calls the backend.
+ */
+export interface OperationResult {
+  task: Task;
+  /** One line for people: what happened, and what follows on its own. */
+  message: string;
+}
+
+const activeStates = new Set(['SUBMITTED', 'RUNNING', 'RETRY_WAIT', 'FAILED', 'ABORTING']);
+
+export async function abortTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
+  return withFreshRead(id, deps, async (task) => {
+    const backend = requireJob(task, deps, 'abort');
+    if (task.state === 'ABORTING') {
+      await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+      return settle(task.taskId, deps, 'abort asked again');
+    }
+    if (!activeStates.has(task.state)) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: there is nothing to abort`);
+    const now = deps.clock.now();
+    await deps.store.replace(
+      transition(task, {
+        to: 'ABORTING',
+        reason: 'abort requested by an operator',
+        now,
+        policy: deps.settings.taskPolicy,
+        changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
+        dueAt: now + deps.settings.poll.abortingIntervalMs,
+      }),
+    );
+    await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+    return settle(task.taskId, deps, 'abort requested');
+  });
+}
+
+export async function retryTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
+  return withFreshRead(id, deps, async (task) => {
+    requireJob(task, deps, 'retry');
+    const reasons: Partial<Record<Task['state'], string>> = {
+      SUCCEEDED: 'it succeeded; there is nothing to retry',
+      REJECTED: 'a rejected request is never retried: fix it and submit it with a new requestId',
+      LOST: 'the backend no longer knows its job; submit the request again with a new requestId',
+      UNCERTAIN: 'settle it first (bulkpilot settle)',
+      ACCEPTED: 'it is being submitted',
+      SUBMITTED: 'it is running',
+      RUNNING: 'it is running',
+      ABORTING: 'an abort is in progress',
+    };
+    const refusal = reasons[task.state];
+    if (refusal) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: ${refusal}`);
+    if (task.deletedAt) throw new OperationRefusedError(`task ${task.taskId} was deleted: its job is gone from the backend`);
+    const now = deps.clock.now();
+    // A manual retry starts a fresh round: the retry policy counts attempts from here.
+    await deps.store.replace(
+      transition(task, {
+        to: 'RETRY_WAIT',
+        reason: 'manual retry requested by an operator (fresh attempts)',
+        now,
+        policy: deps.settings.taskPolicy,
+        by: 'operator',
+        changes: { attempt: 0, nextAttemptAt: now },
+        dueAt: now,
+      }),
+    );
+    return settle(task.taskId, deps, 'retry requested');
+  });
+}
+
+/**
+ * Deletes the job at the backend and marks the task deleted. The record is kept (until its TTL) rather
+ * than removed: it still holds the requestId, so a late redelivery of the original message cannot start
+ * the same load again, and the history stays readable.
+ */
+export async function deleteTask(id: string, deps: TrackingDependencies, options: { force?: boolean } = {}): Promise<OperationResult> {
+  return withFreshRead(id, deps, async (task) => {
+    if (task.deletedAt) return { task, message: `task ${task.taskId} was already deleted` };
+    if (task.state === 'ACCEPTED' || task.state === 'UNCERTAIN') {
+      throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: it has no known job at the backend; ${task.state === 'UNCERTAIN' ? 'settle it first (bulkpilot settle)' : 'wait for its submission'}`);
+    }
+    if (activeStates.has(task.state) && !options.force) {
+      throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: abort it first, or delete with --force (aborts, then deletes)`);
+    }
+    const backend = task.remoteId ? deps.backends.get(task.backend) : undefined;
+    if (backend && task.remoteId) {
+      if (activeStates.has(task.state)) await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+      try {
+        await backend.delete(task.remoteId);
+      } catch (error) {
+        if (!(error instanceof RemoteTaskNotFoundError)) throw error; // already gone at the backend
+      }
+    }
+    const now = deps.clock.now();
+    const retention = { expiresAt: Math.floor(now / 1000) + deps.settings.taskPolicy.retentionDays * 86_400 };
+    const next = isTerminal(task.state)
+      ? update(task, now, deps.settings.taskPolicy, { deletedAt: now })
+      : transition(task, { to: 'ABORTED', reason: 'deleted by an operator (--force): aborted and deleted at the backend', now, policy: deps.settings.taskPolicy, changes: { deletedAt: now } });
+    await deps.store.replace({ ...next, ...retention });
+    return { task: { ...next, ...retention }, message: `task ${task.taskId} deleted${task.remoteId ? ` (job ${task.remoteId} deleted at the backend)` : ''}; its record is kept until ${new Date(retention.expiresAt * 1000).toISOString()}` };
+  });
+}
+
+/** Settles an UNCERTAIN task: the operator found its job (`remoteId`), or gives it up. */
+export async function settleTask(id: string, deps: TrackingDependencies, decision: { remoteId: string } | { giveUp: true }): Promise<OperationResult> {
+  return withFreshRead(id, deps, async (task) => {
+    if (task.state !== 'UNCERTAIN') throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: only an UNCERTAIN task needs settling`);
+    const now = deps.clock.now();
+    const policy = deps.settings.taskPolicy;
+    if ('giveUp' in decision) {
+      const next = transition(task, { to: 'FAILED_FINAL', reason: 'given up by an operator after an uncertain create', now, policy });
+      await deps.store.replace(next);
+      return { task: next, message: `task ${task.taskId} given up (FAILED_FINAL)` };
+    }
+    const backend = deps.backends.get(task.backend);
+    if (!backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
+    const status = await backend.status(decision.remoteId).catch((error: unknown) => {
+      if (error instanceof RemoteTaskNotFoundError) throw new OperationRefusedError(`the backend does not know ${decision.remoteId}; check the id`);
+      throw error;
+    });
+    const next = transition(task, {
+      to: 'SUBMITTED',
+      reason: `settled by an operator: the job is ${decision.remoteId} (backend reports ${status.state})`,
+      now,
+      policy,
+      changes: { remoteId: decision.remoteId, attempt: 1, submittedAt: now, runStartedAt: now, remoteState: status.state },
+      dueAt: now,
+    });
+    await deps.store.replace(next);
+    return settle(task.taskId, deps, `settled as ${decision.remoteId}`);
+  });
+}
+
+function requireJob(task: Task, deps: TrackingDependencies, what: string): Backend {
+  if (!task.remoteId) throw new OperationRefusedError(`task ${task.taskId} is ${task.state} and has no job at the backend to ${what}`);
+  const backend = deps.backends.get(task.backend);
+  if (!backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
+  return backend;
+}
+
+/** Checks the task at once instead of waiting for the poller, so the operator sees the outcome. */
+async function settle(taskId: string, deps: TrackingDependencies, what: string): Promise<OperationResult> {
+  await pollTask(taskId, deps, { evenIfNotDue: true });
+  const task = (await deps.store.get(taskId))!;
+  const follows = isTerminal(task.state) ? '' : '; the poller follows it from here';
+  return { task, message: `task ${taskId}: ${what}, now ${task.state}${follows}` };
+}
+
+/** Abort calls are repeatable: a refusal (not running) or a transient error is left to the check that follows. */
+async function callQuietly(call: () => Promise<void>, deps: TrackingDependencies, task: Task): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return;
+    deps.logger.warn('backend call failed; the poller repeats it while needed', { taskId: task.taskId, remoteId: task.remoteId, error });
+  }
+}
+
+async function withFreshRead(id: string, deps: TrackingDependencies, operation: (task: Task) => Promise<OperationResult>): Promise<OperationResult> {
+  for (let round = 0; ; round++) {
+    const task = await findTask(deps.store, id);
+    try {
+      return await operation(task);
+    } catch (error) {
+      if (!(error instanceof TaskVersionConflictError) || round >= 2) throw error;
+    }
+  }
+}

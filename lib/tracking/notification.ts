@@ -1,0 +1,67 @@
+import type { Logger } from '../logger.ts';
+import type { TaskStore } from '../store/task-store.ts';
+import { isTerminal } from '../task/states.ts';
+import type { Task } from '../task/task.ts';
+
+/** What an operator is told when a task ends. */
+export interface TaskSummary {
+  taskId: string;
+  requestId: string;
+  backend: string;
+  state: string;
+  remoteId: string | null;
+  src: string | null;
+  dst: string | null;
+  table: string | null;
+  attempts: number;
+  durationMs: number;
+  lastError: string | null;
+  reason: string;
+  finishedAt: string;
+}
+
+export interface Notification {
+  subject: string;
+  summary: TaskSummary;
+}
+
+export interface NotificationPublisher {
+  publish(notification: Notification): Promise<void>;
+}
+
+export function summarize(task: Task): TaskSummary {
+  const finishedAt = task.finishedAt ?? task.updatedAt;
+  return {
+    taskId: task.taskId,
+    requestId: task.requestId,
+    backend: task.backend,
+    state: task.state,
+    remoteId: task.remoteId ?? null,
+    src: task.summary.src ?? null,
+    dst: task.summary.dst ?? null,
+    table: task.summary.table ?? null,
+    attempts: task.attempt ?? 0,
+    durationMs: finishedAt - task.createdAt,
+    lastError: task.error?.reason ?? null,
+    reason: task.history.at(-1)?.reason ?? '',
+    finishedAt: new Date(finishedAt).toISOString(),
+  };
+}
+
+/**
+ * Announces a task's terminal state once. The mark is written after the publish: a crash between the two
+ * announces twice (at least once beats at most once for an operator), but a stream record that is simply
+ * delivered again finds the mark and publishes nothing.
+ */
+export async function announceTerminal(task: Task, deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger }): Promise<boolean> {
+  if (!isTerminal(task.state) || (task.notifiedVersion ?? 0) >= task.version) return false;
+  const current = await deps.store.get(task.taskId);
+  // Reopened (manual retry) or already announced since this image was taken: the newer image speaks.
+  if (!current || current.version !== task.version || (current.notifiedVersion ?? 0) >= task.version) return false;
+  const summary = summarize(current);
+  const what = summary.table ?? summary.dst ?? summary.requestId;
+  await deps.publisher.publish({ subject: `bulkpilot: ${summary.state} ${what}`.slice(0, 99), summary });
+  await deps.store.markNotified(task.taskId, task.version);
+  deps.logger.info('terminal state announced', { taskId: task.taskId, requestId: task.requestId, state: task.state, remoteId: task.remoteId });
+  return true;
+}

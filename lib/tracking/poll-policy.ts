@@ -1,0 +1,84 @@
+import type { Task } from '../task/task.ts';
+
+/**
+ * When a task is checked next. A job's remaining time is unknown, so the interval grows with the run's
+ * age (a 2-minute-old job is checked about every 30 s, a 3-hour-old one every 10 min): the number of
+ * checks grows with the logarithm of the duration, and the detection delay stays a fixed share of it.
+ * A stage that says the end is near shortens the interval; jitter keeps a burst of submissions from
+ * polling in lockstep; a check never lands after the run's deadline.
+ */
+export interface PollPolicy {
+  /** First check after submit. */
+  firstCheckDelayMs: number;
+  minIntervalMs: number;
+  maxIntervalMs: number;
+  /** Interval as a share of the run's age, between min and max. */
+  ageFraction: number;
+  /** Stages after which the job usually ends soon (matched case-insensitively). */
+  nearEndStages: string[];
+  nearEndIntervalMs: number;
+  /** ± share of the interval drawn at random. */
+  jitter: number;
+  /** After a failed status call: base × 2^(failures−1), capped. */
+  errorBackoffBaseMs: number;
+  errorBackoffMaxMs: number;
+  /** LOST needs this many consecutive "not found" answers, the first and last at least `lostMinSpanMs` apart. */
+  lostConfirmations: number;
+  lostMinSpanMs: number;
+  /** While an abort is awaiting confirmation. */
+  abortingIntervalMs: number;
+  /** How long a task may sit in FAILED before the poller applies the retry policy itself (stream lag). */
+  failedGraceMs: number;
+  /** A submission that left ACCEPTED without a claim (its message is still queued or dead-lettered). */
+  stalledAcceptedIntervalMs: number;
+  /** After this long without a create, a stalled submission is given up (REJECTED, nothing was created). */
+  stalledAcceptedMaxAgeMs: number;
+  /** Maximum duration of a run when the request does not set one. */
+  defaultMaxDurationMs: number;
+}
+
+export const defaultPollPolicy: PollPolicy = {
+  firstCheckDelayMs: 30_000,
+  minIntervalMs: 30_000,
+  maxIntervalMs: 10 * 60_000,
+  ageFraction: 0.2,
+  nearEndStages: ['WAIT_FOR_SUCCESS'],
+  nearEndIntervalMs: 30_000,
+  jitter: 0.2,
+  errorBackoffBaseMs: 60_000,
+  errorBackoffMaxMs: 10 * 60_000,
+  lostConfirmations: 3,
+  lostMinSpanMs: 10 * 60_000,
+  abortingIntervalMs: 30_000,
+  failedGraceMs: 5 * 60_000,
+  stalledAcceptedIntervalMs: 15 * 60_000,
+  stalledAcceptedMaxAgeMs: 6 * 60 * 60_000,
+  defaultMaxDurationMs: 24 * 60 * 60_000,
+};
+
+export function jittered(ms: number, share: number, random: () => number): number {
+  return Math.max(0, Math.round(ms * (1 + (random() * 2 - 1) * share)));
+}
+
+/** Delay until the next check of a task whose job is running (or just submitted). */
+export function nextCheckDelayMs(task: Task, now: number, policy: PollPolicy, random: () => number): number {
+  const age = now - (task.runStartedAt ?? task.submittedAt ?? now);
+  let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, age * policy.ageFraction));
+  const stage = task.stage?.toUpperCase();
+  if (stage && policy.nearEndStages.some((s) => s.toUpperCase() === stage)) interval = Math.min(interval, policy.nearEndIntervalMs);
+  let delay = jittered(interval, policy.jitter, random);
+  const deadline = deadlineOf(task, policy);
+  if (deadline !== undefined && deadline > now) delay = Math.min(delay, deadline - now);
+  return delay;
+}
+
+export function errorBackoffMs(failures: number, policy: PollPolicy, random: () => number): number {
+  const base = Math.min(policy.errorBackoffMaxMs, policy.errorBackoffBaseMs * 2 ** Math.max(0, failures - 1));
+  return jittered(base, policy.jitter, random);
+}
+
+/** The moment the current run exceeds its maximum duration. */
+export function deadlineOf(task: Task, policy: PollPolicy): number | undefined {
+  const start = task.runStartedAt ?? task.submittedAt;
+  return start === undefined ? undefined : start + (task.maxDurationMs ?? policy.defaultMaxDurationMs);
+}

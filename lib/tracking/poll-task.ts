@@ -1,0 +1,225 @@
+import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type RemoteStatus } from '../backends/backend.ts';
+import { TaskVersionConflictError } from '../store/task-store.ts';
+import { transition, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
+import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs } from './poll-policy.ts';
+import { settleFailedTask } from './settle-failed.ts';
+import type { TrackingDependencies } from './tracking-deps.ts';
+
+/** What the backend said about a job, once per check (a re-decision after a lost race reuses it). */
+export type Observation =
+  | { kind: 'status'; status: RemoteStatus }
+  | { kind: 'not-found'; message: string }
+  | { kind: 'error'; message: string };
+
+export type PollOutcome = 'changed' | 'unchanged' | 'info-failed' | 'not-found' | 'skipped';
+
+/**
+ * One due task: read it, ask the backend, decide, write. A write that loses a race re-reads the task and
+ * decides again with the same observation; it never overwrites. Calls with side effects (abort, retry) are
+ * made only by the state that owns them, after the write that records the intent.
+ */
+export async function pollTask(taskId: string, deps: TrackingDependencies, options: { evenIfNotDue?: boolean } = {}): Promise<PollOutcome> {
+  let observation: Observation | undefined;
+  for (let round = 0; round < 3; round++) {
+    const task = await deps.store.get(taskId);
+    const now = deps.clock.now();
+    if (!task || task.dueAt === undefined || (task.dueAt > now && !options.evenIfNotDue)) return 'skipped';
+    try {
+      switch (task.state) {
+        case 'ACCEPTED':
+          return await checkStalledSubmission(task, deps);
+        case 'FAILED':
+          await settleFailedTask(task.taskId, deps);
+          return 'changed';
+        case 'SUBMITTED':
+        case 'RUNNING':
+        case 'ABORTING':
+        case 'RETRY_WAIT': {
+          const backend = deps.backends.get(task.backend);
+          if (!backend || !task.remoteId) return 'skipped';
+          observation ??= await observe(backend, task.remoteId);
+          if (task.state === 'ABORTING') return await followAbort(task, observation, backend, deps);
+          if (task.state === 'RETRY_WAIT') return await startRetry(task, observation, backend, deps);
+          return await followRun(task, observation, backend, deps);
+        }
+        default:
+          return 'skipped';
+      }
+    } catch (error) {
+      if (!(error instanceof TaskVersionConflictError)) throw error;
+      deps.logger.debug('lost a race; deciding again', { taskId });
+    }
+  }
+  return 'skipped';
+}
+
+async function observe(backend: Backend, remoteId: string): Promise<Observation> {
+  try {
+    return { kind: 'status', status: await backend.status(remoteId) };
+  } catch (error) {
+    if (error instanceof RemoteTaskNotFoundError) return { kind: 'not-found', message: error.message };
+    return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+async function followRun(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  if (observation.kind !== 'status') return noAnswer(task, observation, deps);
+  const { status } = observation;
+  const seen = seenChanges(task, status);
+  const poll = checked(task, now);
+  switch (status.phase) {
+    case 'succeeded':
+      return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes: { ...seen, poll } });
+    case 'failed':
+      return commit(task, deps, {
+        to: 'FAILED',
+        reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`,
+        changes: { ...seen, poll, error: { reason: status.message ?? `job ${status.state} at stage ${status.stage ?? '?'}`, source: 'backend', at: now } },
+        dueAt: now + deps.settings.poll.failedGraceMs,
+      });
+    case 'aborted':
+      return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot (backend reports ${status.state})`, changes: { ...seen, poll } });
+  }
+  const deadline = deadlineOf(task, deps.settings.poll);
+  if (deadline !== undefined && now >= deadline) {
+    const minutes = Math.round((task.maxDurationMs ?? deps.settings.poll.defaultMaxDurationMs) / 60_000);
+    await commit(task, deps, {
+      to: 'ABORTING',
+      reason: `run exceeded its maximum duration of ${minutes} min; aborting`,
+      changes: { ...seen, poll, abort: { reason: 'timeout', requestedAt: now, calls: 1, lastCallAt: now } },
+      dueAt: now + deps.settings.poll.abortingIntervalMs,
+    });
+    await callAbort(task, backend, deps);
+    return 'changed';
+  }
+  const next = { ...task, ...seen, poll };
+  const dueAt = now + nextCheckDelayMs(next, now, deps.settings.poll, deps.random);
+  if (task.state === 'SUBMITTED' && status.phase === 'running') {
+    return commit(task, deps, { to: 'RUNNING', reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`, changes: { ...seen, poll }, dueAt });
+  }
+  if (seen.stage !== task.stage || seen.remoteState !== task.remoteState) {
+    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...seen, poll }, dueAt));
+    return 'changed';
+  }
+  await deps.store.reschedule({ ...task, poll, dueAt });
+  return 'unchanged';
+}
+
+async function followAbort(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  const timedOut = task.abort?.reason === 'timeout';
+  const end = (reason: string, changes: Partial<Task>) =>
+    commit(task, deps, timedOut ? { to: 'FAILED_FINAL', reason: `timed out: ${reason}`, changes: { ...changes, error: { reason: 'run exceeded its maximum duration', source: 'bulkpilot', at: now } } } : { to: 'ABORTED', reason, changes });
+  if (observation.kind === 'not-found') return end('the backend no longer knows the job', { poll: checked(task, now) });
+  if (observation.kind === 'error') return noAnswer(task, observation, deps);
+  const { status } = observation;
+  const changes = { ...seenChanges(task, status), poll: checked(task, now) };
+  if (status.phase === 'aborted') return end(`abort confirmed (backend reports ${status.state})`, changes);
+  if (status.phase === 'failed') return end(`the job had failed before the abort took effect (${status.state})`, changes);
+  if (status.phase === 'succeeded') return commit(task, deps, { to: 'SUCCEEDED', reason: `the job succeeded before the abort took effect`, changes });
+  // Still running: the abort call may have been lost; repeat it now and then, never in a tight loop.
+  const interval = deps.settings.poll.abortingIntervalMs;
+  if (now - (task.abort?.lastCallAt ?? 0) >= 2 * interval) {
+    const abort = { reason: task.abort?.reason ?? 'operator', requestedAt: task.abort?.requestedAt ?? now, calls: (task.abort?.calls ?? 0) + 1, lastCallAt: now } as const;
+    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...changes, abort }, now + interval));
+    await callAbort(task, backend, deps);
+    return 'changed';
+  }
+  await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: now + jittered(interval, deps.settings.poll.jitter, deps.random) });
+  return 'unchanged';
+}
+
+async function startRetry(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  if (observation.kind !== 'status') return noAnswer(task, observation, deps);
+  const { status } = observation;
+  const changes = { ...seenChanges(task, status), poll: checked(task, now) };
+  if (status.phase === 'succeeded') return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes });
+  const nextRun = { attempt: (task.attempt ?? 1) + 1, runStartedAt: now, poll: { checks: 0, failures: 0, notFound: 0 } };
+  if (status.phase === 'running') {
+    // Retried from the console, or our earlier retry call took effect although its answer was lost.
+    return commit(task, deps, { to: 'RUNNING', reason: `backend already runs the job again (${status.state})`, changes: { ...changes, ...nextRun }, dueAt: now + deps.settings.poll.firstCheckDelayMs });
+  }
+  try {
+    await backend.retry(task.remoteId!);
+  } catch (error) {
+    if (error instanceof RemoteTaskNotFoundError) return noAnswer(task, { kind: 'not-found', message: error.message }, deps);
+    const message = error instanceof Error ? error.message : String(error);
+    const poll = { ...changes.poll, failures: changes.poll.failures + 1, lastError: `retry call: ${message}` };
+    deps.logger.warn('retry call failed; checking again later', { taskId: task.taskId, remoteId: task.remoteId, error: message, refused: error instanceof RemoteRefusedError });
+    await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, deps.settings.poll, deps.random) });
+    return 'info-failed';
+  }
+  return commit(task, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...changes, ...nextRun }, dueAt: now + deps.settings.poll.firstCheckDelayMs });
+}
+
+/** A check without an answer (status call failed) or with "not found" (counts towards LOST). */
+async function noAnswer(task: Task, observation: Exclude<Observation, { kind: 'status' }>, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  const policy = deps.settings.poll;
+  const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
+  if (observation.kind === 'error') {
+    const poll: PollBookkeeping = { ...previous, checks: previous.checks + 1, lastCheckedAt: now, failures: previous.failures + 1, lastError: observation.message };
+    await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, policy, deps.random) });
+    return 'info-failed';
+  }
+  const notFoundSince = previous.notFoundSince ?? now;
+  const poll: PollBookkeeping = { ...previous, checks: previous.checks + 1, lastCheckedAt: now, failures: 0, notFound: previous.notFound + 1, notFoundSince };
+  if (poll.notFound >= policy.lostConfirmations && now - notFoundSince >= policy.lostMinSpanMs) {
+    await commit(task, deps, {
+      to: 'LOST',
+      reason: `the backend did not know the job in ${poll.notFound} checks over ${Math.round((now - notFoundSince) / 60_000)} min: ${observation.message}`,
+      changes: { poll, error: { reason: observation.message, source: 'backend', at: now } },
+    });
+    return 'changed';
+  }
+  const spacing = Math.max(policy.minIntervalMs, Math.ceil(policy.lostMinSpanMs / Math.max(1, policy.lostConfirmations - 1)));
+  await deps.store.reschedule({ ...task, poll, dueAt: now + spacing });
+  return 'not-found';
+}
+
+/** A submission whose create never recorded an outcome and whose message did not come back to settle it. */
+async function checkStalledSubmission(task: Task, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  const { create } = task;
+  if (create.startedAt !== undefined && (create.leaseUntil ?? 0) >= now) {
+    await deps.store.reschedule({ ...task, dueAt: create.leaseUntil! + 1_000 });
+    return 'unchanged';
+  }
+  if (create.startedAt !== undefined) {
+    const reason = `create attempt ${create.attempts} started at ${new Date(create.startedAt).toISOString()} never recorded its outcome; the backend may hold a job for this request: find it and settle the task (bulkpilot settle)`;
+    return commit(task, deps, { to: 'UNCERTAIN', reason, changes: { error: { reason, source: 'bulkpilot', at: now } } });
+  }
+  if (create.startedAt === undefined && now - task.createdAt >= deps.settings.poll.stalledAcceptedMaxAgeMs) {
+    const reason = `its message never came back to be submitted (look in the import dead-letter queue); nothing was created at the backend`;
+    return commit(task, deps, { to: 'REJECTED', reason, changes: { error: { reason, source: 'bulkpilot', at: now } } });
+  }
+  await deps.store.reschedule({ ...task, dueAt: now + deps.settings.poll.stalledAcceptedIntervalMs });
+  return 'unchanged';
+}
+
+async function callAbort(task: Task, backend: Backend, deps: TrackingDependencies): Promise<void> {
+  try {
+    await backend.abort(task.remoteId!);
+  } catch (error) {
+    // The next check sees whether the job still runs and calls again if so.
+    deps.logger.warn('abort call failed; it is repeated while the job runs', { taskId: task.taskId, remoteId: task.remoteId, error });
+  }
+}
+
+async function commit(task: Task, deps: TrackingDependencies, options: Omit<TransitionOptions, 'now' | 'policy'>): Promise<PollOutcome> {
+  const next = transition(task, { ...options, now: deps.clock.now(), policy: deps.settings.taskPolicy });
+  await deps.store.replace(next);
+  deps.logger.info('task state changed', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, remoteId: task.remoteId, from: task.state, to: next.state, reason: options.reason });
+  return 'changed';
+}
+
+function seenChanges(task: Task, status: RemoteStatus): Pick<Task, 'remoteState' | 'stage'> {
+  return { remoteState: status.state, ...(status.stage !== undefined ? { stage: status.stage } : task.stage !== undefined ? { stage: task.stage } : {}) };
+}
+
+function checked(task: Task, now: number): PollBookkeeping {
+  const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
+  return { checks: previous.checks + 1, lastCheckedAt: now, failures: 0, notFound: 0 };
+}

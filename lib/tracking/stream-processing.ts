@@ -1,0 +1,50 @@
+import type { Logger } from '../logger.ts';
+import { taskImages, type TaskStreamRecord } from '../store/stream-images.ts';
+import type { TaskStore } from '../store/task-store.ts';
+import { isTerminal } from '../task/states.ts';
+import type { Task } from '../task/task.ts';
+import { announceTerminal, type NotificationPublisher } from './notification.ts';
+import { settleFailedTask } from './settle-failed.ts';
+import type { TrackingDependencies } from './tracking-deps.ts';
+
+export interface StreamBatchResult {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+/**
+ * Records of one shard, in order. On the first failure the rest is left: Lambda resumes the shard from
+ * the reported sequence number, so later records of the same task are never applied before earlier ones.
+ * The filter patterns in serverless.yml already drop irrelevant records; the checks here keep a record
+ * that slips through (or a local run without filters) harmless.
+ */
+async function inOrder(records: readonly TaskStreamRecord[], logger: Logger, apply: (before: Task | undefined, after: Task) => Promise<void>): Promise<StreamBatchResult> {
+  for (const record of records) {
+    const { before, after } = taskImages(record);
+    if (!after) continue;
+    try {
+      await apply(before, after);
+    } catch (error) {
+      logger.error('stream record failed; the shard resumes from it', { taskId: after.taskId, sequenceNumber: record.dynamodb?.SequenceNumber, error });
+      return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+    }
+  }
+  return { batchItemFailures: [] };
+}
+
+export function isTransitionInto(state: Task['state'], before: Task | undefined, after: Task): boolean {
+  return after.state === state && before?.state !== state;
+}
+
+/** The retry function: every transition into FAILED gets its retry decision. */
+export function handleFailedTransitions(records: readonly TaskStreamRecord[], deps: TrackingDependencies): Promise<StreamBatchResult> {
+  return inOrder(records, deps.logger, async (before, after) => {
+    if (isTransitionInto('FAILED', before, after)) await settleFailedTask(after.taskId, deps);
+  });
+}
+
+/** The notify function: every transition into a terminal state is announced once. */
+export function handleTerminalTransitions(records: readonly TaskStreamRecord[], deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger }): Promise<StreamBatchResult> {
+  return inOrder(records, deps.logger, async (before, after) => {
+    if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await announceTerminal(after, deps);
+  });
+}

@@ -1,0 +1,23 @@
+import type { BackendRegistry } from '../backends/registry.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
+import type { TaskStore } from '../store/task-store.ts';
+import type { TaskPolicy } from '../task/task.ts';
+import type { PollPolicy } from './poll-policy.ts';
+import type { RetryPolicy } from './retry-policy.ts';
+
+export interface TrackingSettings {
+  taskPolicy: TaskPolicy;
+  poll: PollPolicy;
+  retry: RetryPolicy;
+}
+
+/** What the poller, the retry function and operator operations share. */
+export interface TrackingDependencies {
+  store: TaskStore;
+  backends: BackendRegistry;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  settings: TrackingSettings;
+}

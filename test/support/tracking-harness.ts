@@ -1,0 +1,151 @@
+// Whole task lifecycles on real parts: the submit path, the poller, the retry and notify functions fed by
+// the table's DynamoDB Local stream with serverless.yml's filter patterns, SNS on fauxqs, and a simulated
+// master, all on one virtual clock. `tick()` is one minute of bulkpilot.
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { inject } from 'vitest';
+import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
+import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
+import { BackendRegistry } from '../../lib/backends/registry.ts';
+import { createJsonLogger } from '../../lib/logger.ts';
+import type { TaskStreamRecord } from '../../lib/store/stream-images.ts';
+import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
+import type { Task } from '../../lib/task/task.ts';
+import { taskIdFor } from '../../lib/task/task.ts';
+import { defaultTaskPolicy } from '../../lib/task/task.ts';
+import { SnsPublisher } from '../../lib/notify/sns-publisher.ts';
+import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { pollTick, type TickReport } from '../../lib/tracking/poll-tick.ts';
+import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
+import { handleFailedTransitions, handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
+import type { TrackingDependencies, TrackingSettings } from '../../lib/tracking/tracking-deps.ts';
+import { startLindormMaster, type LindormMaster, type LindormMasterOptions } from '../../local/lindorm-master/simulator.ts';
+import { provisionTopic } from '../../local/provision/provision.ts';
+import { readServerlessConfig } from '../../local/provision/serverless-resources.ts';
+import { DynamoDbStreamEventSource, DynamoDbStreamReader } from '../../local/stack/dynamodb-stream-source.ts';
+import { filterPatternsOf } from '../../local/stack/event-filter.ts';
+import { FakeClock } from './fake-clock.ts';
+import { seededRandom } from './seeded-random.ts';
+import { receiveAll, roundTripThroughQueue, type TestAws } from './stack.ts';
+import { createSubmitHarness, type SubmitHarness } from './submit-harness.ts';
+
+export interface TrackingHarness {
+  clock: FakeClock;
+  master: LindormMaster;
+  store: DynamoDbTaskStore;
+  deps: TrackingDependencies;
+  submit: SubmitHarness;
+  logLines: Array<Record<string, unknown>>;
+  /** Submits requests through the queue and the submit path; returns their task ids. */
+  submitRequests(requests: Array<Record<string, unknown>>): Promise<string[]>;
+  /** Advances the clock, runs one poll tick, then lets the stream functions catch up. */
+  tick(options?: { advanceMs?: number; remainingMs?: () => number; owner?: string }): Promise<TickReport>;
+  /** Ticks until every given task is in one of `states` (or throws after `maxTicks`). */
+  runUntil(taskIds: string[], states: Task['state'][], maxTicks?: number): Promise<Task[]>;
+  /** Lets the retry and notify functions process every stream record so far. */
+  drainStreams(): Promise<void>;
+  notifications(): Promise<Array<Record<string, unknown>>>;
+  get(taskId: string): Promise<Task>;
+  close(): Promise<void>;
+}
+
+export async function createTrackingHarness(
+  aws: TestAws,
+  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number } = {},
+): Promise<TrackingHarness> {
+  const clock = new FakeClock();
+  const master = await startLindormMaster({
+    clock,
+    stages: [
+      { name: 'PREPARE', durationMs: 60_000 },
+      { name: 'BULKLOAD', durationMs: 5 * 60_000 },
+      { name: 'WAIT_FOR_SUCCESS', durationMs: 2 * 60_000 },
+    ],
+    ...options.master,
+  });
+  const logLines: Array<Record<string, unknown>> = [];
+  const logger = createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+  const client = new LindormBulkloadClient({ baseUrl: master.url, clock, timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 }, keepAliveTimeoutMs: 200, infoRetry: { maxAttempts: 2 } });
+  const deps: TrackingDependencies = {
+    store,
+    backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
+    clock,
+    random: seededRandom(options.seed ?? 7),
+    logger,
+    settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy, ...options.settings },
+  };
+  const submit = createSubmitHarness(aws, master, { clock });
+
+  const endpoint = inject('sqsEndpoint');
+  const sns = new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const suffix = crypto.randomUUID().slice(0, 8);
+  const topic = await provisionTopic(sns, aws.sqs, { topicName: `events-${suffix}`, subscribeQueueName: `notes-${suffix}` });
+  const publisher = new SnsPublisher({ client: sns, topicArn: topic.arn });
+
+  const streams = new DynamoDBStreamsClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const functions = readServerlessConfig().functions;
+  const streamSource = (name: 'retry' | 'notify', handler: (records: TaskStreamRecord[]) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>) =>
+    new DynamoDbStreamEventSource({
+      reader: new DynamoDbStreamReader({ dynamodb: aws.dynamodb, streams, tableName: aws.tableName }),
+      handler: (event) => handler(event.Records as TaskStreamRecord[]),
+      filterPatterns: filterPatternsOf(functions[name]!.events![0]!.stream),
+      onError: (error) => logger.error('stream handler failed', { function: name, error }),
+    });
+  const retrySource = streamSource('retry', (records) => handleFailedTransitions(records, deps));
+  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger }));
+
+  const drainStreams = async () => {
+    // The retry function writes RETRY_WAIT or FAILED_FINAL, which the notify function then sees.
+    for (let i = 0; i < 5; i++) {
+      const delivered = (await retrySource.pump()) + (await notifySource.pump());
+      if (delivered === 0) return;
+    }
+  };
+  const tick: TrackingHarness['tick'] = async (o = {}) => {
+    clock.advance(o.advanceMs ?? 60_000);
+    const report = await pollTick({ ...deps, leases: store }, { owner: o.owner ?? 'tick', remainingMs: o.remainingMs ?? (() => 60_000), marginMs: 15_000, concurrencyPerBackend: 8, pageSize: 25 });
+    await drainStreams();
+    return report;
+  };
+  const get = async (taskId: string) => (await store.get(taskId))!;
+
+  return {
+    clock,
+    master,
+    store,
+    deps,
+    submit,
+    logLines,
+    tick,
+    drainStreams,
+    get,
+    async submitRequests(requests) {
+      const records = await roundTripThroughQueue(aws, requests.map((r) => JSON.stringify(r)));
+      const result = await submit.invoke(records);
+      await drainStreams();
+      return result.outcomes.map((o) => {
+        const outcome = o.outcome as { taskId?: string };
+        return outcome.taskId ?? taskIdFor(String(requests[0]?.requestId));
+      });
+    },
+    async runUntil(taskIds, states, maxTicks = 200) {
+      for (let i = 0; i < maxTicks; i++) {
+        const tasks = await Promise.all(taskIds.map(get));
+        if (tasks.every((t) => states.includes(t.state))) return tasks;
+        await tick();
+      }
+      const tasks = await Promise.all(taskIds.map(get));
+      throw new Error(`after ${maxTicks} ticks: ${tasks.map((t) => `${t.taskId}=${t.state}`).join(', ')}`);
+    },
+    async notifications() {
+      const messages = await receiveAll(aws.sqs, topic.subscriberQueueUrl!, Number.MAX_SAFE_INTEGER, 300);
+      return messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>);
+    },
+    async close() {
+      await submit.close();
+      await deps.backends.close();
+      await master.close();
+    },
+  };
+}
