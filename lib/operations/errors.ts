@@ -13,3 +13,11 @@ export class OperationRefusedError extends Error {
     this.name = 'OperationRefusedError';
   }
 }
+
+/** The backend could not be asked; the message says whether anything was changed. */
+export class BackendUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendUnavailableError';
+  }
+}

@@ -4,7 +4,7 @@ import { isTerminal } from '../task/states.ts';
 import { transition, update, type Task } from '../task/task.ts';
 import { pollTask } from '../tracking/poll-task.ts';
 import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
-import { OperationRefusedError } from './errors.ts';
+import { BackendUnavailableError, OperationRefusedError } from './errors.ts';
 import { findTask } from './find-task.ts';
 
 /**
@@ -23,11 +23,12 @@ const activeStates = new Set(['SUBMITTED', 'RUNNING', 'RETRY_WAIT', 'FAILED', 'A
 export async function abortTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
     const backend = requireJob(task, deps, 'abort');
+    if (!activeStates.has(task.state)) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: there is nothing to abort`);
+    await requireReachable(backend, task);
     if (task.state === 'ABORTING') {
-      await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+      await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
       return settle(task.taskId, deps, 'abort asked again');
     }
-    if (!activeStates.has(task.state)) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: there is nothing to abort`);
     const now = deps.clock.now();
     await deps.store.replace(
       transition(task, {
@@ -39,14 +40,14 @@ export async function abortTask(id: string, deps: TrackingDependencies): Promise
         dueAt: now + deps.settings.poll.abortingIntervalMs,
       }),
     );
-    await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+    await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
     return settle(task.taskId, deps, 'abort requested');
   });
 }
 
 export async function retryTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
-    requireJob(task, deps, 'retry');
+    const backend = requireJob(task, deps, 'retry');
     const reasons: Partial<Record<Task['state'], string>> = {
       SUCCEEDED: 'it succeeded; there is nothing to retry',
       REJECTED: 'a rejected request is never retried: fix it and submit it with a new requestId',
@@ -60,6 +61,7 @@ export async function retryTask(id: string, deps: TrackingDependencies): Promise
     const refusal = reasons[task.state];
     if (refusal) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: ${refusal}`);
     if (task.deletedAt) throw new OperationRefusedError(`task ${task.taskId} was deleted: its job is gone from the backend`);
+    await requireReachable(backend, task);
     const now = deps.clock.now();
     // A manual retry starts a fresh round: the retry policy counts attempts from here.
     await deps.store.replace(
@@ -93,7 +95,7 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
     }
     const backend = task.remoteId ? deps.backends.get(task.backend) : undefined;
     if (backend && task.remoteId) {
-      if (activeStates.has(task.state)) await callQuietly(() => backend.abort(task.remoteId!), deps, task);
+      if (activeStates.has(task.state)) await callQuietly(() => backend.abort(task.remoteId!));
       try {
         await backend.delete(task.remoteId);
       } catch (error) {
@@ -155,13 +157,35 @@ async function settle(taskId: string, deps: TrackingDependencies, what: string):
   return { task, message: `task ${taskId}: ${what}, now ${task.state}${follows}` };
 }
 
-/** Abort calls are repeatable: a refusal (not running) or a transient error is left to the check that follows. */
-async function callQuietly(call: () => Promise<void>, deps: TrackingDependencies, task: Task): Promise<void> {
+/** Asks the backend before anything is written, so an unreachable backend leaves the task as it was. */
+async function requireReachable(backend: Backend, task: Task): Promise<void> {
+  try {
+    await backend.status(task.remoteId!);
+  } catch (error) {
+    if (error instanceof RemoteTaskNotFoundError || error instanceof RemoteRefusedError) return;
+    throw new BackendUnavailableError(`cannot reach the backend for task ${task.taskId}; nothing was changed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Abort calls are repeatable: a refusal (the job is not running) is left to the check that follows. A
+ * failure to reach the backend after the intent was written is reported, saying what happens next.
+ */
+async function callLoudly(call: () => Promise<void>, task: Task, next: string): Promise<void> {
   try {
     await call();
   } catch (error) {
     if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return;
-    deps.logger.warn('backend call failed; the poller repeats it while needed', { taskId: task.taskId, remoteId: task.remoteId, error });
+    throw new BackendUnavailableError(`task ${task.taskId}: the backend call failed (${error instanceof Error ? error.message : String(error)}); ${next}`, { cause: error });
+  }
+}
+
+/** For delete --force: the abort only clears the way; the delete that follows reports any failure. */
+async function callQuietly(call: () => Promise<void>): Promise<void> {
+  try {
+    await call();
+  } catch {
+    // the delete call right after says whether the job could be removed
   }
 }
 

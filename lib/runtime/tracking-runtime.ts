@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BackendRegistry } from '../backends/registry.ts';
 import { systemClock } from '../clock.ts';
 import { logLevelVar, requireVar } from '../config.ts';
-import { createJsonLogger } from '../logger.ts';
+import { createJsonLogger, type Logger } from '../logger.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
 import { lindormBackendFromEnv } from './lindorm-from-env.ts';
@@ -16,7 +16,7 @@ export interface TrackingRuntime {
 }
 
 /** The poller's, retry function's and operator CLI's dependencies, made once per process. */
-export function createTrackingRuntime(env: Env, options: { functionName: string; withBackends?: boolean }): TrackingRuntime {
+export function createTrackingRuntime(env: Env, options: { functionName: string; withBackends?: boolean; logger?: Logger }): TrackingRuntime {
   const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE') });
   return {
     store,
@@ -25,7 +25,7 @@ export function createTrackingRuntime(env: Env, options: { functionName: string;
       backends: new BackendRegistry(options.withBackends === false ? [] : [lindormBackendFromEnv(env)]),
       clock: systemClock,
       random: Math.random,
-      logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: options.functionName } }),
+      logger: options.logger ?? createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: options.functionName } }),
       settings: trackingSettingsFromEnv(env),
     },
   };

@@ -2,13 +2,11 @@
 // is reported here rather than dead-lettered. Reads IMPORT_QUEUE_URL and the SDK's endpoint variables.
 import { readFileSync } from 'node:fs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
-import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
-import { BackendRegistry } from '../../lib/backends/registry.ts';
 import { ConfigError, requireVar } from '../../lib/config.ts';
 import { createSqsClient } from '../../lib/queue/sqs-client.ts';
 import { parseImportRequest } from '../../lib/request/import-request.ts';
 import { RequestValidationError } from '../../lib/request/validation-error.ts';
+import { validationRegistry } from '../../lib/runtime/validation-registry.ts';
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
@@ -17,8 +15,7 @@ if (files.length === 0) {
 }
 try {
   const queueUrl = requireVar(process.env, 'IMPORT_QUEUE_URL');
-  // Validation needs the backends' schemas, not a reachable master.
-  const registry = new BackendRegistry([new LindormBulkloadBackend(new LindormBulkloadClient({ baseUrl: 'http://validation.invalid' }))]);
+  const registry = validationRegistry();
   const sqs = createSqsClient();
   for (const file of files) {
     const body = readFileSync(file, 'utf8');

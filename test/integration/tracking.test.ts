@@ -1,7 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { OperationRefusedError } from '../../lib/operations/errors.ts';
 import { abortTask, deleteTask } from '../../lib/operations/lifecycle.ts';
+import { marshall } from '@aws-sdk/util-dynamodb';
+import { silentLogger } from '../../lib/logger.ts';
 import { pollTask } from '../../lib/tracking/poll-task.ts';
+import { handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
@@ -9,6 +12,7 @@ import { createTrackingHarness, type TrackingHarness } from '../support/tracking
 let aws: TestAws;
 let h: TrackingHarness | undefined;
 let n = 0;
+let published = 0;
 const request = (extra: Record<string, unknown> = {}) => ({ requestId: `track-${Date.now()}-${n++}`, ...seedRequest, ...extra });
 const infoCalls = (master: TrackingHarness['master']) => master.received.filter((r) => r.endpoint === 'info').length;
 
@@ -70,6 +74,21 @@ describe('the poller follows a task to its end', () => {
     expect(task!.history.at(-1)!.reason).toMatch(/^timed out: abort confirmed/);
     expect(task!.finishedAt! - task!.submittedAt!).toBeLessThan(25 * 60_000);
     expect(h.master.procs()[0]!.state).toBe('ABORTED');
+  });
+});
+
+describe('notifications', () => {
+  it('a stream record delivered twice publishes once', async () => {
+    h = await createTrackingHarness(aws);
+    const [taskId] = await h.submitRequests([request()]);
+    await h.runUntil([taskId!], ['SUCCEEDED']);
+    expect(await h.notifications()).toHaveLength(1);
+    // The same record again, as a stream redelivers it after a timeout of the function.
+    const task = await h.get(taskId!);
+    const record = { eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', NewImage: marshall({ ...task, notifiedVersion: undefined }, { removeUndefinedValues: true }), OldImage: marshall({ taskId, state: 'RUNNING' }) } };
+    const result = await handleTerminalTransitions([record], { store: h.store, publisher: { publish: async () => void published++ }, logger: silentLogger });
+    expect(result.batchItemFailures).toEqual([]);
+    expect(published).toBe(0);
   });
 });
 

@@ -37,13 +37,45 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('wires the submit function to the queue with ReportBatchItemFailures on nodejs24.x', () => {
-    const [[, mapping]] = ofType('AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    const mapping = template.Resources.SubmitEventSourceMappingSQSImportQueue!;
     expect(mapping.Properties.EventSourceArn).toEqual({ 'Fn::GetAtt': ['ImportQueue', 'Arn'] });
     expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     const submit = template.Resources.SubmitLambdaFunction!;
     expect(submit.Properties.Runtime).toBe('nodejs24.x');
     expect(submit.Properties.Handler).toBe('dist/submit/index.handler');
     expect(Object.keys(submit.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TASKS_TABLE', 'IMPORT_QUEUE_URL', 'IMPORT_DLQ_URL', 'BDS_MASTER_URL']));
+  });
+
+  it('schedules the poller every minute', () => {
+    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
+    expect(rules).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(1 minute)', Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': ['PollLambdaFunction', 'Arn'] } })] })]);
+  });
+
+  it('feeds the retry function only transitions into FAILED, and the notify function only transitions into a terminal state', () => {
+    const retry = template.Resources.RetryEventSourceMappingDynamodbTasksTable!.Properties;
+    expect(retry.EventSourceArn).toEqual({ 'Fn::GetAtt': ['TasksTable', 'StreamArn'] });
+    expect(retry.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    const retryFilters = retry.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(retryFilters).toEqual([{ eventName: ['MODIFY'], dynamodb: { NewImage: { state: { S: ['FAILED'] } }, OldImage: { state: { S: [{ 'anything-but': ['FAILED'] }] } } } }]);
+    const notify = template.Resources.NotifyEventSourceMappingDynamodbTasksTable!.Properties;
+    const notifyFilters = notify.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY']]);
+    expect(notifyFilters[1].dynamodb.NewImage.state.S).toEqual(['SUCCEEDED', 'FAILED_FINAL', 'ABORTED', 'REJECTED', 'LOST']);
+  });
+
+  it('has the notification topic and IAM statements scoped to the table, its index, the queues and the topic', () => {
+    expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
+    const statements = template.Resources.IamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
+    for (const statement of statements) {
+      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
+      for (const action of statement.Action) expect(action).not.toContain('*');
+    }
+    const resourceOf = (action: string) => statements.filter((s) => s.Action.includes(action)).map((s) => s.Resource);
+    expect(resourceOf('dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }]);
+    expect(resourceOf('dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
+    expect(resourceOf('dynamodb:Scan')).toEqual([]);
+    expect(resourceOf('sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);
+    expect(resourceOf('sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]);
   });
 });
 

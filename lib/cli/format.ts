@@ -1,0 +1,68 @@
+import type { Task } from '../task/task.ts';
+
+/** Plain-text tables and durations for people; `--json` output bypasses all of this. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${h}h${String(m % 60).padStart(2, '0')}m`;
+  return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
+}
+
+export function time(ms: number | undefined): string {
+  return ms === undefined ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+}
+
+export function target(task: Task): string {
+  return task.summary.table ?? task.summary.dst ?? '-';
+}
+
+export function taskRow(task: Task, now: number): string[] {
+  return [
+    task.taskId,
+    task.state + (task.deletedAt ? ' (deleted)' : ''),
+    task.stage ?? '-',
+    target(task),
+    String(task.attempt ?? 0),
+    duration((task.finishedAt ?? now) - task.createdAt),
+    task.remoteId ?? '-',
+    task.requestId,
+  ];
+}
+
+export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
+
+export function taskDetail(task: Task, now: number): string {
+  const fields: Array<[string, string]> = [
+    ['task', task.taskId],
+    ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],
+    ['backend', task.backend],
+    ['state', task.state + (task.deletedAt ? ` (deleted ${time(task.deletedAt)})` : '')],
+    ['backend state', [task.remoteState, task.stage].filter(Boolean).join(' / ') || '-'],
+    ['job', task.remoteId ?? '-'],
+    ['source → target', `${task.summary.src ?? '-'} → ${target(task)}`],
+    ['attempt', String(task.attempt ?? 0)],
+    ['created', time(task.createdAt)],
+    ['duration', duration((task.finishedAt ?? now) - task.createdAt) + (task.finishedAt ? '' : ' (running)')],
+    ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
+  ];
+  if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
+  if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
+  if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);
+  if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
+  const width = Math.max(...fields.map(([k]) => k.length));
+  const history = table(
+    ['TIME', 'FROM', 'TO', 'REASON'],
+    task.history.map((e) => [time(e.at), e.from ?? '-', e.to, e.reason]),
+  );
+  const dropped = task.historyDropped ? `\n(${task.historyDropped} older entries dropped)` : '';
+  return `${fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nhistory\n${history}${dropped}`;
+}

@@ -1,0 +1,204 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { LindormError } from '../backends/lindorm/errors.ts';
+import { RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
+import { ConfigError, requireVar } from '../config.ts';
+import { createJsonLogger } from '../logger.ts';
+import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } from '../operations/errors.ts';
+import { findTask } from '../operations/find-task.ts';
+import { abortTask, deleteTask, retryTask, settleTask, type OperationResult } from '../operations/lifecycle.ts';
+import { createSqsClient } from '../queue/sqs-client.ts';
+import { parseImportRequest } from '../request/import-request.ts';
+import { RequestValidationError } from '../request/validation-error.ts';
+import { createTrackingRuntime } from '../runtime/tracking-runtime.ts';
+import { validationRegistry } from '../runtime/validation-registry.ts';
+import { scheduledStates, taskStates, type TaskState } from '../task/states.ts';
+import { taskIdFor, type Task } from '../task/task.ts';
+import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
+
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): string;
+  /** Waits between `watch` frames (tests pass a fake). */
+  sleep(ms: number): Promise<void>;
+  now(): number;
+  isTty: boolean;
+}
+
+const usage = `bulkpilot — submit and follow bulk-load tasks
+
+usage: bulkpilot <command> [options]
+
+commands:
+  submit <file.json | - | '{…json…}'>   validate an import request and put it on the import queue
+  list [--state S,S] [--backend B] [--dst D] [--limit N] [--page P] [--all]
+                                        tasks, newest first (--all includes deleted ones)
+  status <id>                           one task with its history (id: task id, requestId or job id)
+  watch [id] [--interval S] [--count N] live view of one task, or of every active task
+  abort <id>                            abort the job; ABORTED once the backend confirms
+  retry <id>                            retry a FAILED, FAILED_FINAL or ABORTED task now (fresh attempts)
+  delete <id> [--force]                 delete the job at the backend and mark the task deleted
+                                        (--force: abort a running task first)
+  settle <id> (--job <jobId> | --give-up)
+                                        settle an UNCERTAIN task: its job was found, or give it up
+
+options:
+  --json      machine-readable output (every read command; one JSON document per watch frame)
+  -h, --help  this text
+
+configuration (environment): TASKS_TABLE (all), IMPORT_QUEUE_URL (submit), BDS_MASTER_URL (abort, retry,
+delete, settle), AWS credentials and region as for any AWS tool; AWS_ENDPOINT_URL_* for local emulators.`;
+
+/** Exit codes: 0 done, 1 the operation failed (unknown task, refused, unreachable, configuration), 2 usage. */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        state: { type: 'string' },
+        backend: { type: 'string' },
+        dst: { type: 'string' },
+        limit: { type: 'string' },
+        page: { type: 'string' },
+        all: { type: 'boolean' },
+        interval: { type: 'string' },
+        count: { type: 'string' },
+        force: { type: 'boolean' },
+        job: { type: 'string' },
+        'give-up': { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    io.err(`bulkpilot: ${(error as Error).message}\nRun bulkpilot --help for usage.`);
+    return 2;
+  }
+  const { values: o, positionals } = parsed;
+  const [command, id, ...extra] = positionals;
+  if (o.help || !command) {
+    io.out(usage);
+    return o.help ? 0 : 2;
+  }
+  const usageError = (message: string) => {
+    io.err(`bulkpilot ${command}: ${message}\nRun bulkpilot --help for usage.`);
+    return 2;
+  };
+  const needsId = ['status', 'abort', 'retry', 'delete', 'settle', 'submit'];
+  if (needsId.includes(command) && !id) return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
+  if (extra.length > 0) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const print = (value: unknown, text: () => string) => io.out(o.json ? JSON.stringify(value, null, 2) : text());
+  const positive = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    return n;
+  };
+
+  try {
+    // Operator logs go to stderr and only when asked for: the output is the answer.
+    const logger = createJsonLogger({ level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (line) => io.err(line) });
+    const withBackends = ['abort', 'retry', 'delete', 'settle'].includes(command);
+    const runtime = () => createTrackingRuntime(io.env, { functionName: 'cli', withBackends, logger });
+    const operation = async (run: (deps: ReturnType<typeof runtime>['deps']) => Promise<OperationResult>) => {
+      const { deps } = runtime();
+      try {
+        const result = await run(deps);
+        print(result.task, () => result.message);
+        return 0;
+      } finally {
+        await deps.backends.close();
+      }
+    };
+    switch (command) {
+      case 'submit':
+        return await submit(id!, io, o.json === true);
+      case 'list': {
+        const states = o.state ? o.state.split(',').map((s) => s.trim().toUpperCase()) : undefined;
+        const unknown = states?.find((s) => !(taskStates as readonly string[]).includes(s));
+        if (unknown) throw new UsageError(`--state: unknown state ${unknown} (known: ${taskStates.join(', ')})`);
+        const limit = positive('limit', o.limit, 20);
+        const page = positive('page', o.page, 1);
+        const { store } = runtime();
+        const tasks = (await store.list({ ...(states ? { states: states as TaskState[] } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.dst ? { dst: o.dst } : {}) }))
+          .filter((t) => o.all || !t.deletedAt)
+          .sort((a, b) => b.createdAt - a.createdAt);
+        const shown = tasks.slice((page - 1) * limit, page * limit);
+        const pages = Math.max(1, Math.ceil(tasks.length / limit));
+        print({ tasks: shown, total: tasks.length, page, pages }, () =>
+          shown.length === 0 ? `no tasks${tasks.length ? ` on page ${page} (${pages} pages)` : ''}` : `${table(taskHeaders, shown.map((t) => taskRow(t, io.now())))}\n\npage ${page} of ${pages} (${tasks.length} tasks)`,
+        );
+        return 0;
+      }
+      case 'status': {
+        const task = await findTask(runtime().store, id!);
+        print(task, () => taskDetail(task, io.now()));
+        return 0;
+      }
+      case 'watch':
+        return await watch(id, runtime().store, io, { json: o.json === true, intervalMs: positive('interval', o.interval, 2) * 1000, count: o.count === undefined ? Infinity : positive('count', o.count, 1) });
+      case 'abort':
+        return await operation((deps) => abortTask(id!, deps));
+      case 'retry':
+        return await operation((deps) => retryTask(id!, deps));
+      case 'delete':
+        return await operation((deps) => deleteTask(id!, deps, { force: o.force === true }));
+      case 'settle': {
+        if (!o.job === !o['give-up']) throw new UsageError('give exactly one of --job <jobId> or --give-up');
+        return await operation((deps) => settleTask(id!, deps, o.job ? { remoteId: o.job } : { giveUp: true }));
+      }
+      default:
+        return usageError(`unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(error.message);
+    io.err(`bulkpilot ${command}: ${explain(error)}`);
+    return 1;
+  }
+}
+
+class UsageError extends Error {}
+
+function explain(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof TaskNotFoundError || error instanceof OperationRefusedError || error instanceof BackendUnavailableError) return error.message;
+  if (error instanceof RequestValidationError) return `invalid request: ${error.message}`;
+  if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return error.message;
+  if (error instanceof LindormError) return `the bulk load master did not answer usefully: ${error.message}`;
+  const name = (error as { name?: string } | null)?.name ?? '';
+  const message = error instanceof Error ? error.message : String(error);
+  if (name === 'ResourceNotFoundException') return `the tasks table was not found (TASKS_TABLE, region, endpoint): ${message}`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message) || name === 'TimeoutError') return `cannot reach AWS (or the local emulators): ${message}`;
+  return `${name ? `${name}: ` : ''}${message}`;
+}
+
+async function submit(source: string, io: CliIo, json: boolean): Promise<number> {
+  const body = source === '-' ? io.readStdin() : source.trimStart().startsWith('{') ? source : readFileSync(source, 'utf8');
+  const request = parseImportRequest(body, validationRegistry());
+  const queueUrl = requireVar(io.env, 'IMPORT_QUEUE_URL');
+  const { MessageId } = await createSqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
+  const taskId = taskIdFor(request.requestId);
+  io.out(json ? JSON.stringify({ messageId: MessageId, requestId: request.requestId, taskId }, null, 2) : `queued request ${request.requestId} as message ${MessageId}; it becomes task ${taskId}`);
+  return 0;
+}
+
+async function watch(id: string | undefined, store: ReturnType<typeof createTrackingRuntime>['store'], io: CliIo, o: { json: boolean; intervalMs: number; count: number }): Promise<number> {
+  const watchedStates = [...scheduledStates, 'UNCERTAIN'] as TaskState[];
+  for (let frame = 0; frame < o.count; frame++) {
+    if (frame > 0) await io.sleep(o.intervalMs);
+    const tasks: Task[] = id ? [await findTask(store, id)] : (await store.list({ states: watchedStates })).sort((a, b) => b.createdAt - a.createdAt);
+    const now = io.now();
+    if (o.json) {
+      io.out(JSON.stringify({ at: new Date(now).toISOString(), tasks }));
+    } else {
+      const view = id ? taskDetail(tasks[0]!, now) : tasks.length ? table(taskHeaders, tasks.map((t) => taskRow(t, now))) : 'no active tasks';
+      io.out(`${io.isTty ? '\x1b[2J\x1b[H' : frame > 0 ? '\n' : ''}bulkpilot watch — ${new Date(now).toISOString()}${id ? '' : ` — ${tasks.length} active`}\n\n${view}`);
+    }
+    if (id && !scheduledStates.has(tasks[0]!.state) && tasks[0]!.state !== 'UNCERTAIN') break; // the watched task has ended
+  }
+  return 0;
+}
