@@ -1,22 +1,29 @@
-// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs and the bulk load master simulator (or the
-// real master when BDS_MASTER_URL is set), the table and queues of serverless.yml, and the submit function
-// fed by its queue with Lambda's semantics. Ctrl-C or SIGTERM stops everything; Java dies with us even if
-// we are killed (see local/emulators/dynamodb-local.ts).
+// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs (SQS, SNS) and the bulk load master
+// simulator (or the real master when BDS_MASTER_URL is set); the table, queues and topic of
+// serverless.yml; and every function of serverless.yml fed by its events with Lambda's semantics (SQS
+// batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
+// Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { startLocalFauxqs } from '../emulators/fauxqs.ts';
 import { freePort } from '../emulators/free-port.ts';
 import { startLindormMaster } from '../lindorm-master/simulator.ts';
-import { provisionQueue, provisionTable } from '../provision/provision.ts';
+import { provisionQueue, provisionTable, provisionTopic } from '../provision/provision.ts';
 import { readServerlessConfig } from '../provision/serverless-resources.ts';
+import { DynamoDbStreamEventSource, DynamoDbStreamReader } from './dynamodb-stream-source.ts';
+import { filterPatternsOf } from './event-filter.ts';
 import { functionEnvironment } from './function-environment.ts';
-import { SqsEventSource, type SqsHandler } from './sqs-event-source.ts';
+import { ScheduleSource } from './schedule-source.ts';
+import { SqsEventSource } from './sqs-event-source.ts';
 
 const stage = 'local';
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const stops: Array<() => Promise<void>> = [];
+const log = (fields: Record<string, unknown>) => console.error(JSON.stringify({ time: new Date().toISOString(), stack: 'local', ...fields }));
 
 async function portOr(preferred: number): Promise<number> {
   const { createServer } = await import('node:net');
@@ -25,6 +32,13 @@ async function portOr(preferred: number): Promise<number> {
     probe.once('error', () => freePort().then(resolve));
     probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
   });
+}
+
+/** `!GetAtt X.Arn` / `!GetAtt X.StreamArn` → X. */
+function logicalIdOf(ref: unknown): string {
+  const id = (ref as { 'Fn::GetAtt'?: string[] } | undefined)?.['Fn::GetAtt']?.[0];
+  if (!id) throw new Error(`serverless.yml: an event source must be !GetAtt <Resource>.Arn, got ${JSON.stringify(ref)}`);
+  return id;
 }
 
 async function main() {
@@ -43,62 +57,118 @@ async function main() {
     const master = await startLindormMaster({ port: await portOr(Number(process.env.SIM_PORT ?? 12311)) });
     stops.push(() => master.close());
     masterUrl = master.url;
-    masterNote = 'simulator (hint sim.failAt=<STAGE> in sparkAdditionalParams to make a run fail)';
+    masterNote = 'simulator (sim.failAt=<STAGE> [sim.failTimes=N] in sparkAdditionalParams makes a run fail)';
   }
 
   const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials });
   const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region, credentials });
+  const sns = new SNSClient({ endpoint: fauxqs.endpoint, region, credentials });
+  const streams = new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint, region, credentials });
   const tableName = name('tasks');
   await provisionTable(ddb, { tableName });
   const queue = await provisionQueue(sqs, { logicalId: 'ImportQueue', queueName: name('imports'), nameFor: () => name('imports-dlq') });
+  const topic = await provisionTopic(sns, sqs, { topicName: name('task-events'), subscribeQueueName: name('task-events-console') });
 
   const awsEnv = {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
+    AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   };
-  const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url };
-  const submitEnv = functionEnvironment(config, 'submit', refs, { BDS_MASTER_URL: masterUrl });
-  // One process hosts the functions: the submit function reads its configuration from process.env.
-  Object.assign(process.env, awsEnv, submitEnv);
-  const { handler } = (await import('../../functions/submit.ts')) as { handler: SqsHandler };
+  const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, NotificationTopic: topic.arn };
+  const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url };
+  // One process hosts every function; they share the provider's environment.
+  for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, { BDS_MASTER_URL: masterUrl }));
+  Object.assign(process.env, awsEnv);
 
-  const submit = config.functions.submit!;
-  const sqsEvent = submit.events?.find((e) => e.sqs)?.sqs as { batchSize?: number; functionResponseType?: string } | undefined;
-  const source = new SqsEventSource({
-    sqs,
-    queueUrl: queue.url,
-    functionName: name('submit'),
-    handler,
-    batchSize: sqsEvent?.batchSize ?? 10,
-    reportBatchItemFailures: sqsEvent?.functionResponseType === 'ReportBatchItemFailures',
-    timeoutSeconds: submit.timeout ?? 6,
-    region,
-    onBatch: ({ received, failed, error }) => {
-      if (error) console.error(JSON.stringify({ level: 'error', message: 'submit invocation failed', error: String(error) }));
-      else console.error(JSON.stringify({ level: 'info', message: 'submit batch', received, failedItems: failed }));
-    },
-  });
-  source.start();
-  stops.unshift(() => source.stop());
+  const wired: string[] = [];
+  for (const [fn, definition] of Object.entries(config.functions)) {
+    const module = /^dist\/([^/]+)\/index\.handler$/.exec(definition.handler)?.[1];
+    if (!module) throw new Error(`serverless.yml: function ${fn} has handler ${definition.handler}, expected dist/<name>/index.handler`);
+    const { handler } = (await import(`../../functions/${module}.ts`)) as { handler: (...args: never[]) => Promise<unknown> };
+    const timeoutSeconds = definition.timeout ?? 6;
+    for (const event of definition.events ?? []) {
+      if (event.sqs) {
+        const source = new SqsEventSource({
+          sqs,
+          queueUrl: localArns[logicalIdOf(event.sqs.arn)]!,
+          functionName: name(fn),
+          handler: handler as never,
+          batchSize: event.sqs.batchSize ?? 10,
+          reportBatchItemFailures: event.sqs.functionResponseType === 'ReportBatchItemFailures',
+          timeoutSeconds,
+          region,
+          onBatch: ({ failed, error }) => (error || failed) && log({ function: fn, failedItems: failed, ...(error ? { error: String(error) } : {}) }),
+        });
+        source.start();
+        stops.unshift(() => source.stop());
+        wired.push(`${fn.padEnd(8)} ← SQS ${logicalIdOf(event.sqs.arn)} (batches of ${event.sqs.batchSize ?? 10}${event.sqs.functionResponseType ? ', partial batch failures' : ''})`);
+      } else if (event.stream) {
+        const source = new DynamoDbStreamEventSource({
+          reader: new DynamoDbStreamReader({ dynamodb: ddb, streams, tableName, startAt: 'LATEST' }),
+          handler: handler as never,
+          filterPatterns: filterPatternsOf(event),
+          batchSize: event.stream.batchSize ?? 100,
+          reportBatchItemFailures: event.stream.functionResponseType === 'ReportBatchItemFailures',
+          onError: (error) => log({ function: fn, error: String(error) }),
+        });
+        source.start();
+        stops.unshift(() => source.stop());
+        wired.push(`${fn.padEnd(8)} ← stream of ${logicalIdOf(event.stream.arn)} (${filterPatternsOf(event).length} filter patterns)`);
+      } else if (event.schedule) {
+        const rate = typeof event.schedule === 'string' ? event.schedule : event.schedule.rate;
+        const source = new ScheduleSource({
+          rate,
+          functionName: name(fn),
+          timeoutSeconds,
+          handler: handler as never,
+          // The function logs its own report; the stack speaks only when an invocation fails.
+          onResult: (_result, error) => error && log({ function: fn, error: String(error) }),
+        });
+        source.start();
+        stops.unshift(() => source.stop());
+        wired.push(`${fn.padEnd(8)} ← schedule ${rate}`);
+      }
+    }
+  }
+  printNotifications(sqs, topic.subscriberQueueUrl!);
 
-  const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, IMPORT_DLQ_URL: queue.deadLetter!.url, BDS_MASTER_URL: masterUrl };
+  const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, BDS_MASTER_URL: masterUrl };
   console.log(`
 bulkpilot local stack is up (stage "${stage}")
   DynamoDB Local     ${dynamodb.endpoint}   table ${tableName}
-  fauxqs (SQS)       ${fauxqs.endpoint}   queue ${queue.url}
+  fauxqs (SQS, SNS)  ${fauxqs.endpoint}   import queue ${queue.url}
                                             dead letters ${queue.deadLetter!.url}
+                                            task events ${topic.arn}
   bulk load master   ${masterUrl}   ${masterNote}
-  submit function    fed by the import queue: batches of ${sqsEvent?.batchSize ?? 10}, partial batch failures honoured
+  functions
+${wired.map((w) => `    ${w}`).join('\n')}
 
-Point tools at it (in another terminal):
+Point the CLI at it (in another terminal):
 ${Object.entries(exports).map(([k, v]) => `  export ${k}=${v}`).join('\n')}
+  npx bulkpilot submit events/requests/seed-example.json
+  npx bulkpilot watch
 
-Send an import request:   npm run local:send -- events/requests/seed-example.json
 Ctrl-C stops everything.
 `);
+}
+
+/** Task notifications (the SNS topic) are shown on the console, one line each. */
+function printNotifications(sqs: SQSClient, queueUrl: string) {
+  let running = true;
+  stops.unshift(async () => void (running = false));
+  void (async () => {
+    while (running) {
+      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 })).catch(() => ({ Messages: [] }));
+      for (const m of Messages ?? []) {
+        const s = JSON.parse(m.Body ?? '{}') as Record<string, unknown>;
+        console.log(`notification: ${s.state} task ${s.taskId} (request ${s.requestId}, job ${s.remoteId ?? '-'}, attempts ${s.attempts}${s.lastError ? `, last error: ${s.lastError}` : ''})`);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle })).catch(() => {});
+      }
+    }
+  })();
 }
 
 let stopping = false;
