@@ -1,4 +1,5 @@
 import type { FaultRule, ReceivedRequest } from './types.ts';
+import { seededRandom } from '../../lib/random.ts';
 
 /** A fault chosen for one request, with its defaults filled in. */
 export interface FiringFault {
@@ -27,7 +28,7 @@ export class FaultRegistry {
 
   constructor(seed: number) {
     this.#seed = seed;
-    this.#random = mulberry32(seed);
+    this.#random = seededRandom(seed);
   }
 
   add(rule: FaultRule): void {
@@ -47,7 +48,7 @@ export class FaultRegistry {
   /** Forgets all rules and restarts the RNG, so a reset master repeats a fresh one's draws. */
   reset(): void {
     this.clear();
-    this.#random = mulberry32(this.#seed);
+    this.#random = seededRandom(this.#seed);
   }
 
   pick(req: ReceivedRequest): FiringFault | undefined {
@@ -67,16 +68,4 @@ export class FaultRegistry {
     }
     return undefined;
   }
-}
-
-/** Small, fast, seedable PRNG (mulberry32); quality is ample for fault injection. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -25,7 +25,7 @@ import { readServerlessConfig } from '../../local/provision/serverless-resources
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from '../../local/stack/dynamodb-stream-source.ts';
 import { filterPatternsOf } from '../../local/stack/event-filter.ts';
 import { FakeClock } from './fake-clock.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../../lib/random.ts';
 import { receiveAll, roundTripThroughQueue, type TestAws } from './stack.ts';
 import { createSubmitHarness, type SubmitHarness } from './submit-harness.ts';
 

@@ -1,4 +1,7 @@
-/** A deterministic random source (mulberry32), so jitter and fault draws repeat from run to run. */
+/**
+ * A seedable random source (mulberry32): fast, and ample for jitter, fault draws and simulations that
+ * must repeat exactly for a given seed.
+ */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
