@@ -11,18 +11,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Task } from '../task/task.ts';
+import type { CursorStore } from '../triggers/cron-tick.ts';
 import { TaskVersionConflictError, type DueCursor, type DueRef, type LeaseStore, type TaskFilter, type TaskStore } from './task-store.ts';
 
 /** The table's sparse index of due, active tasks; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
-/** Lease items share the table; their keys cannot collide with task ids (`t-<hex>`). */
+/** Lease and cursor items share the table; their keys cannot collide with task ids (`t-<hex>`). */
 const leasePrefix = 'lease#';
+const cursorPrefix = 'cursor#';
 
 // Named condition parts, as in Powertools' idempotency store.
 const taskDoesNotExist = 'attribute_not_exists(taskId)';
 const versionIs = '#version = :expected';
 
-export class DynamoDbTaskStore implements TaskStore, LeaseStore {
+export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
 
@@ -174,6 +176,28 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore {
     } catch (error) {
       // Already expired and taken by another poller: nothing of ours to release.
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getCursor(name: string): Promise<number | undefined> {
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: cursorPrefix + name } }, ConsistentRead: true }));
+    return out.Item?.position?.N === undefined ? undefined : Number(out.Item.position.N);
+  }
+
+  async moveCursor(name: string, from: number | undefined, to: number): Promise<boolean> {
+    try {
+      await this.#client.send(
+        new PutItemCommand({
+          TableName: this.#table,
+          Item: { taskId: { S: cursorPrefix + name }, position: { N: String(to) } },
+          ConditionExpression: from === undefined ? 'attribute_not_exists(taskId)' : '#position = :from',
+          ...(from === undefined ? {} : { ExpressionAttributeNames: { '#position': 'position' }, ExpressionAttributeValues: { ':from': { N: String(from) } } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

@@ -4,10 +4,10 @@
 
 export type ScheduledHandler = (event: Record<string, unknown>, context: { getRemainingTimeInMillis(): number; awsRequestId: string; functionName: string }) => Promise<unknown>;
 
-const units: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const units: Record<string, number> = { second: 1_000, seconds: 1_000, minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
 
 export function parseRate(expression: string): number {
-  const match = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  const match = /^rate\((\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
   if (!match) throw new Error(`schedule ${JSON.stringify(expression)}: the local stack runs rate(N unit) expressions only`);
   return Number(match[1]) * units[match[2]!]!;
 }

@@ -3,8 +3,10 @@
 // serverless.yml; and every function of serverless.yml fed by its events with Lambda's semantics (SQS
 // batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.ts';
@@ -16,10 +18,13 @@ import { readServerlessConfig } from '../provision/serverless-resources.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from './dynamodb-stream-source.ts';
 import { filterPatternsOf } from './event-filter.ts';
 import { functionEnvironment } from './function-environment.ts';
+import { S3NotificationBridge } from './s3-notification-bridge.ts';
 import { ScheduleSource } from './schedule-source.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 
 const stage = 'local';
+const stateDir = new URL('../../.local/', import.meta.url).pathname;
+export const stateFile = `${stateDir}stack.json`;
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const stops: Array<() => Promise<void>> = [];
@@ -40,6 +45,8 @@ function logicalIdOf(ref: unknown): string {
   if (!id) throw new Error(`serverless.yml: an event source must be !GetAtt <Resource>.Arn, got ${JSON.stringify(ref)}`);
   return id;
 }
+
+const scheduleSeconds = Number(process.env.LOCAL_SCHEDULE_SECONDS ?? 10);
 
 async function main() {
   const config = readServerlessConfig();
@@ -68,19 +75,30 @@ async function main() {
   await provisionTable(ddb, { tableName });
   const queue = await provisionQueue(sqs, { logicalId: 'ImportQueue', queueName: name('imports'), nameFor: () => name('imports-dlq') });
   const topic = await provisionTopic(sns, sqs, { topicName: name('task-events'), subscribeQueueName: name('task-events-console') });
+  const fileEvents = await provisionQueue(sqs, { logicalId: 'FileEventsQueue', queueName: name('file-events'), nameFor: () => name('file-events-dlq') });
+  const s3 = new S3Client({ endpoint: fauxqs.endpoint, region, credentials, forcePathStyle: true });
+  const bucket = name('landing');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
+    if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
+  });
+  const bridge = new S3NotificationBridge({ s3, sqs, bucket, queueUrl: fileEvents.url, region });
+  bridge.start();
+  stops.unshift(() => bridge.stop());
 
   const awsEnv = {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
     AWS_ENDPOINT_URL_SQS: fauxqs.endpoint,
     AWS_ENDPOINT_URL_SNS: fauxqs.endpoint,
+    AWS_ENDPOINT_URL_S3: fauxqs.endpoint,
     AWS_REGION: region,
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   };
-  const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, NotificationTopic: topic.arn };
-  const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url };
+  const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, NotificationTopic: topic.arn, LandingBucket: bucket };
+  const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, FileEventsQueue: fileEvents.url };
   // One process hosts every function; they share the provider's environment.
-  for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, { BDS_MASTER_URL: masterUrl }));
+  const localDefaults = { BDS_MASTER_URL: masterUrl, IMPORT_RULES_FILE: 'config/import-rules.json' };
+  for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, localDefaults));
   Object.assign(process.env, awsEnv);
 
   const wired: string[] = [];
@@ -118,7 +136,9 @@ async function main() {
         stops.unshift(() => source.stop());
         wired.push(`${fn.padEnd(8)} ← stream of ${logicalIdOf(event.stream.arn)} (${filterPatternsOf(event).length} filter patterns)`);
       } else if (event.schedule) {
-        const rate = typeof event.schedule === 'string' ? event.schedule : event.schedule.rate;
+        const declared = typeof event.schedule === 'string' ? event.schedule : event.schedule.rate;
+        // Local time runs faster for schedules, so a demo's task ends in a minute or two, not five.
+        const rate = scheduleSeconds > 0 ? `rate(${scheduleSeconds} seconds)` : declared;
         const source = new ScheduleSource({
           rate,
           functionName: name(fn),
@@ -129,17 +149,22 @@ async function main() {
         });
         source.start();
         stops.unshift(() => source.stop());
-        wired.push(`${fn.padEnd(8)} ← schedule ${rate}`);
+        wired.push(`${fn.padEnd(8)} ← schedule ${declared}${scheduleSeconds > 0 ? ` (every ${scheduleSeconds} s locally: LOCAL_SCHEDULE_SECONDS)` : ''}`);
       }
     }
   }
   printNotifications(sqs, topic.subscriberQueueUrl!);
 
-  const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, BDS_MASTER_URL: masterUrl };
+  const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, BDS_MASTER_URL: masterUrl, LANDING_BUCKET: bucket };
+  // `npm run demo` (and anyone else) finds the running stack here.
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url }, null, 2));
+  stops.push(async () => rmSync(stateFile, { force: true }));
   console.log(`
 bulkpilot local stack is up (stage "${stage}")
   DynamoDB Local     ${dynamodb.endpoint}   table ${tableName}
-  fauxqs (SQS, SNS)  ${fauxqs.endpoint}   import queue ${queue.url}
+  fauxqs (SQS,SNS,S3) ${fauxqs.endpoint}  landing bucket ${bucket} (uploads are notified to on-file)
+                                            import queue ${queue.url}
                                             dead letters ${queue.deadLetter!.url}
                                             task events ${topic.arn}
   bulk load master   ${masterUrl}   ${masterNote}
@@ -150,6 +175,7 @@ Point the CLI at it (in another terminal):
 ${Object.entries(exports).map(([k, v]) => `  export ${k}=${v}`).join('\n')}
   npx bulkpilot submit events/requests/seed-example.json
   npx bulkpilot watch
+  npm run demo        (uploads sample files, submits requests, and watches them to the end)
 
 Ctrl-C stops everything.
 `);

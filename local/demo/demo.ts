@@ -1,0 +1,99 @@
+// `npm run demo`, against a running `npm start`: uploads sample files (one directory behind a _SUCCESS
+// marker), submits requests (one that fails once and is retried, one that is invalid), and follows every
+// resulting task to its end in a watch view. Exits 0 when each ends as expected.
+import { existsSync, readFileSync } from 'node:fs';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { table, taskHeaders, taskRow } from '../../lib/cli/format.ts';
+import { createSqsClient } from '../../lib/queue/sqs-client.ts';
+import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
+import { isTerminal } from '../../lib/task/states.ts';
+import { taskIdFor, type Task } from '../../lib/task/task.ts';
+import { routeObject } from '../../lib/triggers/file-routing.ts';
+import { loadImportRules } from '../../lib/runtime/triggers-runtime.ts';
+
+const stateFile = new URL('../../.local/stack.json', import.meta.url).pathname;
+if (!existsSync(stateFile)) {
+  console.error('npm run demo: no running stack found (.local/stack.json). Start it first in another terminal: npm start');
+  process.exit(1);
+}
+const stack = JSON.parse(readFileSync(stateFile, 'utf8')) as { env: Record<string, string> };
+Object.assign(process.env, stack.env);
+const env = stack.env;
+const run = new Date().toISOString().replace(/[-:]/g, '').slice(0, 15);
+const s3 = new S3Client({ forcePathStyle: true });
+const sqs = createSqsClient();
+const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: env.TASKS_TABLE! });
+const bucket = env.LANDING_BUCKET!;
+const seed = JSON.parse(readFileSync(new URL('../../events/requests/seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+
+interface Expectation {
+  label: string;
+  requestId: string;
+  expected: Task['state'];
+  note?: (task: Task) => string | undefined;
+}
+const expectations: Expectation[] = [];
+
+// 1. Files. A key with a space arrives URL-encoded (`+`) in the S3 notification and must be decoded.
+const salesKey = `incoming/sales/${run}/daily sales.csv`;
+const eventsDir = `incoming/events/dt=${run}/`;
+const rules = loadImportRules({ ...env, IMPORT_RULES_FILE: 'config/import-rules.json' }).fileRules;
+const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body), ContentLength: Buffer.byteLength(body) }));
+await put(salesKey, 'id,amount,sold_at\n1,9.5,2026-11-21\n2,12.25,2026-11-21\n');
+await put(`${eventsDir}part-0000.parquet`, 'PAR1 (sample)');
+await put(`${eventsDir}part-0001.parquet`, 'PAR1 (sample)');
+console.log(`uploaded s3://${bucket}/${salesKey}`);
+console.log(`uploaded s3://${bucket}/${eventsDir}part-0000.parquet and part-0001.parquet (nothing happens yet: the rule waits for _SUCCESS)`);
+await new Promise((r) => setTimeout(r, 2500));
+await put(`${eventsDir}_SUCCESS`, '');
+console.log(`uploaded s3://${bucket}/${eventsDir}_SUCCESS (the directory is imported once)`);
+// The requestIds the on-file function derives (from bucket, key and ETag) — computed here to follow them.
+const etag = async (key: string) => (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).ETag?.replace(/"/g, '');
+for (const key of [salesKey, `${eventsDir}_SUCCESS`]) {
+  const [routed] = routeObject({ bucket, key, via: 's3', etag: (await etag(key))! }, rules);
+  expectations.push({ label: `file ${key}`, requestId: String(routed!.request.requestId), expected: 'SUCCEEDED' });
+}
+
+// 2. Requests on the import queue.
+const send = (body: string) => sqs.send(new SendMessageCommand({ QueueUrl: env.IMPORT_QUEUE_URL!, MessageBody: body }));
+const requests: Array<[string, Record<string, unknown> | string, Task['state']]> = [
+  ['the seed example', { ...seed, requestId: `demo-${run}-seed` }, 'SUCCEEDED'],
+  ['fails once, then retried', { ...seed, requestId: `demo-${run}-fails-once`, instances: 6, sparkAdditionalParams: 'sim.failAt=BULKLOAD sim.failTimes=1', retry: { baseDelaySeconds: 5 } }, 'SUCCEEDED'],
+  ['invalid (no dst)', { ...seed, requestId: `demo-${run}-invalid`, dst: undefined }, 'REJECTED'],
+];
+for (const [label, request, expected] of requests) {
+  await send(JSON.stringify(request));
+  const requestId = (request as { requestId: string }).requestId;
+  console.log(`queued ${label}: ${requestId}`);
+  expectations.push({ label, requestId, expected });
+}
+expectations[3]!.note = (task) => (task.attempt === 2 ? 'retried once' : `attempt ${task.attempt ?? 0}`);
+
+// 3. Watch until every task has ended (about two minutes with the stack's defaults).
+const deadline = Date.now() + 5 * 60_000;
+let tasks: Array<Task | undefined> = [];
+for (;;) {
+  tasks = await Promise.all(expectations.map((e) => store.get(taskIdFor(e.requestId))));
+  const now = Date.now();
+  const rows = tasks.filter((t): t is Task => t !== undefined).map((t) => taskRow(t, now));
+  const waiting = expectations.filter((_, i) => !tasks[i]).map((e) => e.label);
+  process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : '\n'}bulkpilot demo — ${new Date(now).toISOString()}\n\n${table(taskHeaders, rows)}\n${waiting.length ? `\nnot yet a task: ${waiting.join(', ')}\n` : ''}`);
+  if (tasks.every((t) => t && isTerminal(t.state))) break;
+  if (now > deadline) break;
+  await new Promise((r) => setTimeout(r, 2000));
+}
+
+console.log('\nresult');
+let ok = true;
+expectations.forEach((e, i) => {
+  const task = tasks[i];
+  const state = task?.state ?? '(no task)';
+  const good = state === e.expected;
+  ok &&= good;
+  const note = task && e.note?.(task);
+  console.log(`  ${good ? 'ok  ' : 'FAIL'}  ${e.label.padEnd(56)} ${state}${good ? '' : ` (expected ${e.expected})`}${note ? ` — ${note}` : ''}${task?.error ? ` — ${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}` : ''}`);
+});
+console.log(ok ? '\nevery demo task ended as expected' : '\nsome demo tasks did not end as expected');
+process.exit(ok ? 0 : 1);
