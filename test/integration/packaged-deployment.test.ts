@@ -46,9 +46,18 @@ describe('the packaged CloudFormation template', () => {
     expect(Object.keys(submit.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TASKS_TABLE', 'IMPORT_QUEUE_URL', 'IMPORT_DLQ_URL', 'BDS_MASTER_URL']));
   });
 
-  it('schedules the poller every minute', () => {
-    const rules = ofType('AWS::Events::Rule').map(([, r]) => r.Properties);
-    expect(rules).toEqual([expect.objectContaining({ ScheduleExpression: 'rate(1 minute)', Targets: [expect.objectContaining({ Arn: { 'Fn::GetAtt': ['PollLambdaFunction', 'Arn'] } })] })]);
+  it('schedules the poller and the cron-rule scheduler every minute', () => {
+    const targets = ofType('AWS::Events::Rule').map(([, r]) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].Arn['Fn::GetAtt'][0]]);
+    expect(targets.sort()).toEqual([['rate(1 minute)', 'PollLambdaFunction'], ['rate(1 minute)', 'ScheduleLambdaFunction']]);
+  });
+
+  it('notifies file arrivals in the landing bucket to a queue that feeds on-file, with the rules file packaged', () => {
+    const bucket = template.Resources.LandingBucket!;
+    expect(bucket.Properties.NotificationConfiguration.QueueConfigurations).toEqual([{ Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['FileEventsQueue', 'Arn'] } }]);
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => JSON.stringify(r.Properties.EventSourceArn).includes('FileEventsQueue'))![1];
+    expect(mapping.Properties.FunctionName).toEqual({ 'Fn::GetAtt': ['OnFileLambdaFunction', 'Arn'] });
+    expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(template.Resources.OnFileLambdaFunction!.Properties.Environment.Variables.IMPORT_RULES_FILE).toBe('config/import-rules.json');
   });
 
   it('feeds the retry function only transitions into FAILED, and the notify function only transitions into a terminal state', () => {
@@ -75,7 +84,7 @@ describe('the packaged CloudFormation template', () => {
     expect(resourceOf('dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
     expect(resourceOf('dynamodb:Scan')).toEqual([]);
     expect(resourceOf('sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);
-    expect(resourceOf('sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]);
+    expect(resourceOf('sqs:SendMessage')).toEqual([[{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }, { 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]]);
   });
 });
 

@@ -1,0 +1,119 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../lib/logger.ts';
+import { SqsImportQueue } from '../../lib/queue/sqs-import-queue.ts';
+import { validationRegistry } from '../../lib/runtime/validation-registry.ts';
+import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
+import { cronTick } from '../../lib/triggers/cron-tick.ts';
+import { parseImportRules } from '../../lib/triggers/import-rules.ts';
+import { handleFileEvent } from '../../lib/triggers/on-file.ts';
+import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
+import { createSubmitHarness } from '../support/submit-harness.ts';
+
+let aws: TestAws;
+let master: LindormMaster;
+const writer = { namespace: 'default', lindormTable: 'sales', compression: 'zstd', columns: ['ROW||String', 'f:v||Double'] };
+const rules = parseImportRules(
+  {
+    fileRules: [
+      { id: 'sales', prefix: 'incoming/sales/', suffix: '.csv', template: { src: 'oss', dst: 'ld', readerConfig: { header: true }, writerConfig: writer, driverSpec: 'large', instances: 2 } },
+      { id: 'events', prefix: 'incoming/events/', suffix: '.parquet', marker: '_SUCCESS', template: { src: 'hdfs', dst: 'ld', readerConfig: {}, writerConfig: writer, driverSpec: 'large', instances: 2 } },
+    ],
+    cronRules: [
+      { id: 'hourly', schedule: 'cron(0 * * * ? *)', template: { src: 'odps', dst: 'ld', readerConfig: { table: 'orders', partition: ['ds={yyyy}{MM}{dd}', 'hh={HH}'] }, writerConfig: writer, driverSpec: 'large', instances: 2 } },
+    ],
+  },
+  'rules.json',
+  validationRegistry(),
+);
+
+beforeAll(async () => {
+  aws = await createTestAws();
+  master = await startLindormMaster();
+});
+afterAll(async () => {
+  await master.close();
+});
+
+const queue = () => new SqsImportQueue({ client: aws.sqs, queueUrl: aws.queueUrl });
+const s3Notification = (key: string, etag: string) =>
+  JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'landing' }, object: { key, size: 3, eTag: etag } } }] });
+
+/** Takes what the triggers enqueued and runs it through the real submit path. */
+async function submitEnqueued() {
+  const messages = await receiveAll(aws.sqs, aws.queueUrl, Number.MAX_SAFE_INTEGER, 600);
+  const harness = createSubmitHarness(aws, master);
+  const result = await harness.invoke(messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })));
+  await harness.close();
+  return { bodies: messages.map((m) => JSON.parse(m.Body!) as Record<string, unknown>), result };
+}
+
+describe('file arrivals', () => {
+  it('S3 → SQS: duplicate notifications of one object and a marker directory give one import each', async () => {
+    // Prepare: what S3 sends to the file-events queue, one object notified twice, keys URL-encoded.
+    master.reset();
+    const records = await roundTripThroughQueue(aws, [
+      s3Notification('incoming/sales/daily+sales.csv', 'e1'),
+      s3Notification('incoming/sales/daily+sales.csv', 'e1'),
+      s3Notification('incoming/events/dt%3D21/part-0.parquet', 'p0'),
+      s3Notification('incoming/events/dt%3D21/part-1.parquet', 'p1'),
+      s3Notification('incoming/events/dt%3D21/_SUCCESS', 'm1'),
+      s3Notification('incoming/events/dt%3D21/_SUCCESS', 'm1'),
+    ]);
+    // Act: the on-file function (SQS shape), then the submit function on what it enqueued.
+    const fileResult = await handleFileEvent({ Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) }, { rules: rules.fileRules, queue: queue(), logger: silentLogger });
+    const { bodies, result } = await submitEnqueued();
+    // Assess
+    expect(fileResult).toEqual({ batchItemFailures: [], enqueued: 4 });
+    expect(bodies.map((b) => (b.readerConfig as { filePath: string }).filePath).sort()).toEqual(['incoming/events/dt=21/', 'incoming/events/dt=21/', 'incoming/sales/daily sales.csv', 'incoming/sales/daily sales.csv']);
+    // Copies in one batch meet a create in progress (retry later, then duplicate) or a finished one (duplicate).
+    const kinds = result.outcomes.map((o) => o.outcome.kind);
+    expect(kinds.filter((k) => k === 'submitted')).toHaveLength(2);
+    expect(kinds.filter((k) => k !== 'submitted').every((k) => k === 'duplicate' || k === 'retry')).toBe(true);
+    expect(master.creates().map((c) => c.form!.fileType).sort()).toEqual(['CSV', 'Parquet']);
+  });
+
+  it('a notification that is not JSON fails alone; its siblings are imported', async () => {
+    master.reset();
+    const records = await roundTripThroughQueue(aws, ['{broken', s3Notification('incoming/sales/b.csv', 'b1')]);
+    const fileResult = await handleFileEvent({ Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) }, { rules: rules.fileRules, queue: queue(), logger: silentLogger });
+    expect(fileResult.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
+    expect(fileResult.enqueued).toBe(1);
+    await submitEnqueued();
+  });
+
+  it('direct S3 and EventBridge invocations enqueue the same import (one task)', async () => {
+    master.reset();
+    await handleFileEvent(JSON.parse(s3Notification('incoming/sales/c%2Bd.csv', 'c1')), { rules: rules.fileRules, queue: queue(), logger: silentLogger });
+    await handleFileEvent(
+      { source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'landing' }, object: { key: 'incoming/sales/c+d.csv', etag: 'c1' } } },
+      { rules: rules.fileRules, queue: queue(), logger: silentLogger },
+    );
+    const { result } = await submitEnqueued();
+    expect(result.outcomes.map((o) => o.outcome.kind).filter((k) => k === 'submitted')).toHaveLength(1);
+    expect(master.creates()).toHaveLength(1);
+  });
+});
+
+describe('cron import rules', () => {
+  it('fires each slot once — with the slot\'s date, not the invocation\'s — even if invoked twice, concurrently or late', async () => {
+    master.reset();
+    const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+    const tick = (iso: string) => cronTick(rules.cronRules, { cursors, queue: queue(), logger: silentLogger, now: Date.parse(iso) });
+
+    expect((await tick('2026-11-21T10:30:00Z')).fired).toEqual([]); // first run: no backfill of history
+    expect((await tick('2026-11-21T11:00:20Z')).fired.map((f) => f.requestId)).toEqual(['cron-hourly-202611211100']);
+    expect((await tick('2026-11-21T11:00:40Z')).fired).toEqual([]); // invoked twice in the slot
+    const [a, b] = await Promise.all([tick('2026-11-21T12:00:05Z'), tick('2026-11-21T12:00:06Z')]); // overlapping invocations
+    expect([...a.fired, ...b.fired].map((f) => f.requestId)).toContain('cron-hourly-202611211200');
+    const late = await tick('2026-11-21T15:10:00Z'); // three slots missed
+    expect(late.fired.map((f) => f.slot)).toEqual(['2026-11-21T13:00:00.000Z', '2026-11-21T14:00:00.000Z', '2026-11-21T15:00:00.000Z']);
+
+    const { bodies, result } = await submitEnqueued();
+    const submitted = result.outcomes.filter((o) => o.outcome.kind === 'submitted');
+    expect(submitted).toHaveLength(5); // 11, 12, 13, 14, 15 h: each slot once
+    expect(master.creates()).toHaveLength(5);
+    const fourteen = bodies.find((b) => b.requestId === 'cron-hourly-202611211400')!;
+    expect((fourteen.readerConfig as { partition: string[] }).partition).toEqual(['ds=20261121', 'hh=14']);
+  });
+});
