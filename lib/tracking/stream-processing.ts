@@ -19,12 +19,11 @@ export interface StreamBatchResult {
  */
 async function inOrder(records: readonly TaskStreamRecord[], logger: Logger, apply: (before: Task | undefined, after: Task) => Promise<void>): Promise<StreamBatchResult> {
   for (const record of records) {
-    const { before, after } = taskImages(record);
-    if (!after) continue;
     try {
-      await apply(before, after);
+      const { before, after } = taskImages(record);
+      if (after) await apply(before, after);
     } catch (error) {
-      logger.error('stream record failed; the shard resumes from it', { taskId: after.taskId, sequenceNumber: record.dynamodb?.SequenceNumber, error });
+      logger.error('stream record failed; the shard resumes from it', { sequenceNumber: record.dynamodb?.SequenceNumber, error });
       return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
     }
   }

@@ -13,7 +13,7 @@ import { taskIdFor, type Task } from '../../lib/task/task.ts';
 import { routeObject } from '../../lib/triggers/file-routing.ts';
 import { loadImportRules } from '../../lib/runtime/triggers-runtime.ts';
 
-const stateFile = new URL('../../.local/stack.json', import.meta.url).pathname;
+const stateFile = process.env.BULKPILOT_LOCAL_STATE ?? new URL('../../.local/stack.json', import.meta.url).pathname;
 if (!existsSync(stateFile)) {
   console.error('npm run demo: no running stack found (.local/stack.json). Start it first in another terminal: npm start');
   process.exit(1);

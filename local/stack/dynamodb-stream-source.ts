@@ -214,6 +214,8 @@ function toLambdaImage(image: Record<string, AttributeValue> | undefined): Recor
 
 // The event is JSON, so binary values arrive base64-encoded rather than as the client's Uint8Array.
 function toLambdaValue(value: AttributeValue): LambdaAttributeValue {
+  // An empty map comes back from DynamoDB Local's stream as {} (no member at all); AWS sends {"M":{}}.
+  if (Object.keys(value).length === 0) return { M: {} };
   if (value.B !== undefined) return { B: Buffer.from(value.B).toString('base64') };
   if (value.BS !== undefined) return { BS: value.BS.map((b) => Buffer.from(b).toString('base64')) };
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };

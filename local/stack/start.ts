@@ -4,6 +4,7 @@
 // batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -23,8 +24,7 @@ import { ScheduleSource } from './schedule-source.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
 
 const stage = 'local';
-const stateDir = new URL('../../.local/', import.meta.url).pathname;
-export const stateFile = `${stateDir}stack.json`;
+const stateFile = process.env.BULKPILOT_LOCAL_STATE ?? new URL('../../.local/stack.json', import.meta.url).pathname;
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const stops: Array<() => Promise<void>> = [];
@@ -157,7 +157,7 @@ async function main() {
 
   const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, BDS_MASTER_URL: masterUrl, LANDING_BUCKET: bucket };
   // `npm run demo` (and anyone else) finds the running stack here.
-  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(dirname(stateFile), { recursive: true });
   writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url }, null, 2));
   stops.push(async () => rmSync(stateFile, { force: true }));
   console.log(`

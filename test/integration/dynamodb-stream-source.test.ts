@@ -86,6 +86,14 @@ describe('DynamoDbStreamReader', () => {
     expect(await reader.readNew()).toEqual([]);
   });
 
+  it('gives an empty map as {"M":{}}, as AWS does (DynamoDB Local sends {})', async () => {
+    const tableName = await freshTable();
+    const reader = new DynamoDbStreamReader({ dynamodb, streams, tableName });
+    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { taskId: { S: 'e' }, summary: { M: {} }, tags: { L: [] } } }));
+    const [record] = await reader.readNew();
+    expect(record!.dynamodb!.NewImage).toMatchObject({ summary: { M: {} }, tags: { L: [] } });
+  });
+
   it('starting at LATEST, skips what was written before its first read', async () => {
     const tableName = await freshTable();
     await put(tableName, 'old', 'QUEUED');
