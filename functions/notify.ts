@@ -1,11 +1,16 @@
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createNotifyRuntime, type NotifyRuntime } from '../lib/runtime/notify-runtime.ts';
 import type { TaskStreamRecord } from '../lib/store/stream-images.ts';
 import { handleTerminalTransitions } from '../lib/tracking/stream-processing.ts';
 
 let runtime: NotifyRuntime | undefined;
 
-export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
+export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
   runtime ??= createNotifyRuntime(process.env);
-  return handleTerminalTransitions(event.Records as TaskStreamRecord[], runtime);
+  runtime.observability.startInvocation(context);
+  try {
+    return await handleTerminalTransitions(event.Records as TaskStreamRecord[], runtime);
+  } finally {
+    runtime.observability.endInvocation();
+  }
 };

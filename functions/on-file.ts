@@ -1,12 +1,17 @@
-import type { EventBridgeEvent, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, EventBridgeEvent, S3Event, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createTriggersRuntime, type TriggersRuntime } from '../lib/runtime/triggers-runtime.ts';
 import { handleFileEvent } from '../lib/triggers/on-file.ts';
 
 let runtime: TriggersRuntime | undefined;
 
 /** File arrivals (S3 directly, through SQS, or through EventBridge) become import requests on the queue. */
-export const handler = async (event: SQSEvent | S3Event | EventBridgeEvent<'Object Created', unknown>): Promise<SQSBatchResponse | void> => {
+export const handler = async (event: SQSEvent | S3Event | EventBridgeEvent<'Object Created', unknown>, context?: Context): Promise<SQSBatchResponse | void> => {
   runtime ??= createTriggersRuntime(process.env, 'on-file');
-  const result = await handleFileEvent(event, { rules: runtime.rules.fileRules, queue: runtime.queue, logger: runtime.logger });
-  if (result.batchItemFailures) return { batchItemFailures: result.batchItemFailures };
+  runtime.observability.startInvocation(context);
+  try {
+    const result = await handleFileEvent(event, { rules: runtime.rules.fileRules, queue: runtime.queue, logger: runtime.logger });
+    if (result.batchItemFailures) return { batchItemFailures: result.batchItemFailures };
+  } finally {
+    runtime.observability.endInvocation();
+  }
 };

@@ -1,11 +1,16 @@
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createTriggersRuntime, cursorStoreFromEnv, type TriggersRuntime } from '../lib/runtime/triggers-runtime.ts';
 import { cronTick, type CronTickReport, type CursorStore } from '../lib/triggers/cron-tick.ts';
 
 let runtime: (TriggersRuntime & { cursors: CursorStore }) | undefined;
 
 /** Every minute: the cron import rules' slots that came due become import requests on the queue. */
-export const handler = async (_event: ScheduledEvent): Promise<CronTickReport> => {
+export const handler = async (_event: ScheduledEvent, context?: Context): Promise<CronTickReport> => {
   runtime ??= { ...createTriggersRuntime(process.env, 'schedule'), cursors: cursorStoreFromEnv(process.env) };
-  return cronTick(runtime.rules.cronRules, { cursors: runtime.cursors, queue: runtime.queue, logger: runtime.logger, now: Date.now() });
+  runtime.observability.startInvocation(context);
+  try {
+    return await cronTick(runtime.rules.cronRules, { cursors: runtime.cursors, queue: runtime.queue, logger: runtime.logger, now: Date.now() });
+  } finally {
+    runtime.observability.endInvocation();
+  }
 };

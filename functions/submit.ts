@@ -7,6 +7,11 @@ let runtime: SubmitRuntime | undefined;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   runtime ??= createSubmitRuntime(process.env);
-  const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, runtime.deps, runtime.concurrency);
-  return { batchItemFailures };
+  runtime.observability.startInvocation(context);
+  try {
+    const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, runtime.deps, runtime.concurrency);
+    return { batchItemFailures };
+  } finally {
+    runtime.observability.endInvocation();
+  }
 };

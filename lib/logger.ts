@@ -1,3 +1,5 @@
+import { createRedactor } from './observability/redact.ts';
+
 /** Structured JSON lines; one object per line so CloudWatch Logs Insights can query fields. */
 export type LogFields = Record<string, unknown>;
 
@@ -13,14 +15,16 @@ const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 export type LogLevel = keyof typeof levels;
 
 export function createJsonLogger(
-  options: { level?: LogLevel; base?: LogFields; write?: (line: string) => void } = {},
+  options: { level?: LogLevel; base?: LogFields; write?: (line: string) => void; redact?: (key: string, value: unknown) => unknown } = {},
 ): Logger {
   const threshold = levels[options.level ?? 'info'];
   const base = options.base ?? {};
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
+  const redact = options.redact ?? createRedactor();
+  const replacer = (key: string, value: unknown) => redact(key, errorReplacer(key, value));
   const emit = (level: LogLevel, message: string, fields?: LogFields) => {
     if (levels[level] < threshold) return;
-    write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields }, errorReplacer));
+    write(JSON.stringify({ level, time: new Date().toISOString(), message, ...base, ...fields }, replacer));
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -32,7 +36,7 @@ export function createJsonLogger(
 }
 
 // JSON.stringify(error) gives "{}": keep the fields an operator needs instead.
-function errorReplacer(_key: string, value: unknown): unknown {
+export function errorReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) {
     return { name: value.name, message: value.message, ...(value.cause ? { cause: String(value.cause) } : {}) };
   }

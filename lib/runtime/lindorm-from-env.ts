@@ -1,12 +1,16 @@
 import { LindormBulkloadBackend } from '../backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../backends/lindorm/client.ts';
+import type { Backend } from '../backends/backend.ts';
 import { integerVar, requireUrl } from '../config.ts';
+import { MeteredBackend } from '../observability/metered-backend.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 
 type Env = Record<string, string | undefined>;
 
 /** The Lindorm backend as configured by BDS_MASTER_URL and the LINDORM_* timeouts. */
-export function lindormBackendFromEnv(env: Env): LindormBulkloadBackend {
-  return new LindormBulkloadBackend(
+export function lindormBackendFromEnv(env: Env, metrics?: MetricsSink, ledger?: CostLedger): Backend {
+  const backend = new LindormBulkloadBackend(
     new LindormBulkloadClient({
       baseUrl: requireUrl(env, 'BDS_MASTER_URL'),
       timeouts: {
@@ -16,4 +20,5 @@ export function lindormBackendFromEnv(env: Env): LindormBulkloadBackend {
       },
     }),
   );
+  return metrics ? new MeteredBackend(backend, metrics, ledger) : backend;
 }

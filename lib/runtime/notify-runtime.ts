@@ -1,7 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { logLevelVar, requireVar } from '../config.ts';
-import { createJsonLogger, type Logger } from '../logger.ts';
+import { requireVar } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import { SnsPublisher } from '../notify/sns-publisher.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -13,12 +16,19 @@ export interface NotifyRuntime {
   store: TaskStore;
   publisher: NotificationPublisher;
   logger: Logger;
+  metrics: MetricsSink;
+  ledger: CostLedger;
+  observability: LambdaObservability;
 }
 
 export function createNotifyRuntime(env: Env): NotifyRuntime {
+  const observability = createLambdaObservability(env, 'notify');
   return {
-    store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE') }),
+    observability,
+    metrics: observability.metrics,
+    ledger: observability.ledger,
+    store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE'), ledger: observability.ledger }),
     publisher: new SnsPublisher({ client: new SNSClient({}), topicArn: requireVar(env, 'NOTIFY_TOPIC_ARN') }),
-    logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: 'notify' } }),
+    logger: observability.logger,
   };
 }

@@ -1,8 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BackendRegistry } from '../backends/registry.ts';
 import { systemClock } from '../clock.ts';
-import { choiceVar, integerVar, logLevelVar, requireUrl, requireVar } from '../config.ts';
-import { createJsonLogger } from '../logger.ts';
+import { choiceVar, integerVar, requireUrl, requireVar } from '../config.ts';
+import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { SqsDeadLetterSink } from '../queue/sqs-dead-letter-sink.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
@@ -15,6 +15,7 @@ type Env = Record<string, string | undefined>;
 export interface SubmitRuntime {
   deps: SubmitDependencies;
   concurrency: number;
+  observability: LambdaObservability;
 }
 
 /**
@@ -24,15 +25,19 @@ export interface SubmitRuntime {
 export function createSubmitRuntime(env: Env): SubmitRuntime {
   const tableName = requireVar(env, 'TASKS_TABLE');
   const dlqUrl = requireUrl(env, 'IMPORT_DLQ_URL');
-  const backend = lindormBackendFromEnv(env);
+  const observability = createLambdaObservability(env, 'submit');
+  const backend = lindormBackendFromEnv(env, observability.metrics, observability.ledger);
   return {
     concurrency: integerVar(env, 'SUBMIT_CONCURRENCY', 5, 1, 50),
+    observability,
     deps: {
-      store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName }),
+      store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName, ledger: observability.ledger }),
+      ledger: observability.ledger,
       backends: new BackendRegistry([backend]),
       deadLetters: new SqsDeadLetterSink({ client: createSqsClient(), queueUrl: dlqUrl }),
       clock: systemClock,
-      logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: 'submit' } }),
+      logger: observability.logger,
+      metrics: observability.metrics,
       settings: {
         ...defaultSubmitSettings,
         ambiguousCreatePolicy: choiceVar(env, 'AMBIGUOUS_CREATE_POLICY', ['hold', 'resubmit'], 'hold'),

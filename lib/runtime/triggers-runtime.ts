@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ConfigError, logLevelVar, requireUrl, requireVar } from '../config.ts';
-import { createJsonLogger, type Logger } from '../logger.ts';
+import { ConfigError, requireUrl, requireVar } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { SqsImportQueue } from '../queue/sqs-import-queue.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
@@ -17,6 +18,7 @@ export interface TriggersRuntime {
   rules: ImportRules;
   queue: ImportQueue;
   logger: Logger;
+  observability: LambdaObservability;
 }
 
 /** The import rules file (IMPORT_RULES_FILE, relative to the function's root), validated as it is loaded. */
@@ -33,10 +35,12 @@ export function loadImportRules(env: Env): ImportRules {
 }
 
 export function createTriggersRuntime(env: Env, functionName: string): TriggersRuntime {
+  const observability = createLambdaObservability(env, functionName);
   return {
+    observability,
     rules: loadImportRules(env),
     queue: new SqsImportQueue({ client: createSqsClient(), queueUrl: requireUrl(env, 'IMPORT_QUEUE_URL') }),
-    logger: createJsonLogger({ level: logLevelVar(env), base: { service: 'bulkpilot', function: functionName } }),
+    logger: observability.logger,
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { addCost, zeroCost, type CostLedger } from '../cost/cost-ledger.ts';
 import type { Task } from '../task/task.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
 import { TaskVersionConflictError, type DueCursor, type DueRef, type LeaseStore, type TaskFilter, type TaskStore } from './task-store.ts';
@@ -27,14 +28,20 @@ const versionIs = '#version = :expected';
 export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #ledger: CostLedger | undefined;
 
-  constructor(options: { client: DynamoDBClient; tableName: string }) {
+  /** With a ledger, every task write also stores what the task consumed since its previous write. */
+  constructor(options: { client: DynamoDBClient; tableName: string; ledger?: CostLedger }) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#ledger = options.ledger;
   }
 
   async get(taskId: string): Promise<Task | undefined> {
-    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true }));
+    const out = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    this.#ledger?.addCapacity(taskId, out.ConsumedCapacity?.CapacityUnits ?? 0, 0);
     return out.Item ? (unmarshall(out.Item) as Task) : undefined;
   }
 
@@ -62,22 +69,26 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
 
   async reschedule(task: Task): Promise<boolean> {
     if (task.dueAt === undefined) throw new Error(`task ${task.taskId}: reschedule needs a due time`);
+    const cost = this.#costOf(task);
     try {
-      await this.#client.send(
+      const out = await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { taskId: { S: task.taskId } },
-          UpdateExpression: 'SET dueAt = :due, #poll = :poll',
+          UpdateExpression: 'SET dueAt = :due, #poll = :poll, cost = :cost',
+          ReturnConsumedCapacity: 'TOTAL',
           ConditionExpression: '#version = :version AND #state = :state',
           ExpressionAttributeNames: { '#version': 'version', '#state': 'state', '#poll': 'poll' },
           ExpressionAttributeValues: {
             ':due': { N: String(task.dueAt) },
             ':poll': { M: marshall(task.poll ?? { checks: 0, failures: 0, notFound: 0 }, { removeUndefinedValues: true }) },
+            ':cost': { M: marshall(cost) },
             ':version': { N: String(task.version) },
             ':state': { S: task.state },
           },
         }),
       );
+      this.#ledger?.addCapacity(task.taskId, 0, out.ConsumedCapacity?.CapacityUnits ?? 0);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -93,6 +104,7 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
         KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
         ExpressionAttributeValues: { ':shard': { N: String(shard) }, ':now': { N: String(now) } },
         Limit: options.limit,
+        ReturnConsumedCapacity: 'TOTAL',
         ...(options.after ? { ExclusiveStartKey: options.after as Record<string, AttributeValue> } : {}),
       }),
     );
@@ -100,19 +112,29 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
       const t = unmarshall(item) as DueRef;
       return { taskId: t.taskId, dueAt: t.dueAt, state: t.state, version: t.version, backend: t.backend };
     });
+    // One page read serves many tasks: each carries its share.
+    for (const ref of refs) this.#ledger?.addCapacity(ref.taskId, (out.ConsumedCapacity?.CapacityUnits ?? 0) / refs.length, 0);
     return out.LastEvaluatedKey ? { refs, next: out.LastEvaluatedKey } : { refs };
   }
 
   async markNotified(taskId: string, version: number): Promise<boolean> {
+    // The announcement's own reads and time join the task's cost here (the map exists: every write sets it).
+    const cost = this.#ledger?.take(taskId) ?? zeroCost;
     try {
       await this.#client.send(
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { taskId: { S: taskId } },
-          UpdateExpression: 'SET notifiedVersion = :v',
-          ConditionExpression: '#version = :v AND (attribute_not_exists(notifiedVersion) OR notifiedVersion < :v)',
+          UpdateExpression: 'SET notifiedVersion = :v ADD cost.readUnits :r, cost.writeUnits :w, cost.backendCalls :b, cost.lambdaMs :l',
+          ConditionExpression: '#version = :v AND (attribute_not_exists(notifiedVersion) OR notifiedVersion < :v) AND attribute_exists(cost)',
           ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':v': { N: String(version) } },
+          ExpressionAttributeValues: {
+            ':v': { N: String(version) },
+            ':r': { N: String(cost.readUnits) },
+            ':w': { N: String(cost.writeUnits) },
+            ':b': { N: String(cost.backendCalls) },
+            ':l': { N: String(Math.round(cost.lambdaMs)) },
+          },
         }),
       );
       return true;
@@ -220,10 +242,21 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
     return tasks;
   }
 
+  /**
+   * The cost to store with this write: what the task carried plus what it consumed since. The task object
+   * is updated too, so a task derived from it later in the same invocation builds on the stored value.
+   */
+  #costOf(task: Task) {
+    task.cost = addCost(task.cost, this.#ledger?.take(task.taskId) ?? zeroCost);
+    return task.cost;
+  }
+
   async #put(task: Task, condition: string, names: Record<string, string>, values: Record<string, { N: string }>): Promise<void> {
-    await this.#client.send(
+    this.#costOf(task);
+    const out = await this.#client.send(
       new PutItemCommand({
         TableName: this.#table,
+        ReturnConsumedCapacity: 'TOTAL',
         Item: marshall(task, { removeUndefinedValues: true, convertTopLevelContainer: false }),
         ConditionExpression: condition,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
@@ -231,5 +264,6 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    this.#ledger?.addCapacity(task.taskId, 0, out.ConsumedCapacity?.CapacityUnits ?? 0);
   }
 }

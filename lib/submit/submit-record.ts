@@ -2,6 +2,8 @@ import type { Backend } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
+import { attributeTo, type CostLedger } from '../cost/cost-ledger.ts';
 import { parseImportRequest, requestIdOfInvalid, type ImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { TaskVersionConflictError, type TaskStore } from '../store/task-store.ts';
@@ -34,6 +36,8 @@ export interface SubmitDependencies {
   deadLetters: DeadLetterSink;
   clock: Clock;
   logger: Logger;
+  metrics?: MetricsSink;
+  ledger?: CostLedger;
   settings: SubmitSettings;
 }
 
@@ -71,6 +75,10 @@ export async function submitRecord(record: QueueRecord, budget: InvocationBudget
   const backend = deps.backends.get(request.backend)!;
   const taskId = taskIdFor(request.requestId);
   const log = deps.logger.child({ taskId, requestId: request.requestId, backend: request.backend, messageId: record.messageId });
+  return attributeTo(deps.ledger, taskId, () => claimAndCreate(taskId, request, backend, record, budget, deps, log));
+}
+
+async function claimAndCreate(taskId: string, request: ImportRequest, backend: Backend, record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
   const now = deps.clock.now();
 
   const intent = newTask(
@@ -198,6 +206,7 @@ async function createAtBackend(
     throw new RetryLaterError(`task ${task.taskId}: created ${remoteId} but could not record it`, { cause: error });
   }
   log.info('task submitted', { remoteId, attempt: claimed.create.attempts });
+  deps.metrics?.count('TasksSubmitted');
   return { kind: 'submitted', taskId: task.taskId, remoteId };
 }
 
@@ -221,6 +230,7 @@ async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependenc
   });
   await deps.store.replace(held);
   log.error('create outcome unknown: task held as UNCERTAIN for an operator', { reason });
+  deps.metrics?.count('TasksUncertain');
   return { kind: 'uncertain', taskId: task.taskId, reason };
 }
 

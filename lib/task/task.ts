@@ -1,4 +1,5 @@
 import type { TaskSummary } from '../backends/backend.ts';
+import type { TaskCost } from '../cost/cost-ledger.ts';
 import { sha256Hex } from '../request/canonical-json.ts';
 import { canTransition, IllegalTransitionError, isTerminal, scheduledStates, type TaskState } from './states.ts';
 
@@ -90,6 +91,8 @@ export interface Task {
   abort?: AbortRequest;
   /** Version whose terminal state was announced: a redelivered stream record does not announce it again. */
   notifiedVersion?: number;
+  /** What the orchestration consumed (see CostLedger); recorded with each write. */
+  cost?: TaskCost;
   /** Set when an operator deleted the task: the backend's job is gone, the record stays as a tombstone. */
   deletedAt?: number;
   error?: TaskError;

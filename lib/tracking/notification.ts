@@ -1,4 +1,6 @@
 import type { Logger } from '../logger.ts';
+import { transitionMetric, type MetricsSink } from '../observability/metrics.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
@@ -53,7 +55,7 @@ export function summarize(task: Task): TaskSummary {
  * announces twice (at least once beats at most once for an operator), but a stream record that is simply
  * delivered again finds the mark and publishes nothing.
  */
-export async function announceTerminal(task: Task, deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger }): Promise<boolean> {
+export async function announceTerminal(task: Task, deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger; metrics?: MetricsSink; ledger?: CostLedger }): Promise<boolean> {
   if (!isTerminal(task.state) || (task.notifiedVersion ?? 0) >= task.version) return false;
   const current = await deps.store.get(task.taskId);
   // Reopened (manual retry) or already announced since this image was taken: the newer image speaks.
@@ -62,6 +64,9 @@ export async function announceTerminal(task: Task, deps: { store: TaskStore; pub
   const what = summary.table ?? summary.dst ?? summary.requestId;
   await deps.publisher.publish({ subject: `bulkpilot: ${summary.state} ${what}`.slice(0, 99), summary });
   await deps.store.markNotified(task.taskId, task.version);
+  const metric = transitionMetric[current.state];
+  if (metric) deps.metrics?.count(metric);
+  deps.metrics?.milliseconds('TaskDuration', summary.durationMs);
   deps.logger.info('terminal state announced', { taskId: task.taskId, requestId: task.requestId, state: task.state, remoteId: task.remoteId });
   return true;
 }

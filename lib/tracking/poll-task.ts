@@ -151,6 +151,7 @@ async function startRetry(task: Task, observation: Observation, backend: Backend
     await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, deps.settings.poll, deps.random) });
     return 'info-failed';
   }
+  deps.metrics?.count('TasksRetried');
   return commit(task, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...changes, ...nextRun }, dueAt: now + deps.settings.poll.firstCheckDelayMs });
 }
 
@@ -211,6 +212,8 @@ async function callAbort(task: Task, backend: Backend, deps: TrackingDependencie
 async function commit(task: Task, deps: TrackingDependencies, options: Omit<TransitionOptions, 'now' | 'policy'>): Promise<PollOutcome> {
   const next = transition(task, { ...options, now: deps.clock.now(), policy: deps.settings.taskPolicy });
   await deps.store.replace(next);
+  // Terminal states are counted once, by the notify function; FAILED is counted here.
+  if (next.state === 'FAILED') deps.metrics?.count('TasksFailed');
   deps.logger.info('task state changed', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, remoteId: task.remoteId, from: task.state, to: next.state, reason: options.reason });
   return 'changed';
 }

@@ -1,4 +1,5 @@
 import { Semaphore } from '../concurrency.ts';
+import { attributeTo } from '../cost/cost-ledger.ts';
 import type { DueCursor, LeaseStore } from '../store/task-store.ts';
 import { pollTask, type PollOutcome } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
@@ -61,8 +62,10 @@ export async function pollTick(deps: TrackingDependencies & { leases: LeaseStore
                 return;
               }
               report.checked++;
+              // How late the check is against its due time: the poll-lag alarm watches the maximum.
+              deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - ref.dueAt));
               try {
-                report.outcomes[await pollTask(ref.taskId, deps)]++;
+                report.outcomes[await attributeTo(deps.ledger, ref.taskId, () => pollTask(ref.taskId, deps))]++;
               } catch (error) {
                 report.outcomes.error++;
                 deps.logger.error('poll of a task failed; it stays due for the next tick', { taskId: ref.taskId, error });

@@ -1,3 +1,4 @@
+import { attributeTo } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
 import { taskImages, type TaskStreamRecord } from '../store/stream-images.ts';
 import type { TaskStore } from '../store/task-store.ts';
@@ -37,13 +38,13 @@ export function isTransitionInto(state: Task['state'], before: Task | undefined,
 /** The retry function: every transition into FAILED gets its retry decision. */
 export function handleFailedTransitions(records: readonly TaskStreamRecord[], deps: TrackingDependencies): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
-    if (isTransitionInto('FAILED', before, after)) await settleFailedTask(after.taskId, deps);
+    if (isTransitionInto('FAILED', before, after)) await attributeTo(deps.ledger, after.taskId, () => settleFailedTask(after.taskId, deps));
   });
 }
 
 /** The notify function: every transition into a terminal state is announced once. */
-export function handleTerminalTransitions(records: readonly TaskStreamRecord[], deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger }): Promise<StreamBatchResult> {
+export function handleTerminalTransitions(records: readonly TaskStreamRecord[], deps: Parameters<typeof announceTerminal>[1]): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
-    if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await announceTerminal(after, deps);
+    if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
   });
 }

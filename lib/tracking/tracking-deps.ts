@@ -1,6 +1,8 @@
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { TaskPolicy } from '../task/task.ts';
 import type { PollPolicy } from './poll-policy.ts';
@@ -19,5 +21,7 @@ export interface TrackingDependencies {
   clock: Clock;
   random: () => number;
   logger: Logger;
+  metrics?: MetricsSink;
+  ledger?: CostLedger;
   settings: TrackingSettings;
 }

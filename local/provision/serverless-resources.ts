@@ -29,6 +29,8 @@ export interface ServerlessFunction {
 
 export interface ServerlessConfig {
   service: string;
+  params?: Record<string, Record<string, unknown>>;
+  custom?: Record<string, unknown>;
   provider: { timeout?: number; environment?: Record<string, unknown> };
   functions: Record<string, ServerlessFunction>;
   resources?: { Resources?: Record<string, CfnResource> };

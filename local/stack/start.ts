@@ -97,8 +97,8 @@ async function main() {
   const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, NotificationTopic: topic.arn, LandingBucket: bucket };
   const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, FileEventsQueue: fileEvents.url };
   // One process hosts every function; they share the provider's environment.
-  const localDefaults = { BDS_MASTER_URL: masterUrl, IMPORT_RULES_FILE: 'config/import-rules.json' };
-  for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, localDefaults));
+  const locals = { stage, overrides: { BDS_MASTER_URL: masterUrl } };
+  for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, locals));
   Object.assign(process.env, awsEnv);
 
   const wired: string[] = [];

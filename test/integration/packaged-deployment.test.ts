@@ -19,6 +19,7 @@ beforeAll(async () => {
 }, 150_000);
 
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const statementsOf = (role: string) => template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
 
 describe('the packaged CloudFormation template', () => {
   it('holds the tasks table with its due index, stream and TTL', () => {
@@ -72,19 +73,64 @@ describe('the packaged CloudFormation template', () => {
     expect(notifyFilters[1].dynamodb.NewImage.state.S).toEqual(['SUCCEEDED', 'FAILED_FINAL', 'ABORTED', 'REJECTED', 'LOST']);
   });
 
-  it('has the notification topic and IAM statements scoped to the table, its index, the queues and the topic', () => {
-    expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
-    const statements = template.Resources.IamRoleLambdaExecution!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
-    for (const statement of statements) {
-      expect(JSON.stringify(statement.Resource)).not.toMatch(/"\*"/);
-      for (const action of statement.Action) expect(action).not.toContain('*');
+  it('gives every function its own role, each statement naming specific resources', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    const roles = functions.map(([, f]) => f.Properties.Role['Fn::GetAtt'][0] as string);
+    expect(new Set(roles).size).toBe(functions.length);
+    for (const role of roles) {
+      expect(template.Resources[role]!.Type).toBe('AWS::IAM::Role');
+      for (const statement of statementsOf(role)) {
+        for (const action of statement.Action) expect(action).not.toContain('*');
+        // The one documented exception: ListStreams has no resource-level permissions.
+        if (JSON.stringify(statement.Resource).includes('"*"')) expect(statement.Action).toEqual(['dynamodb:ListStreams']);
+      }
     }
-    const resourceOf = (action: string) => statements.filter((s) => s.Action.includes(action)).map((s) => s.Resource);
-    expect(resourceOf('dynamodb:PutItem')).toEqual([{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }]);
-    expect(resourceOf('dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
-    expect(resourceOf('dynamodb:Scan')).toEqual([]);
-    expect(resourceOf('sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);
-    expect(resourceOf('sqs:SendMessage')).toEqual([[{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }, { 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]]);
+    expect(ofType('AWS::IAM::Role').some(([id]) => id === 'IamRoleLambdaExecution')).toBe(false);
+  });
+
+  it('scopes each role to what its function uses', () => {
+    const actions = (role: string) => statementsOf(role).flatMap((s) => s.Action).sort();
+    const resourceOf = (role: string, action: string) => statementsOf(role).filter((s) => s.Action.includes(action)).map((s) => s.Resource);
+    expect(resourceOf('PollRole', 'dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
+    expect(resourceOf('SubmitRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]);
+    expect(resourceOf('OnFileRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }]);
+    expect(resourceOf('NotifyRole', 'sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);
+    expect(actions('RetryRole')).not.toContain('sns:Publish');
+    expect(actions('RetryRole')).not.toContain('sqs:SendMessage');
+    for (const role of ['SubmitRole', 'PollRole', 'RetryRole', 'NotifyRole', 'OnFileRole', 'ScheduleRole']) expect(actions(role)).not.toContain('dynamodb:Scan');
+  });
+
+  it('has the notification topic', () => {
+    expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
+  });
+});
+
+describe('the prod template (npm run package -- --stage prod)', () => {
+  let prod: { Resources: Record<string, Resource> };
+  beforeAll(async () => {
+    await promisify(execFile)('npx', ['serverless', 'package', '--stage', 'prod', '--package', `${root}.serverless-prod`], { cwd: root, timeout: 120_000 });
+    prod = JSON.parse(readFileSync(`${root}.serverless-prod/cloudformation-template-update-stack.json`, 'utf8'));
+  }, 150_000);
+
+  it('protects the table: point-in-time recovery and deletion protection', () => {
+    expect(prod.Resources.TasksTable!.Properties.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(prod.Resources.TasksTable!.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(template.Resources.TasksTable!.Properties.DeletionProtectionEnabled).toBe(false); // dev stays disposable
+  });
+
+  it('keeps logs for a set time and dead letters long enough to act on', () => {
+    for (const [, group] of Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(90);
+    expect(prod.Resources.ImportDeadLetterQueue!.Properties.MessageRetentionPeriod).toBe(1209600);
+    expect(prod.Resources.ImportQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * prod.Resources.SubmitLambdaFunction!.Properties.Timeout);
+  });
+
+  it('alarms on dead letters, poller errors and throttles, tasks failed for good and poll lag, to the notification topic', () => {
+    const alarms = Object.fromEntries(Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
+    expect(Object.keys(alarms).sort()).toEqual(['FailedFinalAlarm', 'FileEventsDeadLetterAlarm', 'ImportDeadLetterAlarm', 'PollLagAlarm', 'PollerErrorsAlarm', 'PollerThrottlesAlarm']);
+    for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'NotificationTopic' }]);
+    expect(alarms.ImportDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    expect(alarms.FailedFinalAlarm).toMatchObject({ Namespace: 'bulkpilot', MetricName: 'TasksFailedFinal', Dimensions: [{ Name: 'service', Value: 'bulkpilot' }, { Name: 'stage', Value: 'prod' }] });
+    expect(alarms.PollLagAlarm).toMatchObject({ MetricName: 'PollLag', Statistic: 'Maximum', Threshold: 300000 });
   });
 });
 

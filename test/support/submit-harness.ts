@@ -2,7 +2,8 @@
 import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
-import { createJsonLogger } from '../../lib/logger.ts';
+import { createJsonLogger, type Logger } from '../../lib/logger.ts';
+import type { MetricsSink } from '../../lib/observability/metrics.ts';
 import { SqsDeadLetterSink } from '../../lib/queue/sqs-dead-letter-sink.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import type { TaskStore } from '../../lib/store/task-store.ts';
@@ -27,13 +28,13 @@ export interface SubmitHarness {
 export function createSubmitHarness(
   aws: TestAws,
   master: LindormMaster,
-  options: { settings?: Partial<SubmitSettings>; wrapStore?: (store: TaskStore) => TaskStore; clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number }; clock?: FakeClock } = {},
+  options: { settings?: Partial<SubmitSettings>; wrapStore?: (store: TaskStore) => TaskStore; clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number }; clock?: FakeClock; logger?: Logger; metrics?: MetricsSink; masterUrl?: string } = {},
 ): SubmitHarness {
   const clock = options.clock ?? new FakeClock();
   const logLines: Array<Record<string, unknown>> = [];
   const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
   const client = new LindormBulkloadClient({
-    baseUrl: master.url,
+    baseUrl: options.masterUrl ?? master.url,
     timeouts: options.clientTimeouts ?? { connectMs: 1_000, headersMs: 2_000, bodyMs: 2_000 },
     keepAliveTimeoutMs: 200,
     clock,
@@ -44,7 +45,8 @@ export function createSubmitHarness(
     backends,
     deadLetters: new SqsDeadLetterSink({ client: aws.sqs, queueUrl: aws.dlqUrl }),
     clock,
-    logger: createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+    logger: options.logger ?? createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) }),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy, ...options.settings },
   };
   return {

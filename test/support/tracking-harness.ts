@@ -7,7 +7,8 @@ import { inject } from 'vitest';
 import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
-import { createJsonLogger } from '../../lib/logger.ts';
+import { createJsonLogger, type Logger } from '../../lib/logger.ts';
+import type { MetricsSink } from '../../lib/observability/metrics.ts';
 import type { TaskStreamRecord } from '../../lib/store/stream-images.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import type { Task } from '../../lib/task/task.ts';
@@ -51,7 +52,7 @@ export interface TrackingHarness {
 
 export async function createTrackingHarness(
   aws: TestAws,
-  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number } = {},
+  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number; logger?: Logger; metrics?: MetricsSink; masterUrl?: (url: string) => string } = {},
 ): Promise<TrackingHarness> {
   const clock = new FakeClock();
   const master = await startLindormMaster({
@@ -64,18 +65,20 @@ export async function createTrackingHarness(
     ...options.master,
   });
   const logLines: Array<Record<string, unknown>> = [];
-  const logger = createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  const logger = options.logger ?? createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
+  const masterUrl = options.masterUrl ? options.masterUrl(master.url) : master.url;
   const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
-  const client = new LindormBulkloadClient({ baseUrl: master.url, clock, timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 }, keepAliveTimeoutMs: 200, infoRetry: { maxAttempts: 2 } });
+  const client = new LindormBulkloadClient({ baseUrl: masterUrl, clock, timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 }, keepAliveTimeoutMs: 200, infoRetry: { maxAttempts: 2 } });
   const deps: TrackingDependencies = {
     store,
     backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
     clock,
     random: seededRandom(options.seed ?? 7),
     logger,
+    ...(options.metrics ? { metrics: options.metrics } : {}),
     settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy, ...options.settings },
   };
-  const submit = createSubmitHarness(aws, master, { clock });
+  const submit = createSubmitHarness(aws, master, { clock, logger, masterUrl, ...(options.metrics ? { metrics: options.metrics } : {}) });
 
   const endpoint = inject('sqsEndpoint');
   const sns = new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -93,7 +96,7 @@ export async function createTrackingHarness(
       onError: (error) => logger.error('stream handler failed', { function: name, error }),
     });
   const retrySource = streamSource('retry', (records) => handleFailedTransitions(records, deps));
-  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger }));
+  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger, ...(options.metrics ? { metrics: options.metrics } : {}) }));
 
   const drainStreams = async () => {
     // The retry function writes RETRY_WAIT or FAILED_FINAL, which the notify function then sees.
