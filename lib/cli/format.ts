@@ -52,6 +52,7 @@ export function taskDetail(task: Task, now: number): string {
     ['attempt', String(task.attempt ?? 0)],
     ['created', time(task.createdAt)],
     ['duration', duration((task.finishedAt ?? now) - task.createdAt) + (task.finishedAt ? '' : ' (running)')],
+    ['cost', costLine(task)],
     ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
   ];
   if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
@@ -65,4 +66,11 @@ export function taskDetail(task: Task, now: number): string {
   );
   const dropped = task.historyDropped ? `\n(${task.historyDropped} older entries dropped)` : '';
   return `${fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nhistory\n${history}${dropped}`;
+}
+
+/** What the orchestration consumed, as recorded with the task's writes (the last write's own units excluded). */
+export function costLine(task: Task): string {
+  const c = task.cost;
+  if (!c) return '-';
+  return `${c.readUnits} read + ${c.writeUnits} write units (DynamoDB), ${c.backendCalls} backend calls, ${c.lambdaMs < 1000 ? `${c.lambdaMs} ms` : duration(c.lambdaMs)} of Lambda time`;
 }

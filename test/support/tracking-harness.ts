@@ -9,6 +9,8 @@ import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
 import { createJsonLogger, type Logger } from '../../lib/logger.ts';
 import type { MetricsSink } from '../../lib/observability/metrics.ts';
+import { MeteredBackend } from '../../lib/observability/metered-backend.ts';
+import type { CostLedger } from '../../lib/cost/cost-ledger.ts';
 import type { TaskStreamRecord } from '../../lib/store/stream-images.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import type { Task } from '../../lib/task/task.ts';
@@ -52,7 +54,7 @@ export interface TrackingHarness {
 
 export async function createTrackingHarness(
   aws: TestAws,
-  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number; logger?: Logger; metrics?: MetricsSink; masterUrl?: (url: string) => string } = {},
+  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number; logger?: Logger; metrics?: MetricsSink; ledger?: CostLedger; masterUrl?: (url: string) => string } = {},
 ): Promise<TrackingHarness> {
   const clock = new FakeClock();
   const master = await startLindormMaster({
@@ -67,18 +69,24 @@ export async function createTrackingHarness(
   const logLines: Array<Record<string, unknown>> = [];
   const logger = options.logger ?? createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
   const masterUrl = options.masterUrl ? options.masterUrl(master.url) : master.url;
-  const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+  const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName, ...(options.ledger ? { ledger: options.ledger } : {}) });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, clock, timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 }, keepAliveTimeoutMs: 200, infoRetry: { maxAttempts: 2 } });
+  const lindorm = new LindormBulkloadBackend(client);
   const deps: TrackingDependencies = {
     store,
-    backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
+    backends: new BackendRegistry([options.metrics ? new MeteredBackend(lindorm, options.metrics, options.ledger) : lindorm]),
     clock,
     random: seededRandom(options.seed ?? 7),
     logger,
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
     settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy, ...options.settings },
   };
   const submit = createSubmitHarness(aws, master, { clock, logger, masterUrl, ...(options.metrics ? { metrics: options.metrics } : {}) });
+  // The submit path shares this harness's store and backends (and so its cost ledger and metrics).
+  submit.deps.store = store;
+  submit.deps.backends = deps.backends;
+  if (options.ledger) submit.deps.ledger = options.ledger;
 
   const endpoint = inject('sqsEndpoint');
   const sns = new SNSClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -96,7 +104,7 @@ export async function createTrackingHarness(
       onError: (error) => logger.error('stream handler failed', { function: name, error }),
     });
   const retrySource = streamSource('retry', (records) => handleFailedTransitions(records, deps));
-  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger, ...(options.metrics ? { metrics: options.metrics } : {}) }));
+  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.ledger ? { ledger: options.ledger } : {}) }));
 
   const drainStreams = async () => {
     // The retry function writes RETRY_WAIT or FAILED_FINAL, which the notify function then sees.
