@@ -100,6 +100,14 @@ describe('the packaged CloudFormation template', () => {
     for (const role of ['SubmitRole', 'PollRole', 'RetryRole', 'NotifyRole', 'OnFileRole', 'ScheduleRole']) expect(actions(role)).not.toContain('dynamodb:Scan');
   });
 
+  it('puts every function in the master\'s VPC when subnets are given, with the ENI policy only then', () => {
+    for (const [id] of ofType('AWS::Lambda::Function')) {
+      expect(template.Resources[id]!.Properties.VpcConfig['Fn::If'][0]).toBe('InVpc');
+    }
+    expect(JSON.stringify(template.Resources.PollRole!.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
+    expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
   it('has the notification topic', () => {
     expect(ofType('AWS::SNS::Topic')).toHaveLength(1);
   });
