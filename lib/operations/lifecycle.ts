@@ -63,6 +63,11 @@ export async function retryTask(id: string, deps: TrackingDependencies): Promise
     if (task.deletedAt) throw new OperationRefusedError(`task ${task.taskId} was deleted: its job is gone from the backend`);
     await requireReachable(backend, task);
     const now = deps.clock.now();
+    if (task.state === 'RETRY_WAIT') {
+      // Already waiting for its retry: bring the retry forward instead of starting a new round.
+      await deps.store.replace(update(task, now, deps.settings.taskPolicy, { nextAttemptAt: now }, now));
+      return settle(task.taskId, deps, 'retry brought forward');
+    }
     // A manual retry starts a fresh round: the retry policy counts attempts from here.
     await deps.store.replace(
       transition(task, {
@@ -71,7 +76,7 @@ export async function retryTask(id: string, deps: TrackingDependencies): Promise
         now,
         policy: deps.settings.taskPolicy,
         by: 'operator',
-        changes: { attempt: 0, nextAttemptAt: now },
+        changes: { attempt: 0, nextAttemptAt: now, operatorRetry: true },
         dueAt: now,
       }),
     );
@@ -90,23 +95,43 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
     if (task.state === 'ACCEPTED' || task.state === 'UNCERTAIN') {
       throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: it has no known job at the backend; ${task.state === 'UNCERTAIN' ? 'settle it first (bulkpilot settle)' : 'wait for its submission'}`);
     }
-    if (activeStates.has(task.state) && !options.force) {
+    const active = activeStates.has(task.state);
+    if (active && !options.force) {
       throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: abort it first, or delete with --force (aborts, then deletes)`);
     }
     const backend = task.remoteId ? deps.backends.get(task.backend) : undefined;
+    if (task.remoteId && !backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
+    if (backend) await requireReachable(backend, task);
+    const now = deps.clock.now();
+    const policy = deps.settings.taskPolicy;
+    let current = task;
+    if (active) {
+      // The intent first, as for an abort: the poller then follows the abort whatever happens below.
+      current = transition(task, {
+        to: 'ABORTING',
+        reason: 'delete --force requested by an operator: aborting first',
+        now,
+        policy,
+        changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
+        dueAt: now + deps.settings.poll.abortingIntervalMs,
+      });
+      await deps.store.replace(current);
+      await callQuietly(() => backend!.abort(task.remoteId!));
+    }
     if (backend && task.remoteId) {
-      if (activeStates.has(task.state)) await callQuietly(() => backend.abort(task.remoteId!));
       try {
         await backend.delete(task.remoteId);
       } catch (error) {
+        if (error instanceof RemoteRefusedError && active) {
+          throw new BackendUnavailableError(`task ${task.taskId}: aborted, but the backend refused the delete (${error.backendMessage}); the task stays ABORTING and is followed to ABORTED — delete it again then`);
+        }
         if (!(error instanceof RemoteTaskNotFoundError)) throw error; // already gone at the backend
       }
     }
-    const now = deps.clock.now();
-    const retention = { expiresAt: Math.floor(now / 1000) + deps.settings.taskPolicy.retentionDays * 86_400 };
-    const next = isTerminal(task.state)
-      ? update(task, now, deps.settings.taskPolicy, { deletedAt: now })
-      : transition(task, { to: 'ABORTED', reason: 'deleted by an operator (--force): aborted and deleted at the backend', now, policy: deps.settings.taskPolicy, changes: { deletedAt: now } });
+    const retention = { expiresAt: Math.floor(now / 1000) + policy.retentionDays * 86_400 };
+    const next = isTerminal(current.state)
+      ? update(current, now, policy, { deletedAt: now })
+      : transition(current, { to: 'ABORTED', reason: 'deleted by an operator (--force): aborted and deleted at the backend', now, policy, changes: { deletedAt: now } });
     await deps.store.replace({ ...next, ...retention });
     return { task: { ...next, ...retention }, message: `task ${task.taskId} deleted${task.remoteId ? ` (job ${task.remoteId} deleted at the backend)` : ''}; its record is kept until ${new Date(retention.expiresAt * 1000).toISOString()}` };
   });

@@ -70,7 +70,7 @@ export function requireJsonObject(
     try {
       value = JSON.parse(given);
     } catch (error) {
-      throw new RequestValidationError(key, `is a string but not valid JSON (${(error as Error).message})`);
+      throw new RequestValidationError(key, `is a string but not valid JSON${jsonErrorPosition(error)}`);
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -117,4 +117,15 @@ function depthOf(value: unknown, limit: number): number {
     for (const child of Object.values(current)) stack.push([child, depth + 1]);
   }
   return deepest;
+}
+
+/**
+ * Where JSON.parse gave up, without its message: V8 quotes the input around the error, and a config may
+ * hold a secret that must not reach logs, the dead-letter queue or a notification.
+ */
+export function jsonErrorPosition(error: unknown): string {
+  const message = error instanceof Error ? error.message : '';
+  const position = /position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return ` (at position ${position})`;
+  return /end of (JSON )?input/i.test(message) ? ' (it ends too early)' : '';
 }

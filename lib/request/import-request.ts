@@ -2,7 +2,7 @@ import { defaultBackendId } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import type { RetryOverrides } from '../task/task.ts';
-import { describeValue } from './fields.ts';
+import { describeValue, jsonErrorPosition } from './fields.ts';
 import { RequestValidationError } from './validation-error.ts';
 
 /**
@@ -35,7 +35,7 @@ export function parseImportRequest(body: string, backends: BackendRegistry): Imp
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new RequestValidationError('(message)', `is not valid JSON (${(error as Error).message})`);
+    throw new RequestValidationError('(message)', `is not valid JSON${jsonErrorPosition(error)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError('(message)', `must be a JSON object, got ${describeValue(parsed)}`);

@@ -110,6 +110,14 @@ async function claimAndCreate(taskId: string, request: ImportRequest, backend: B
       await deps.deadLetters.send({ body: record.body, reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
       return { kind: 'rejected', taskId, field: 'requestId', reason };
     }
+    if (existing.state === 'REJECTED') {
+      // Its letter may not have been sent (the send failed after the write): send it again — a duplicate
+      // letter is harmless, a missing one loses the request.
+      const reason = `refused by the backend: ${existing.error?.reason ?? 'see the task'}`;
+      await deps.deadLetters.send({ body: record.body, reason, taskId, sourceMessageId: record.messageId });
+      log.warn('delivery of a rejected request dead-lettered again', { reason });
+      return { kind: 'rejected', taskId, field: existing.error?.field, reason };
+    }
     if (existing.state !== 'ACCEPTED') {
       log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
       return { kind: 'duplicate', taskId, state: existing.state };
@@ -176,7 +184,7 @@ async function createAtBackend(
       return { kind: 'rejected', taskId: task.taskId, field: undefined, reason: failure.reason };
     }
     if (failure.kind === 'not-created') {
-      await store.replace(update(claimed, now, policy, { create: { attempts: claimed.create.attempts, lastError: failure.reason } }, now));
+      await store.replace(update(claimed, now, policy, { create: { attempts: claimed.create.attempts, lastError: failure.reason, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) } }, now));
       throw new RetryLaterError(`task ${task.taskId}: create failed before reaching the backend, will be retried: ${failure.reason}`, { cause: error });
     }
     return settleAmbiguous(claimed, `create attempt ${claimed.create.attempts} got no usable answer: ${failure.reason}`, deps, log);

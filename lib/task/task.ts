@@ -87,6 +87,10 @@ export interface Task {
   retry?: RetryOverrides;
   /** When a task in RETRY_WAIT gets its retry. */
   nextAttemptAt?: number;
+  /** An operator asked for this retry: the backend's job may be ABORTED and is still to be retried. */
+  operatorRetry?: boolean;
+  /** Written just before the backend's retry is called: another actor seeing it does not call again. */
+  retryCall?: { at: number; attempt: number };
   poll?: PollBookkeeping;
   abort?: AbortRequest;
   /** Version whose terminal state was announced: a redelivered stream record does not announce it again. */

@@ -51,8 +51,9 @@ export const defaultPollPolicy: PollPolicy = {
   lostMinSpanMs: 10 * 60_000,
   abortingIntervalMs: 30_000,
   failedGraceMs: 5 * 60_000,
-  stalledAcceptedIntervalMs: 15 * 60_000,
-  stalledAcceptedMaxAgeMs: 6 * 60 * 60_000,
+  stalledAcceptedIntervalMs: 6 * 60 * 60_000,
+  // Longer than the dead-letter queue keeps a message (14 days), so a redrive still finds the task waiting.
+  stalledAcceptedMaxAgeMs: 15 * 24 * 60 * 60_000,
   defaultMaxDurationMs: 24 * 60 * 60_000,
 };
 

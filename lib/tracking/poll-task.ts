@@ -47,6 +47,8 @@ export async function pollTask(taskId: string, deps: TrackingDependencies, optio
       }
     } catch (error) {
       if (!(error instanceof TaskVersionConflictError)) throw error;
+      // The task moved on (a retry or abort may have been issued): look at the job again.
+      observation = undefined;
       deps.logger.debug('lost a race; deciding again', { taskId });
     }
   }
@@ -132,27 +134,53 @@ async function followAbort(task: Task, observation: Observation, backend: Backen
 
 async function startRetry(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
   const now = deps.clock.now();
+  const policy = deps.settings.poll;
   if (observation.kind !== 'status') return noAnswer(task, observation, deps);
   const { status } = observation;
   const changes = { ...seenChanges(task, status), poll: checked(task, now) };
-  if (status.phase === 'succeeded') return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes });
   const nextRun = { attempt: (task.attempt ?? 1) + 1, runStartedAt: now, poll: { checks: 0, failures: 0, notFound: 0 } };
-  if (status.phase === 'running') {
-    // Retried from the console, or our earlier retry call took effect although its answer was lost.
-    return commit(task, deps, { to: 'RUNNING', reason: `backend already runs the job again (${status.state})`, changes: { ...changes, ...nextRun }, dueAt: now + deps.settings.poll.firstCheckDelayMs });
+  switch (status.phase) {
+    case 'succeeded':
+      return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes });
+    case 'aborted':
+      // Stopped from the console while waiting for its retry: a person's abort is not undone, unless a
+      // person asked for this very retry (bulkpilot retry of an ABORTED task).
+      if (!task.operatorRetry) return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot while waiting for a retry (backend reports ${status.state})`, changes });
+      break;
+    case 'running':
+      // Retried from the console, or our earlier retry call took effect although its answer was lost.
+      return commit(task, deps, { to: 'RUNNING', reason: `backend already runs the job again (${status.state})`, changes: { ...changes, ...nextRun, operatorRetry: false }, dueAt: now + policy.firstCheckDelayMs });
+    case 'unknown':
+      await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: now + jittered(policy.abortingIntervalMs, policy.jitter, deps.random) });
+      return 'unchanged';
+    case 'failed':
+      break;
   }
+  // The claim is written before the call, conditionally: of two actors (a tick and an operator's retry),
+  // only one calls. A claim left by a call whose answer was lost is honoured for a while, then renewed.
+  if (task.retryCall && now - task.retryCall.at < 2 * policy.abortingIntervalMs) {
+    await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: task.retryCall.at + 2 * policy.abortingIntervalMs });
+    return 'unchanged';
+  }
+  const claimed = update(task, now, deps.settings.taskPolicy, { ...changes, retryCall: { at: now, attempt: nextRun.attempt } }, now + 2 * policy.abortingIntervalMs);
+  await deps.store.replace(claimed);
   try {
     await backend.retry(task.remoteId!);
   } catch (error) {
-    if (error instanceof RemoteTaskNotFoundError) return noAnswer(task, { kind: 'not-found', message: error.message }, deps);
-    const message = error instanceof Error ? error.message : String(error);
-    const poll = { ...changes.poll, failures: changes.poll.failures + 1, lastError: `retry call: ${message}` };
-    deps.logger.warn('retry call failed; checking again later', { taskId: task.taskId, remoteId: task.remoteId, error: message, refused: error instanceof RemoteRefusedError });
-    await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, deps.settings.poll, deps.random) });
+    if (error instanceof RemoteTaskNotFoundError) return noAnswer(claimed, { kind: 'not-found', message: error.message }, deps);
+    if (error instanceof RemoteRefusedError) {
+      return commit(claimed, deps, {
+        to: 'FAILED_FINAL',
+        reason: `the backend refused to retry the job: ${error.backendMessage}`,
+        changes: { error: { reason: `retry refused: ${error.backendMessage}`, source: 'backend', at: now } },
+      });
+    }
+    // No answer: the next check (after the claim's wait) sees whether the job runs again.
+    deps.logger.warn('retry call failed; the next check sees whether it took effect', { taskId: task.taskId, remoteId: task.remoteId, error });
     return 'info-failed';
   }
   deps.metrics?.count('TasksRetried');
-  return commit(task, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...changes, ...nextRun }, dueAt: now + deps.settings.poll.firstCheckDelayMs });
+  return commit(claimed, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...nextRun, operatorRetry: false }, dueAt: now + policy.firstCheckDelayMs });
 }
 
 /** A check without an answer (status call failed) or with "not found" (counts towards LOST). */

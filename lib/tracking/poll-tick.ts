@@ -15,7 +15,8 @@ export interface TickOptions {
   pageSize: number;
 }
 
-export const defaultTickOptions = { marginMs: 15_000, concurrencyPerBackend: 16, pageSize: 100 };
+// One status call can take connect + headers + body timeouts (23 s by default): the margin covers it.
+export const defaultTickOptions = { marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 100 };
 
 export interface TickReport {
   shards: number;
@@ -80,6 +81,14 @@ export async function pollTick(deps: TrackingDependencies & { leases: LeaseStore
     }
   };
 
-  await Promise.all(Array.from({ length: shards }, (_, shard) => workShard(shard)));
+  // A shard that fails (a throttled query, a lease write) must not end the invocation under the others'
+  // feet: each is settled on its own, and what it left stays due for the next tick.
+  const results = await Promise.allSettled(Array.from({ length: shards }, (_, shard) => workShard(shard)));
+  for (const [shard, result] of results.entries()) {
+    if (result.status === 'rejected') {
+      report.outcomes.error++;
+      deps.logger.error('poll of a shard failed; its tasks stay due for the next tick', { shard, error: result.reason });
+    }
+  }
   return report;
 }

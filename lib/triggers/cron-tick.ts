@@ -36,7 +36,11 @@ export async function cronTick(rules: readonly CronRule[], deps: { cursors: Curs
       report.skipped.push({ ruleId: rule.id, slots: all.length - slots.length });
       deps.logger.warn('scheduler was late: oldest missed slots skipped', { ruleId: rule.id, skipped: all.length - slots.length, maxCatchUp: rule.maxCatchUp });
     }
-    if (slots.length === 0) continue;
+    if (slots.length === 0) {
+      // A new rule gets its cursor at once, so a late or missed next invocation still catches up.
+      if (cursor === undefined) await deps.cursors.moveCursor(name, undefined, after);
+      continue;
+    }
     const bodies = slots.map((slot) => {
       const values = slotPlaceholders(slot);
       const requestId = `cron-${rule.id}-${values.yyyy}${values.MM}${values.dd}${values.HH}${values.mm}`;

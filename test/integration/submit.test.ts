@@ -166,6 +166,19 @@ describe('submit: transient and ambiguous failures', () => {
     expect(master.procs()).toHaveLength(1);
   });
 
+  it('holds a create answered 500 after the master stored it as UNCERTAIN; the redelivery creates nothing', async () => {
+    harness = createSubmitHarness(aws, master);
+    const requestId = uniqueId('500-after');
+    const [record] = await roundTripThroughQueue(aws, [body({ requestId, ...seedRequest })]);
+    master.faults.add({ endpoint: 'create', kind: 'status', status: 500, phase: 'after', times: 1 });
+    const first = await harness.invoke([record!]);
+    const again = await harness.invoke([record!]);
+    expect(first.outcomes[0]!.outcome).toMatchObject({ kind: 'uncertain', reason: expect.stringContaining('HTTP 500') });
+    expect(again.outcomes[0]!.outcome).toMatchObject({ kind: 'duplicate', state: 'UNCERTAIN' });
+    expect(master.creates()).toHaveLength(1);
+    expect(master.procs()).toHaveLength(1); // the job the master made, which an operator settles
+  });
+
   it('asks for redelivery without calling the master when the master is unreachable', async () => {
     const closed = await startLindormMaster();
     await closed.close();

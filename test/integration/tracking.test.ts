@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { RemoteRefusedError } from '../../lib/backends/backend.ts';
 import { OperationRefusedError } from '../../lib/operations/errors.ts';
-import { abortTask, deleteTask } from '../../lib/operations/lifecycle.ts';
+import { abortTask, deleteTask, retryTask } from '../../lib/operations/lifecycle.ts';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { silentLogger } from '../../lib/logger.ts';
 import { pollTask } from '../../lib/tracking/poll-task.ts';
@@ -184,6 +185,60 @@ describe('operators act beside the poller', () => {
       task.history.slice(1).forEach((e, i) => expect(e.from).toBe(task.history[i]!.to));
     }
     expect(h.logLines.filter((l) => String(l.error ?? '').includes('IllegalTransition'))).toEqual([]);
+  });
+});
+
+describe('retries are called once, and only for a failed job', () => {
+  async function failedAndWaiting(h: TrackingHarness) {
+    const [taskId] = await h.submitRequests([request({ sparkAdditionalParams: 'sim.failAt=BULKLOAD sim.failTimes=1', retry: { baseDelaySeconds: 3600 } })]);
+    await h.runUntil([taskId!], ['RETRY_WAIT']);
+    h.clock.advance(2 * 3600_000); // the wait is over
+    return taskId!;
+  }
+
+  it('two actors starting the same retry at once call the master once', async () => {
+    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'BULKLOAD', durationMs: 60 * 60_000 }] } });
+    const taskId = await failedAndWaiting(h);
+    await Promise.all([pollTask(taskId, h.deps, { evenIfNotDue: true }), pollTask(taskId, h.deps, { evenIfNotDue: true }), pollTask(taskId, h.deps, { evenIfNotDue: true })]);
+    expect(h.master.received.filter((r) => r.endpoint === 'retry')).toHaveLength(1);
+    const task = await h.get(taskId);
+    expect(task).toMatchObject({ state: 'RUNNING', attempt: 2 });
+    expect(task.history.map((e) => e.to)).not.toContain('FAILED_FINAL');
+  });
+
+  it('a job aborted from the console while waiting is not retried: the task ends ABORTED', async () => {
+    h = await createTrackingHarness(aws);
+    const taskId = await failedAndWaiting(h);
+    const { remoteId } = await h.get(taskId);
+    // Someone retries the job from the console, then aborts it (the master aborts only running procs).
+    await fetch(`${h.master.url}/pro/proc/${remoteId}/retry`);
+    await fetch(`${h.master.url}/pro/proc/${remoteId}/abort`);
+    await h.tick();
+    expect(h.master.received.filter((r) => r.endpoint === 'retry')).toHaveLength(1); // only the console's
+    expect((await h.get(taskId)).state).toBe('ABORTED');
+  });
+
+  it('a retry the master refuses ends the task FAILED_FINAL with its message, not a loop', async () => {
+    h = await createTrackingHarness(aws);
+    const taskId = await failedAndWaiting(h);
+    // The simulator refuses a retry only when the proc is not FAILED or ABORTED, which the info check just
+    // before excludes; so this one refusal is made by replacing the call (the master's wording is [I]).
+    const backend = h.deps.backends.get('lindorm-bulkload')!;
+    backend.retry = async (remoteId) => {
+      throw new RemoteRefusedError(remoteId, 'proc cannot be retried: retry limit reached');
+    };
+    await h.tick();
+    const task = await h.get(taskId);
+    expect(task).toMatchObject({ state: 'FAILED_FINAL', error: { reason: 'retry refused: proc cannot be retried: retry limit reached' } });
+  });
+
+  it('bulkpilot retry of a task already waiting brings its retry forward', async () => {
+    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'BULKLOAD', durationMs: 60 * 60_000 }] } });
+    const [taskId] = await h.submitRequests([request({ sparkAdditionalParams: 'sim.failAt=BULKLOAD sim.failTimes=1', retry: { baseDelaySeconds: 3600 } })]);
+    await h.runUntil([taskId!], ['RETRY_WAIT']);
+    const result = await retryTask(taskId!, h.deps);
+    expect(result.task).toMatchObject({ state: 'RUNNING', attempt: 2 });
+    expect(result.message).toMatch(/retry brought forward, now RUNNING/);
   });
 });
 

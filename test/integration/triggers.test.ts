@@ -96,6 +96,20 @@ describe('file arrivals', () => {
 });
 
 describe('cron import rules', () => {
+  it('a new rule whose first invocation falls just before its slot still fires that slot when the next one is late', async () => {
+    master.reset();
+    const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+    const nightly = parseImportRules(
+      { cronRules: [{ id: 'nightly', schedule: 'cron(30 2 * * ? *)', template: { src: 'odps', dst: 'ld', readerConfig: { table: 'o' }, writerConfig: writer, driverSpec: 'large', instances: 2 } }] },
+      'rules.json',
+      validationRegistry(),
+    ).cronRules;
+    const tick = (iso: string) => cronTick(nightly, { cursors, queue: queue(), logger: silentLogger, now: Date.parse(iso) });
+    expect((await tick('2026-11-22T02:29:59Z')).fired).toEqual([]);
+    expect((await tick('2026-11-22T02:31:01Z')).fired.map((f) => f.requestId)).toEqual(['cron-nightly-202611220230']);
+    await submitEnqueued();
+  });
+
   it('fires each slot once — with the slot\'s date, not the invocation\'s — even if invoked twice, concurrently or late', async () => {
     master.reset();
     const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });

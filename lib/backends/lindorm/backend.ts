@@ -60,9 +60,14 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   classifyCreateFailure(error: unknown): CreateFailure {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof LindormRefusedError) return { kind: 'refused', reason: error.apiMessage };
-    // A status answer means the master (not a socket) spoke; we take 5xx as "not processed", except a
-    // gateway timeout, which says a proxy gave up while the master may still be working on it.
-    if (error instanceof LindormHttpError) return { kind: error.status === 504 ? 'ambiguous' : 'not-created', reason };
+    if (error instanceof LindormHttpError) {
+      // 503 and 429 say the request was not taken on (RFC 9110): safe to send again later. Any other 5xx
+      // may come after the master stored the proc (a 500 while answering, a proxy's 502/504 after
+      // forwarding): ambiguous. A 4xx without the API's envelope (a proxy's 400/404/413) will not change.
+      if (error.status === 503 || error.status === 429) return { kind: 'not-created', reason };
+      if (error.status >= 500) return { kind: 'ambiguous', reason };
+      return { kind: 'refused', reason: `HTTP ${error.status} from ${error.url}${error.bodySnippet ? `: ${error.bodySnippet}` : ''}` };
+    }
     if (error instanceof LindormError) return { kind: error.mayHaveReachedMaster ? 'ambiguous' : 'not-created', reason };
     return { kind: 'ambiguous', reason };
   }

@@ -81,6 +81,15 @@ describe('the import request schema', () => {
     expect(error.reason).toMatch(reason);
   });
 
+  it('never quotes the input in a JSON error: a secret in a broken config stays out of reasons', () => {
+    const broken = '{"src":"hdfs","readerConfig":{"accessKeySecret": SuperSecretValue123, "x": 1}}';
+    const error = rejection(broken);
+    expect(error).toMatchObject({ field: '(message)', reason: expect.stringMatching(/^is not valid JSON( \(at position \d+\))?$/) });
+    expect(error.reason).not.toContain('SuperSecret');
+    const asString = rejection({ ...seedRequest, readerConfig: '{"accessKeySecret": SuperSecretValue123}' });
+    expect(asString.reason).not.toContain('SuperSecret');
+  });
+
   it('keeps a readable requestId of an invalid message, else derives one from its bytes', () => {
     expect(requestIdOfInvalid(JSON.stringify({ requestId: 'r-1', dst: 3 }))).toBe('r-1');
     expect(requestIdOfInvalid('garbage')).toMatch(/^auto-[0-9a-f]{32}$/);
