@@ -1,0 +1,35 @@
+// `npm run bench`: the figures that exist so far, printed as tables and written to bench-results/.
+// Every speed figure is a ratio against a floor measured in the same run.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { coldStart } from './cold-start.ts';
+import { simulate, summarize, type StrategyName } from './sim/simulate.ts';
+import { defaultWorkload } from './sim/workload.ts';
+
+const smoke = process.argv.includes('--smoke');
+const tasksPerDay = smoke ? 2_000 : defaultWorkload.tasksPerDay;
+
+const simulation = (['bulkpilot', 'fixed-60s', 'step-functions'] as StrategyName[]).map((s) => summarize(simulate(s, { ...defaultWorkload, tasksPerDay })));
+const fixed = simulation.find((r) => r.strategy === 'fixed-60s')!;
+console.log(`\nvirtual-time simulation: ${tasksPerDay.toLocaleString('en')} tasks in a day (median 30 min, lognormal σ=1, 2 min–8 h, 5 % of runs fail), seed ${defaultWorkload.seed}`);
+console.table(
+  simulation.map((r) => ({
+    strategy: r.strategy,
+    'calls/task': r.backendCallsPerTask.toFixed(1),
+    'calls/task-hour': r.backendCallsPerTaskHour.toFixed(1),
+    'fewer calls than fixed 60 s': `${(fixed.backendCallsPerTask / r.backendCallsPerTask).toFixed(2)}×`,
+    'median detection (s)': r.medianDetectionS.toFixed(1),
+    'p95 detection (s)': r.p95DetectionS.toFixed(1),
+    '$ per 10k task-hours': r.dollarsPer10kTaskHours.toFixed(3),
+  })),
+);
+
+const cold = smoke ? [] : await coldStart();
+if (!smoke) {
+  console.log('\ncold start: bundle size and median import time of 7 fresh processes, against a bundle of the SDK clients only');
+  console.table(cold.map((r) => ({ bundle: r.bundle, KiB: r.kib, 'import (ms)': r.importMs.toFixed(1), 'vs baseline': `${r.ratio.toFixed(2)}×` })));
+}
+
+mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
+const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, import.meta.url);
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, tasksPerDay, simulation, coldStart: cold }, null, 2));
+console.log(`\nwritten to ${file.pathname}`);

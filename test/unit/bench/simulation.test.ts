@@ -1,0 +1,30 @@
+// The benchmark's simulation at a tiny size, so it cannot rot: deterministic, and its figures plausible.
+import { describe, expect, it } from 'vitest';
+import { simulate, summarize } from '../../../bench/sim/simulate.ts';
+import { defaultWorkload } from '../../../bench/sim/workload.ts';
+
+const small = { ...defaultWorkload, tasksPerDay: 3_000 };
+
+describe('the virtual-time simulation', () => {
+  it('gives the same figures twice for a seed, and others for another seed', () => {
+    const a = summarize(simulate('bulkpilot', small));
+    expect(summarize(simulate('bulkpilot', small))).toEqual(a);
+    expect(summarize(simulate('bulkpilot', { ...small, seed: 7 }))).not.toEqual(a);
+  });
+
+  it('fixed 60-second polling sees an end about 30 s after it on median, at most a minute after', () => {
+    const fixed = summarize(simulate('fixed-60s', small));
+    expect(fixed.medianDetectionS).toBeGreaterThan(25);
+    expect(fixed.medianDetectionS).toBeLessThan(35);
+    expect(fixed.p95DetectionS).toBeLessThanOrEqual(60);
+  });
+
+  it('prices a Step Functions poll loop at three transitions per poll', () => {
+    const sfn = simulate('step-functions', small);
+    expect(sfn.cost.stepFunctions).toBeCloseTo(sfn.checks * 3 * 0.000025, 8);
+  });
+
+  it('bulkpilot\'s polling rule makes fewer backend calls per task than fixed polling', () => {
+    expect(summarize(simulate('bulkpilot', small)).backendCallsPerTask).toBeLessThan(summarize(simulate('fixed-60s', small)).backendCallsPerTask);
+  });
+});
