@@ -2,11 +2,25 @@
 // Every speed figure is a ratio against a floor measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.ts';
+import { throughput } from './throughput.ts';
 import { simulate, summarize, type StrategyName } from './sim/simulate.ts';
 import { defaultWorkload } from './sim/workload.ts';
 
 const smoke = process.argv.includes('--smoke');
+const argument = (name: string, fallback: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+// The benchmark issue asks for 10,000 polled tasks. DynamoDB Local on a 2-core machine slows down
+// super-linearly with the table's size (1,000 tasks: ~6 s; 10,000: over 8 minutes), so the default is
+// smaller; --poll-tasks 10000 runs the full size.
+const pollTasks = argument('poll-tasks', 2_000);
+const submitRequests = argument('submit-requests', 500);
 const tasksPerDay = smoke ? 2_000 : defaultWorkload.tasksPerDay;
+
+const throughputRows = await throughput(smoke ? { pollTasks: 40, submitRequests: 20, infoLatencyMs: 20, concurrency: 16 } : { pollTasks, submitRequests, infoLatencyMs: 20, concurrency: 16 });
+console.log('\nthroughput on DynamoDB Local and the simulated master (ratios against a floor measured in the same run)');
+console.table(throughputRows.map((r) => ({ measure: r.measure, 'bulkpilot (s)': (r.bulkpilotMs / 1000).toFixed(1), 'floor (s)': (r.floorMs / 1000).toFixed(1), ratio: `${r.ratio.toFixed(2)}×`, goal: r.goal })));
 
 const simulation = (['bulkpilot', 'fixed-60s', 'step-functions'] as StrategyName[]).map((s) => summarize(simulate(s, { ...defaultWorkload, tasksPerDay })));
 const fixed = simulation.find((r) => r.strategy === 'fixed-60s')!;
@@ -31,5 +45,5 @@ if (!smoke) {
 
 mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
 const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, tasksPerDay, simulation, coldStart: cold }, null, 2));
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, throughput: throughputRows, tasksPerDay, simulation, coldStart: cold }, null, 2));
 console.log(`\nwritten to ${file.pathname}`);
