@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader, type DynamoDBStreamRecord, type StreamRecordBatchHandler } from '../../local/stack/dynamodb-stream-source.ts';
 
 const config = { endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -13,9 +14,9 @@ afterAll(() => {
 });
 
 // A table per test, so a reader starting at TRIM_HORIZON sees only that test's writes.
-async function freshTable(): Promise<string> {
+async function freshTable(client: DynamoDBClient = dynamodb): Promise<string> {
   const tableName = `stream-${randomUUID().slice(0, 8)}`;
-  await dynamodb.send(
+  await client.send(
     new CreateTableCommand({
       TableName: tableName,
       AttributeDefinitions: [{ AttributeName: 'taskId', AttributeType: 'S' }],
@@ -104,16 +105,26 @@ describe('DynamoDbStreamReader', () => {
   });
 
   it('reports a TTL deletion as a REMOVE by the DynamoDB service, as AWS does', async () => {
-    const tableName = await freshTable();
-    await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
-    const reader = new DynamoDbStreamReader({ dynamodb, streams, tableName });
-    const expired = String(Math.floor(Date.now() / 1000) - 60);
-    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { taskId: { S: 'gone' }, expiresAt: { N: expired } } }));
+    // A DynamoDB Local of its own: its TTL sweeper walks every table, and the shared one holds many.
+    const own = await startDynamoDbLocal();
+    const ownConfig = { ...config, endpoint: own.endpoint };
+    const ddb = new DynamoDBClient(ownConfig);
+    const ownStreams = new DynamoDBStreamsClient(ownConfig);
     const records: DynamoDBStreamRecord[] = [];
-    // DynamoDB Local sweeps expired items on its own schedule: under a loaded machine it can take a while.
-    for (const deadline = Date.now() + 45_000; records.length < 2 && Date.now() < deadline; ) {
-      records.push(...(await reader.readNew()));
-      await new Promise((r) => setTimeout(r, 100));
+    try {
+      const tableName = await freshTable(ddb);
+      await ddb.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true } }));
+      const reader = new DynamoDbStreamReader({ dynamodb: ddb, streams: ownStreams, tableName });
+      const expired = String(Math.floor(Date.now() / 1000) - 60);
+      await ddb.send(new PutItemCommand({ TableName: tableName, Item: { taskId: { S: 'gone' }, expiresAt: { N: expired } } }));
+      for (const deadline = Date.now() + 45_000; records.length < 2 && Date.now() < deadline; ) {
+        records.push(...(await reader.readNew()));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      ddb.destroy();
+      ownStreams.destroy();
+      await own.stop();
     }
     expect(records[1]).toMatchObject({
       eventName: 'REMOVE',
