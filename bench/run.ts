@@ -2,6 +2,7 @@
 // Every speed figure is a ratio against a floor measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.ts';
+import { lifecycleCost } from './lifecycle-cost.ts';
 import { throughput } from './throughput.ts';
 import { simulate, summarize, type StrategyName } from './sim/simulate.ts';
 import { defaultWorkload } from './sim/workload.ts';
@@ -22,6 +23,19 @@ const throughputRows = await throughput(smoke ? { pollTasks: 40, submitRequests:
 console.log('\nthroughput on DynamoDB Local and the simulated master (ratios against a floor measured in the same run)');
 console.table(throughputRows.map((r) => ({ measure: r.measure, 'bulkpilot (s)': (r.bulkpilotMs / 1000).toFixed(1), 'floor (s)': (r.floorMs / 1000).toFixed(1), ratio: `${r.ratio.toFixed(2)}×`, goal: r.goal })));
 
+const lifecycle = await lifecycleCost(smoke ? { tasks: 3, runMinutes: 10 } : { tasks: 20, runMinutes: 120 });
+console.log(`\nwhole lifecycles, counted: ${lifecycle.tasks} tasks of ${smoke ? 10 : 120} min on a virtual clock (DynamoDB Local, the simulated master)`);
+console.table([
+  {
+    'read units/task': lifecycle.readUnitsPerTask.toFixed(1),
+    'write units/task': lifecycle.writeUnitsPerTask.toFixed(1),
+    'writes/task': lifecycle.writesPerTask.toFixed(1),
+    'state changes + 1': (lifecycle.stateChangesPerTask + 1).toFixed(1),
+    'backend calls/task-hour': lifecycle.backendCallsPerTaskHour.toFixed(1),
+    'Lambda ms/task': lifecycle.lambdaMsPerTask.toFixed(0),
+  },
+]);
+
 const simulation = (['bulkpilot', 'fixed-60s', 'step-functions'] as StrategyName[]).map((s) => summarize(simulate(s, { ...defaultWorkload, tasksPerDay })));
 const fixed = simulation.find((r) => r.strategy === 'fixed-60s')!;
 console.log(`\nvirtual-time simulation: ${tasksPerDay.toLocaleString('en')} tasks in a day (median 30 min, lognormal σ=1, 2 min–8 h, 5 % of runs fail), seed ${defaultWorkload.seed}`);
@@ -39,11 +53,11 @@ console.table(
 
 const cold = smoke ? [] : await coldStart();
 if (!smoke) {
-  console.log('\ncold start: bundle size and median import time of 7 fresh processes, against a bundle of the SDK clients only');
+  console.log('\ncold start: bundle size and median import time over 9 fresh processes, alternating with a bundle of the SDK clients only');
   console.table(cold.map((r) => ({ bundle: r.bundle, KiB: r.kib, 'import (ms)': r.importMs.toFixed(1), 'vs baseline': `${r.ratio.toFixed(2)}×` })));
 }
 
 mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
 const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, throughput: throughputRows, tasksPerDay, simulation, coldStart: cold }, null, 2));
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold }, null, 2));
 console.log(`\nwritten to ${file.pathname}`);

@@ -1,0 +1,148 @@
+// What whole task lifecycles consume, counted (deterministic: a virtual clock drives the master and the
+// poller): DynamoDB units as the SDK reports them, write operations against state changes, backend calls
+// per task-hour, and the Lambda time spent on each task.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LindormBulkloadBackend } from '../lib/backends/lindorm/backend.ts';
+import { LindormBulkloadClient } from '../lib/backends/lindorm/client.ts';
+import { BackendRegistry } from '../lib/backends/registry.ts';
+import { CostLedger } from '../lib/cost/cost-ledger.ts';
+import { silentLogger } from '../lib/logger.ts';
+import { MeteredBackend } from '../lib/observability/metered-backend.ts';
+import { noMetrics } from '../lib/observability/metrics.ts';
+import { seededRandom } from '../lib/random.ts';
+import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
+import type { TaskStore } from '../lib/store/task-store.ts';
+import { submitBatch } from '../lib/submit/submit-batch.ts';
+import { defaultSubmitSettings } from '../lib/submit/submit-record.ts';
+import { isTerminal } from '../lib/task/states.ts';
+import { defaultTaskPolicy, taskIdFor } from '../lib/task/task.ts';
+import { announceTerminal } from '../lib/tracking/notification.ts';
+import { defaultPollPolicy } from '../lib/tracking/poll-policy.ts';
+import { pollTick } from '../lib/tracking/poll-tick.ts';
+import { defaultRetryPolicy } from '../lib/tracking/retry-policy.ts';
+import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
+import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
+import { provisionTable } from '../local/provision/provision.ts';
+
+export interface LifecycleCost {
+  tasks: number;
+  readUnitsPerTask: number;
+  writeUnitsPerTask: number;
+  writesPerTask: number;
+  stateChangesPerTask: number;
+  backendCallsPerTaskHour: number;
+  lambdaMsPerTask: number;
+}
+
+/** A clock the test drives; sleep() advances it (the client's info retries then cost no real time). */
+class VirtualClock {
+  current = Date.parse('2026-11-21T00:00:00Z');
+  now = () => this.current;
+  sleep = async (ms: number) => void (this.current += ms);
+}
+
+export async function lifecycleCost(options: { tasks: number; runMinutes: number }): Promise<LifecycleCost> {
+  const clock = new VirtualClock();
+  const dynamodbLocal = await startDynamoDbLocal();
+  const share = (f: number) => Math.round(options.runMinutes * 60_000 * f);
+  const master = await startLindormMaster({
+    clock,
+    stages: [
+      { name: 'PREPARE', durationMs: share(0.05) },
+      { name: 'BULKLOAD', durationMs: share(0.8) },
+      { name: 'MERGE', durationMs: share(0.1) },
+      { name: 'WAIT_FOR_SUCCESS', durationMs: share(0.05) },
+    ],
+  });
+  const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const tableName = `bench-cost-${Date.now()}`;
+    await provisionTable(dynamodb, { tableName });
+    const ledger = new CostLedger();
+    const inner = new DynamoDbTaskStore({ client: dynamodb, tableName, ledger });
+    const writes = new Map<string, number>();
+    const count = (taskId: string) => writes.set(taskId, (writes.get(taskId) ?? 0) + 1);
+    // Counts write operations per task, around the real store.
+    const store: TaskStore & DynamoDbTaskStore = Object.assign(Object.create(inner) as DynamoDbTaskStore, {
+      get: (id: string) => inner.get(id),
+      createIfAbsent: async (t: Parameters<TaskStore['createIfAbsent']>[0]) => (count(t.taskId), inner.createIfAbsent(t)),
+      replace: async (t: Parameters<TaskStore['replace']>[0]) => (count(t.taskId), inner.replace(t)),
+      reschedule: async (t: Parameters<TaskStore['reschedule']>[0]) => (count(t.taskId), inner.reschedule(t)),
+      markNotified: async (id: string, v: number) => (count(id), inner.markNotified(id, v)),
+      queryDue: (...a: Parameters<TaskStore['queryDue']>) => inner.queryDue(...a),
+      acquire: (...a: Parameters<DynamoDbTaskStore['acquire']>) => inner.acquire(...a),
+      release: (...a: Parameters<DynamoDbTaskStore['release']>) => inner.release(...a),
+    });
+    const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
+    const backends = new BackendRegistry([new MeteredBackend(new LindormBulkloadBackend(client), noMetrics, ledger)]);
+    const settings = { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy };
+    const seed = { src: 'hdfs', dst: 'ld', readerConfig: '{"filePath":"p/","column":["id"]}', writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}', driverSpec: 'large', instances: 2, fileType: 'Parquet' };
+    const ids = Array.from({ length: options.tasks }, (_, i) => `cost-${i}`);
+    const taskIds = ids.map(taskIdFor);
+    const records = ids.map((id, i) => ({ messageId: `m${i}`, body: JSON.stringify({ requestId: id, ...seed }) }));
+    const deps = { store, leases: store, backends, clock, random: seededRandom(9), logger: silentLogger, ledger, settings };
+    // Reads to watch progress must not count as the tasks' cost: a store without the ledger.
+    const observer = new DynamoDbTaskStore({ client: dynamodb, tableName });
+    // After each invocation, as in Lambda, the ledger is reset; what no write carried is kept aside here
+    // (units and calls only: its time after the last write is not the task's) so the totals are whole.
+    const leftover = new Map<string, { read: number; write: number; calls: number }>();
+    const endInvocation = () => {
+      for (const id of taskIds) {
+        const rest = ledger.take(id);
+        const sum = leftover.get(id) ?? { read: 0, write: 0, calls: 0 };
+        leftover.set(id, { read: sum.read + rest.readUnits, write: sum.write + rest.writeUnits, calls: sum.calls + rest.backendCalls });
+      }
+      ledger.reset();
+    };
+    for (let i = 0; i < records.length; i += 10) {
+      await submitBatch(records.slice(i, i + 10), { remainingMs: () => 60_000 }, { store, backends, deadLetters: { send: async () => {} }, clock, logger: silentLogger, ledger, settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy } }, 5);
+      endInvocation();
+    }
+    const done = new Set<string>();
+    for (let tick = 0; done.size < taskIds.length && tick < options.runMinutes * 3; tick++) {
+      clock.current += 60_000;
+      await pollTick(deps, { owner: `t${tick}`, remainingMs: () => 600_000, marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 100 });
+      endInvocation();
+      for (const id of taskIds) {
+        if (done.has(id)) continue;
+        const task = await observer.get(id);
+        if (task && isTerminal(task.state)) {
+          done.add(id);
+          await ledger.within(id, () => announceTerminal(task, { store, publisher: { publish: async () => {} }, logger: silentLogger, ledger }));
+          endInvocation();
+        }
+      }
+    }
+    let read = 0;
+    let write = 0;
+    let calls = 0;
+    let lambdaMs = 0;
+    let changes = 0;
+    let taskMs = 0;
+    for (const id of taskIds) {
+      const task = (await observer.get(id))!;
+      const cost = task.cost!;
+      const rest = leftover.get(id)!;
+      read += cost.readUnits + rest.read;
+      write += cost.writeUnits + rest.write;
+      calls += cost.backendCalls + rest.calls;
+      lambdaMs += cost.lambdaMs;
+      changes += task.history.length; // every entry is a write of a new state, the first one included
+      taskMs += (task.finishedAt ?? clock.now()) - task.createdAt;
+    }
+    const totalWrites = [...writes.values()].reduce((a, b) => a + b, 0);
+    await backends.close();
+    return {
+      tasks: taskIds.length,
+      readUnitsPerTask: read / taskIds.length,
+      writeUnitsPerTask: write / taskIds.length,
+      writesPerTask: totalWrites / taskIds.length,
+      stateChangesPerTask: changes / taskIds.length,
+      backendCallsPerTaskHour: calls / (taskMs / 3_600_000),
+      lambdaMsPerTask: lambdaMs / taskIds.length,
+    };
+  } finally {
+    await master.close();
+    await dynamodbLocal.stop();
+  }
+}
