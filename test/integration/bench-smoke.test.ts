@@ -1,6 +1,7 @@
 // The throughput benchmark at a tiny size, so it cannot rot. No timing is asserted: only that every due
 // task was checked, every request submitted, and both sides of each ratio were measured.
 import { describe, expect, it } from 'vitest';
+import { lifecycleCost } from '../../bench/lifecycle-cost.ts';
 import { throughput } from '../../bench/throughput.ts';
 
 describe('npm run bench (smoke size)', () => {
@@ -13,5 +14,15 @@ describe('npm run bench (smoke size)', () => {
       expect(row.floorMs).toBeGreaterThan(0);
       expect(Number.isFinite(row.ratio)).toBe(true);
     }
+  }, 120_000);
+
+  it('counts whole lifecycles: every task reaches SUCCEEDED through its four states, with its units and calls', async () => {
+    const cost = await lifecycleCost({ tasks: 2, runMinutes: 10 });
+    expect(cost.tasks).toBe(2);
+    expect(cost.stateChangesPerTask).toBe(4); // ACCEPTED, SUBMITTED, RUNNING, SUCCEEDED
+    expect(cost.writesPerTask).toBeGreaterThanOrEqual(cost.stateChangesPerTask + 2); // + claim + notification mark
+    expect(cost.readUnitsPerTask).toBeGreaterThan(0);
+    expect(cost.writeUnitsPerTask).toBeGreaterThan(0);
+    expect(cost.backendCallsPerTaskHour).toBeGreaterThan(0);
   }, 120_000);
 });
