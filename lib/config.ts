@@ -32,10 +32,14 @@ export function requireUrl(env: Env, name: string): string {
 }
 
 export function integerVar(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  const problem = new ConfigError(name, `must be an integer from ${min} to ${max}, got ${JSON.stringify(env[name]?.trim())}`);
+  let n: number;
+  try {
+    n = numberVar(env, name, fallback, min, max);
+  } catch {
+    throw problem;
+  }
+  if (!Number.isInteger(n)) throw problem;
   return n;
 }
 

@@ -7,8 +7,8 @@ import { createSqsClient } from '../queue/sqs-client.ts';
 import { SqsDeadLetterSink } from '../queue/sqs-dead-letter-sink.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import { defaultSubmitSettings, type SubmitDependencies } from '../submit/submit-record.ts';
-import { defaultTaskPolicy } from '../task/task.ts';
 import { lindormBackendFromEnv } from './lindorm-from-env.ts';
+import { trackingSettingsFromEnv } from './tracking-settings.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -26,6 +26,7 @@ export function createSubmitRuntime(env: Env): SubmitRuntime {
   const tableName = requireVar(env, 'TASKS_TABLE');
   const dlqUrl = requireUrl(env, 'IMPORT_DLQ_URL');
   const observability = createLambdaObservability(env, 'submit');
+  const tracking = trackingSettingsFromEnv(env);
   const backend = lindormBackendFromEnv(env, observability.metrics, observability.ledger);
   return {
     concurrency: integerVar(env, 'SUBMIT_CONCURRENCY', 5, 1, 50),
@@ -41,12 +42,9 @@ export function createSubmitRuntime(env: Env): SubmitRuntime {
       settings: {
         ...defaultSubmitSettings,
         ambiguousCreatePolicy: choiceVar(env, 'AMBIGUOUS_CREATE_POLICY', ['hold', 'resubmit'], 'hold'),
-        firstCheckDelayMs: integerVar(env, 'FIRST_CHECK_DELAY_MS', defaultSubmitSettings.firstCheckDelayMs, 0, 3_600_000),
-        taskPolicy: {
-          ...defaultTaskPolicy,
-          retentionDays: integerVar(env, 'TASK_RETENTION_DAYS', defaultTaskPolicy.retentionDays, 1, 3650),
-          shards: integerVar(env, 'TASK_INDEX_SHARDS', defaultTaskPolicy.shards, 1, 64),
-        },
+        // The same reading of FIRST_CHECK_DELAY_MS, TASK_RETENTION_DAYS and TASK_INDEX_SHARDS as the poller's.
+        firstCheckDelayMs: tracking.poll.firstCheckDelayMs,
+        taskPolicy: tracking.taskPolicy,
       },
     },
   };
