@@ -6,11 +6,6 @@ import { handleTerminalTransitions } from '../lib/tracking/stream-processing.ts'
 let runtime: NotifyRuntime | undefined;
 
 export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
-  runtime ??= createNotifyRuntime(process.env);
-  runtime.observability.startInvocation(context);
-  try {
-    return await handleTerminalTransitions(event.Records as TaskStreamRecord[], runtime);
-  } finally {
-    runtime.observability.endInvocation();
-  }
+  const deps = (runtime ??= createNotifyRuntime(process.env));
+  return deps.observability.invoke(context, () => handleTerminalTransitions(event.Records as TaskStreamRecord[], deps));
 };

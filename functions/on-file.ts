@@ -6,12 +6,9 @@ let runtime: TriggersRuntime | undefined;
 
 /** File arrivals (S3 directly, through SQS, or through EventBridge) become import requests on the queue. */
 export const handler = async (event: SQSEvent | S3Event | EventBridgeEvent<'Object Created', unknown>, context?: Context): Promise<SQSBatchResponse | void> => {
-  runtime ??= createTriggersRuntime(process.env, 'on-file');
-  runtime.observability.startInvocation(context);
-  try {
-    const result = await handleFileEvent(event, { rules: runtime.rules.fileRules, queue: runtime.queue, logger: runtime.logger });
-    if (result.batchItemFailures) return { batchItemFailures: result.batchItemFailures };
-  } finally {
-    runtime.observability.endInvocation();
-  }
+  const { rules, queue, logger, observability } = (runtime ??= createTriggersRuntime(process.env, 'on-file'));
+  return observability.invoke(context, async () => {
+    const result = await handleFileEvent(event, { rules: rules.fileRules, queue, logger });
+    return result.batchItemFailures ? { batchItemFailures: result.batchItemFailures } : undefined;
+  });
 };

@@ -1,16 +1,16 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { integerVar } from '../lib/config.ts';
-import { createTrackingRuntime, type TrackingRuntime } from '../lib/runtime/tracking-runtime.ts';
+import { lindormBackendFromEnv } from '../lib/runtime/lindorm-from-env.ts';
+import { createTrackingRuntime } from '../lib/runtime/tracking-runtime.ts';
 import { defaultTickOptions, pollTick, type TickReport } from '../lib/tracking/poll-tick.ts';
 
-let runtime: TrackingRuntime | undefined;
+let runtime: ReturnType<typeof createTrackingRuntime> | undefined;
 
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<TickReport> => {
-  runtime ??= createTrackingRuntime(process.env, { functionName: 'poll' });
-  runtime.observability?.startInvocation(context);
-  try {
+  const { deps, store, observability } = (runtime ??= createTrackingRuntime(process.env, { functionName: 'poll', backend: lindormBackendFromEnv }));
+  return observability.invoke(context, async () => {
     const report = await pollTick(
-      { ...runtime.deps, leases: runtime.store },
+      { ...deps, leases: store },
       {
         ...defaultTickOptions,
         owner: context.awsRequestId,
@@ -18,9 +18,7 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
         concurrencyPerBackend: integerVar(process.env, 'POLL_CONCURRENCY', defaultTickOptions.concurrencyPerBackend, 1, 256),
       },
     );
-    runtime.deps.logger.info('poll tick', { ...report });
+    deps.logger.info('poll tick', { ...report });
     return report;
-  } finally {
-    runtime.observability?.endInvocation();
-  }
+  });
 };

@@ -6,11 +6,6 @@ let runtime: (TriggersRuntime & { cursors: CursorStore }) | undefined;
 
 /** Every minute: the cron import rules' slots that came due become import requests on the queue. */
 export const handler = async (_event: ScheduledEvent, context?: Context): Promise<CronTickReport> => {
-  runtime ??= { ...createTriggersRuntime(process.env, 'schedule'), cursors: cursorStoreFromEnv(process.env) };
-  runtime.observability.startInvocation(context);
-  try {
-    return await cronTick(runtime.rules.cronRules, { cursors: runtime.cursors, queue: runtime.queue, logger: runtime.logger, now: Date.now() });
-  } finally {
-    runtime.observability.endInvocation();
-  }
+  const { rules, cursors, queue, logger, observability } = (runtime ??= { ...createTriggersRuntime(process.env, 'schedule'), cursors: cursorStoreFromEnv(process.env) });
+  return observability.invoke(context, () => cronTick(rules.cronRules, { cursors, queue, logger, now: Date.now() }));
 };

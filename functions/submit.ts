@@ -6,12 +6,9 @@ import { submitBatch } from '../lib/submit/submit-batch.ts';
 let runtime: SubmitRuntime | undefined;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  runtime ??= createSubmitRuntime(process.env);
-  runtime.observability.startInvocation(context);
-  try {
-    const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, runtime.deps, runtime.concurrency);
+  const { deps, concurrency, observability } = (runtime ??= createSubmitRuntime(process.env));
+  return observability.invoke(context, async () => {
+    const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, deps, concurrency);
     return { batchItemFailures };
-  } finally {
-    runtime.observability.endInvocation();
-  }
+  });
 };

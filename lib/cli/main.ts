@@ -11,7 +11,8 @@ import { abortTask, deleteTask, retryTask, settleTask, type OperationResult } fr
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
-import { createTrackingRuntime } from '../runtime/tracking-runtime.ts';
+import { lindormBackendFromEnv } from '../runtime/lindorm-from-env.ts';
+import { createOperatorRuntime } from '../runtime/tracking-runtime.ts';
 import { validationRegistry } from '../runtime/validation-registry.ts';
 import { scheduledStates, taskStates, type TaskState } from '../task/states.ts';
 import { taskIdFor, type Task } from '../task/task.ts';
@@ -104,7 +105,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // Operator logs go to stderr and only when asked for: the output is the answer.
     const logger = createJsonLogger({ level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (line) => io.err(line) });
     const withBackends = ['abort', 'retry', 'delete', 'settle'].includes(command);
-    const runtime = () => createTrackingRuntime(io.env, { functionName: 'cli', withBackends, logger });
+    const runtime = () => createOperatorRuntime(io.env, { logger, ...(withBackends ? { backend: lindormBackendFromEnv } : {}) });
     const operation = async (run: (deps: ReturnType<typeof runtime>['deps']) => Promise<OperationResult>) => {
       const { deps } = runtime();
       try {
@@ -186,7 +187,7 @@ async function submit(source: string, io: CliIo, json: boolean): Promise<number>
   return 0;
 }
 
-async function watch(id: string | undefined, store: ReturnType<typeof createTrackingRuntime>['store'], io: CliIo, o: { json: boolean; intervalMs: number; count: number }): Promise<number> {
+async function watch(id: string | undefined, store: ReturnType<typeof createOperatorRuntime>['store'], io: CliIo, o: { json: boolean; intervalMs: number; count: number }): Promise<number> {
   const watchedStates = [...scheduledStates, 'UNCERTAIN'] as TaskState[];
   for (let frame = 0; frame < o.count; frame++) {
     if (frame > 0) await io.sleep(o.intervalMs);

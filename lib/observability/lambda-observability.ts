@@ -18,6 +18,8 @@ export interface LambdaObservability {
   startInvocation(context: Context | undefined): void;
   /** Per invocation: writes the metrics gathered as one EMF document (or a few, past 100 values). */
   endInvocation(): void;
+  /** One invocation's work between the two: what every handler does around its call into lib/. */
+  invoke<T>(context: Context | undefined, work: () => Promise<T>): Promise<T>;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createLambdaObservability(env: Env, functionName: string): Lambd
     defaultDimensions: { stage: env.BULKPILOT_STAGE ?? 'dev' },
   });
   const ledger = new CostLedger();
-  return {
+  const observability: LambdaObservability = {
     logger: adapt(powertools),
     ledger,
     metrics: {
@@ -53,7 +55,16 @@ export function createLambdaObservability(env: Env, functionName: string): Lambd
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       ledger.reset();
     },
+    invoke: async (context, work) => {
+      observability.startInvocation(context);
+      try {
+        return await work();
+      } finally {
+        observability.endInvocation();
+      }
+    },
   };
+  return observability;
 }
 
 function adapt(logger: PowertoolsLogger): Logger {
