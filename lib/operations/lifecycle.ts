@@ -102,20 +102,19 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
     const backend = task.remoteId ? deps.backends.get(task.backend) : undefined;
     if (task.remoteId && !backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
     if (backend) await requireReachable(backend, task);
-    const now = deps.clock.now();
-    const policy = deps.settings.taskPolicy;
-    let current = task;
     if (active) {
       // The intent first, as for an abort: the poller then follows the abort whatever happens below.
-      current = transition(task, {
-        to: 'ABORTING',
-        reason: 'delete --force requested by an operator: aborting first',
-        now,
-        policy,
-        changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
-        dueAt: now + deps.settings.poll.abortingIntervalMs,
-      });
-      await deps.store.replace(current);
+      const now = deps.clock.now();
+      await deps.store.replace(
+        transition(task, {
+          to: 'ABORTING',
+          reason: 'delete --force requested by an operator: aborting first',
+          now,
+          policy: deps.settings.taskPolicy,
+          changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
+          dueAt: now + deps.settings.poll.abortingIntervalMs,
+        }),
+      );
       await callQuietly(() => backend!.abort(task.remoteId!));
     }
     if (backend && task.remoteId) {
@@ -128,13 +127,32 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
         if (!(error instanceof RemoteTaskNotFoundError)) throw error; // already gone at the backend
       }
     }
+    return markDeleted(task.taskId, deps, `task ${task.taskId} deleted${task.remoteId ? ` (job ${task.remoteId} deleted at the backend)` : ''}`);
+  });
+}
+
+/**
+ * Records a delete that already happened at the backend. A lost race (the poller saw the abort land)
+ * re-reads and writes again, but never repeats the backend calls: withFreshRead would.
+ */
+async function markDeleted(taskId: string, deps: TrackingDependencies, done: string): Promise<OperationResult> {
+  const policy = deps.settings.taskPolicy;
+  for (let round = 0; ; round++) {
+    const current = await findTask(deps.store, taskId);
+    const now = deps.clock.now();
     const retention = { expiresAt: Math.floor(now / 1000) + policy.retentionDays * 86_400 };
     const next = isTerminal(current.state)
       ? update(current, now, policy, { deletedAt: now })
       : transition(current, { to: 'ABORTED', reason: 'deleted by an operator (--force): aborted and deleted at the backend', now, policy, changes: { deletedAt: now } });
-    await deps.store.replace({ ...next, ...retention });
-    return { task: { ...next, ...retention }, message: `task ${task.taskId} deleted${task.remoteId ? ` (job ${task.remoteId} deleted at the backend)` : ''}; its record is kept until ${new Date(retention.expiresAt * 1000).toISOString()}` };
-  });
+    try {
+      await deps.store.replace({ ...next, ...retention });
+      return { task: { ...next, ...retention }, message: `${done}; its record is kept until ${new Date(retention.expiresAt * 1000).toISOString()}` };
+    } catch (error) {
+      if (!(error instanceof TaskVersionConflictError)) throw error;
+      // Not a conflict to the caller: withFreshRead would call the backend again.
+      if (round >= 2) throw new OperationRefusedError(`task ${taskId}: its job is deleted at the backend, but the task kept changing; run delete again to mark it`);
+    }
+  }
 }
 
 /** Settles an UNCERTAIN task: the operator found its job (`remoteId`), or gives it up. */
