@@ -8,6 +8,7 @@ import { parseImportRequest, requestIdOfInvalid, type ImportRequest } from '../r
 import { RequestValidationError } from '../request/validation-error.ts';
 import { TaskVersionConflictError, type TaskStore } from '../store/task-store.ts';
 import { newTask, taskIdFor, transition, update, type Task, type TaskPolicy } from '../task/task.ts';
+import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
 import type { DeadLetterSink } from './dead-letter.ts';
 import { RetryLaterError, type QueueRecord } from './queue-record.ts';
 
@@ -144,8 +145,7 @@ async function createAtBackend(
     if ((task.create.leaseUntil ?? 0) > now) {
       throw new RetryLaterError(`task ${task.taskId}: a create started at ${new Date(task.create.startedAt).toISOString()} is still in progress`);
     }
-    const reason = `create attempt ${task.create.attempts} started at ${new Date(task.create.startedAt).toISOString()} never recorded its outcome (the invocation died or timed out mid-call)`;
-    return settleAmbiguous(task, reason, deps, log);
+    return settleAmbiguous(task, unrecordedCreateReason(task)!, deps, log);
   }
 
   // Never start a create that this invocation might not live to record: that is the ambiguous window.
@@ -229,14 +229,7 @@ async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependenc
     log.warn('ambiguous create: resubmitting, a duplicate job may exist', { reason });
     throw new RetryLaterError(`task ${task.taskId}: resubmitting after an ambiguous create`);
   }
-  const held = transition(task, {
-    to: 'UNCERTAIN',
-    reason: `${reason}; the backend may hold a job for this request: find it and settle the task (bulkpilot settle) before resubmitting`,
-    now,
-    policy,
-    changes: { create: { attempts: task.create.attempts, lastError: reason }, error: { reason, source: 'bulkpilot', at: now } },
-  });
-  await deps.store.replace(held);
+  await deps.store.replace(holdAsUncertain(task, reason, now, policy));
   log.error('create outcome unknown: task held as UNCERTAIN for an operator', { reason });
   deps.metrics?.count('TasksUncertain');
   return { kind: 'uncertain', taskId: task.taskId, reason };

@@ -1,6 +1,7 @@
 import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type RemoteStatus } from '../backends/backend.ts';
 import { TaskVersionConflictError } from '../store/task-store.ts';
 import { transition, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
+import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
 import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs } from './poll-policy.ts';
 import { settleFailedTask } from './settle-failed.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
@@ -216,9 +217,12 @@ async function checkStalledSubmission(task: Task, deps: TrackingDependencies): P
     await deps.store.reschedule({ ...task, dueAt: create.leaseUntil! + 1_000 });
     return 'unchanged';
   }
-  if (create.startedAt !== undefined) {
-    const reason = `create attempt ${create.attempts} started at ${new Date(create.startedAt).toISOString()} never recorded its outcome; the backend may hold a job for this request: find it and settle the task (bulkpilot settle)`;
-    return commit(task, deps, { to: 'UNCERTAIN', reason, changes: { error: { reason, source: 'bulkpilot', at: now } } });
+  const unrecorded = unrecordedCreateReason(task);
+  if (unrecorded !== undefined) {
+    await deps.store.replace(holdAsUncertain(task, unrecorded, now, deps.settings.taskPolicy));
+    deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, reason: unrecorded });
+    deps.metrics?.count('TasksUncertain');
+    return 'changed';
   }
   if (create.startedAt === undefined && now - task.createdAt >= deps.settings.poll.stalledAcceptedMaxAgeMs) {
     const reason = `its message never came back to be submitted (look in the import dead-letter queue); nothing was created at the backend`;
