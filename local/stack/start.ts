@@ -4,6 +4,7 @@
 // batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
@@ -31,7 +32,6 @@ const stops: Array<() => Promise<void>> = [];
 const log = (fields: Record<string, unknown>) => console.error(JSON.stringify({ time: new Date().toISOString(), stack: 'local', ...fields }));
 
 async function portOr(preferred: number): Promise<number> {
-  const { createServer } = await import('node:net');
   return new Promise((resolve) => {
     const probe = createServer();
     probe.once('error', () => freePort().then(resolve));

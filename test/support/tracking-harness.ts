@@ -135,9 +135,11 @@ export async function createTrackingHarness(
       const records = await roundTripThroughQueue(aws, requests.map((r) => JSON.stringify(r)));
       const result = await submit.invoke(records);
       await drainStreams();
-      return result.outcomes.map((o) => {
-        const outcome = o.outcome as { taskId?: string };
-        return outcome.taskId ?? taskIdFor(String(requests[0]?.requestId));
+      // In the order of the requests (SQS may hand them back in another), each by its own requestId.
+      return requests.map((request) => {
+        if (typeof request.requestId === 'string') return taskIdFor(request.requestId);
+        const record = records.find((r) => r.body === JSON.stringify(request))!;
+        return (result.outcomes.find((o) => o.messageId === record.messageId)!.outcome as { taskId: string }).taskId;
       });
     },
     async runUntil(taskIds, states, maxTicks = 200) {

@@ -173,6 +173,9 @@ export class LindormBulkloadClient {
       headers = response.headers;
       text = await readLimited(response.body, maxBodyBytes);
     } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        throw new LindormMalformedResponseError({ ...where, status: status!, problem: error.message, bodySnippet: '' });
+      }
       throw toLindormError(error, where, signal);
     }
     let body: Record<string, unknown> | undefined;
@@ -212,12 +215,15 @@ function toLindormError(error: unknown, where: { method: string; url: string }, 
   return new LindormNetworkError({ ...where, code: errorCode, mayHaveReachedMaster: !(errorCode && notSentCodes.has(errorCode)), cause: error });
 }
 
+/** An answer too large to be the documented envelope: the master answered, so it is malformed, not a network error. */
+class BodyTooLargeError extends Error {}
+
 async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit) throw new Error(`response body larger than ${limit} bytes`);
+    if (size > limit) throw new BodyTooLargeError(`body larger than ${limit} bytes`);
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks).toString('utf8');

@@ -102,6 +102,21 @@ describe('create', () => {
     expect((error as Error).message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/pro\/proc\/bulkload\/create: malformed response/);
   });
 
+  it('reports an answer too large to be the API envelope as malformed, not as a network error', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.end('x'.repeat(2 * 1024 * 1024)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const error = await client({ baseUrl: `http://127.0.0.1:${port}` }).info('p').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LindormMalformedResponseError);
+      expect((error as Error).message).toContain('body larger than 1048576 bytes');
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('knows a refused connection never reached the master', async () => {
     const closedPort = await freePort();
     const error = await client({ baseUrl: `http://127.0.0.1:${closedPort}` }).create(seedParams).catch((e: unknown) => e);
