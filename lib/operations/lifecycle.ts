@@ -29,17 +29,7 @@ export async function abortTask(id: string, deps: TrackingDependencies): Promise
       await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
       return settle(task.taskId, deps, 'abort asked again');
     }
-    const now = deps.clock.now();
-    await deps.store.replace(
-      transition(task, {
-        to: 'ABORTING',
-        reason: 'abort requested by an operator',
-        now,
-        policy: deps.settings.taskPolicy,
-        changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
-        dueAt: now + deps.settings.poll.abortingIntervalMs,
-      }),
-    );
+    await recordAbortIntent(task, 'abort requested by an operator', deps);
     await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
     return settle(task.taskId, deps, 'abort requested');
   });
@@ -104,17 +94,7 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
     if (backend) await requireReachable(backend, task);
     if (active) {
       // The intent first, as for an abort: the poller then follows the abort whatever happens below.
-      const now = deps.clock.now();
-      await deps.store.replace(
-        transition(task, {
-          to: 'ABORTING',
-          reason: 'delete --force requested by an operator: aborting first',
-          now,
-          policy: deps.settings.taskPolicy,
-          changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
-          dueAt: now + deps.settings.poll.abortingIntervalMs,
-        }),
-      );
+      await recordAbortIntent(task, 'delete --force requested by an operator: aborting first', deps);
       await callQuietly(() => backend!.abort(task.remoteId!));
     }
     if (backend && task.remoteId) {
@@ -183,6 +163,22 @@ export async function settleTask(id: string, deps: TrackingDependencies, decisio
     await deps.store.replace(next);
     return settle(task.taskId, deps, `settled as ${decision.remoteId}`);
   });
+}
+
+/** ABORTING with an operator's abort, written before the master is asked (a task already ABORTING stays). */
+async function recordAbortIntent(task: Task, reason: string, deps: TrackingDependencies): Promise<void> {
+  if (task.state === 'ABORTING') return;
+  const now = deps.clock.now();
+  await deps.store.replace(
+    transition(task, {
+      to: 'ABORTING',
+      reason,
+      now,
+      policy: deps.settings.taskPolicy,
+      changes: { abort: { reason: 'operator', requestedAt: now, calls: 1, lastCallAt: now } },
+      dueAt: now + deps.settings.poll.abortingIntervalMs,
+    }),
+  );
 }
 
 function requireJob(task: Task, deps: TrackingDependencies, what: string): Backend {
