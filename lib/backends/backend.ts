@@ -32,13 +32,23 @@ export interface TaskSummary {
   table?: string;
 }
 
-export interface Backend<Params = unknown> {
+/** A backend's part of the import request: validation, hashing, display. Needs no client. */
+export interface RequestSchema<Params = unknown> {
   readonly id: string;
   /** Validates the backend's part of a request; throws RequestValidationError naming the field. */
   parseRequest(fields: Record<string, unknown>): Params;
   summarize(params: Params): TaskSummary;
   /** The request's meaning, free of formatting (a config as object or as string is one request): what is hashed. */
   canonicalContent(params: Params): unknown;
+}
+
+/** Request schemas by backend id: what validating a request needs (a BackendRegistry is one too). */
+export interface SchemaRegistry {
+  get(id: string): RequestSchema | undefined;
+  ids(): string[];
+}
+
+export interface Backend<Params = unknown> extends RequestSchema<Params> {
   /** Upper bound of one create call, so callers can size leases and refuse to start one without time to finish. */
   readonly maxCreateMs: number;
   create(params: Params, options?: { signal?: AbortSignal }): Promise<{ remoteId: string }>;

@@ -1,5 +1,4 @@
-import { defaultBackendId } from '../backends/backend.ts';
-import type { BackendRegistry } from '../backends/registry.ts';
+import { defaultBackendId, type SchemaRegistry } from '../backends/backend.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import type { RetryOverrides } from '../task/task.ts';
 import { describeValue, jsonErrorPosition } from './fields.ts';
@@ -29,7 +28,7 @@ export interface RequestOptions {
 export const maxRequestBytes = 256 * 1024;
 const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
 
-export function parseImportRequest(body: string, backends: BackendRegistry): ImportRequest {
+export function parseImportRequest(body: string, backends: SchemaRegistry): ImportRequest {
   if (Buffer.byteLength(body) > maxRequestBytes) throw new RequestValidationError('(message)', `is larger than ${maxRequestBytes} bytes`);
   let parsed: unknown;
   try {

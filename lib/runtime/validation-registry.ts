@@ -1,11 +1,9 @@
-import { LindormBulkloadBackend } from '../backends/lindorm/backend.ts';
-import { LindormBulkloadClient } from '../backends/lindorm/client.ts';
-import { BackendRegistry } from '../backends/registry.ts';
+import type { RequestSchema, SchemaRegistry } from '../backends/backend.ts';
+import { lindormSchema } from '../backends/lindorm/schema.ts';
 
-/**
- * The backends' request schemas, for validating a request before it is queued. Nothing here calls a
- * backend, so no master URL is needed (the client's pool connects lazily, and never does here).
- */
-export function validationRegistry(): BackendRegistry {
-  return new BackendRegistry([new LindormBulkloadBackend(new LindormBulkloadClient({ baseUrl: 'http://validation-only.invalid' }))]);
+const schemas: RequestSchema[] = [lindormSchema as RequestSchema];
+
+/** The backends' request schemas, for validating a request before it is queued: no client, no master URL. */
+export function validationRegistry(): SchemaRegistry {
+  return { get: (id) => schemas.find((s) => s.id === id), ids: () => schemas.map((s) => s.id) };
 }

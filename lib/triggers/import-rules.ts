@@ -1,4 +1,4 @@
-import type { BackendRegistry } from '../backends/registry.ts';
+import type { SchemaRegistry } from '../backends/backend.ts';
 import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { parseSchedule, ScheduleExpressionError, type Schedule } from './cron-expression.ts';
@@ -48,7 +48,7 @@ const idPattern = /^[A-Za-z0-9_-]{1,40}$/;
 const fileRuleKeys = ['id', 'bucket', 'prefix', 'suffix', 'marker', 'filePath', 'template'];
 const cronRuleKeys = ['id', 'schedule', 'template', 'maxCatchUp'];
 
-export function parseImportRules(document: unknown, source: string, backends: BackendRegistry): ImportRules {
+export function parseImportRules(document: unknown, source: string, backends: SchemaRegistry): ImportRules {
   const fail = (path: string, problem: string): never => {
     throw new ImportRulesError(source, path, problem);
   };

@@ -23,7 +23,6 @@ try {
     const { MessageId } = await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
     console.log(`${file}: queued as message ${MessageId} (requestId ${request.requestId})`);
   }
-  await registry.close();
 } catch (error) {
   if (error instanceof RequestValidationError || error instanceof ConfigError) {
     console.error(`not sent: ${error.message}`);

@@ -1,7 +1,8 @@
 import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type CreateFailure, type RemoteStatus, type TaskSummary } from '../backend.ts';
 import { LindormBulkloadClient } from './client.ts';
 import { LindormHttpError, LindormRefusedError, LindormError } from './errors.ts';
-import { parseLindormRequest, type LindormBulkloadParams } from './request.ts';
+import type { LindormBulkloadParams } from './request.ts';
+import { lindormSchema } from './schema.ts';
 
 /** [I] No state enumeration is published; these are the values seen in the docs and the sibling LTS API. */
 const phaseOf: Record<string, RemoteStatus['phase']> = {
@@ -35,22 +36,15 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   }
 
   parseRequest(fields: Record<string, unknown>): LindormBulkloadParams {
-    return parseLindormRequest(fields);
+    return lindormSchema.parseRequest(fields);
   }
 
   canonicalContent(params: LindormBulkloadParams): unknown {
-    return { ...params, readerConfig: JSON.parse(params.readerConfig), writerConfig: JSON.parse(params.writerConfig) };
+    return lindormSchema.canonicalContent(params);
   }
 
   summarize(params: LindormBulkloadParams): TaskSummary {
-    const writer = JSON.parse(params.writerConfig) as Record<string, unknown>;
-    const table = writer.lindormTable;
-    const namespace = writer.namespace;
-    return {
-      src: params.src,
-      dst: params.dst,
-      ...(typeof table === 'string' ? { table: typeof namespace === 'string' && namespace ? `${namespace}:${table}` : table } : {}),
-    };
+    return lindormSchema.summarize(params);
   }
 
   async create(params: LindormBulkloadParams, options: { signal?: AbortSignal } = {}): Promise<{ remoteId: string }> {
