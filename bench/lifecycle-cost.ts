@@ -69,9 +69,9 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       replace: async (t: Parameters<TaskStore['replace']>[0]) => (count(t.taskId), inner.replace(t)),
       reschedule: async (t: Parameters<TaskStore['reschedule']>[0]) => (count(t.taskId), inner.reschedule(t)),
       markNotified: async (id: string, v: number) => (count(id), inner.markNotified(id, v)),
-      queryDue: (...a: Parameters<TaskStore['queryDue']>) => inner.queryDue(...a),
-      acquire: (...a: Parameters<DynamoDbTaskStore['acquire']>) => inner.acquire(...a),
-      release: (...a: Parameters<DynamoDbTaskStore['release']>) => inner.release(...a),
+      queryActive: (...a: Parameters<TaskStore['queryActive']>) => inner.queryActive(...a),
+      claimShard: (...a: Parameters<DynamoDbTaskStore['claimShard']>) => inner.claimShard(...a),
+      saveShard: (...a: Parameters<DynamoDbTaskStore['saveShard']>) => inner.saveShard(...a),
     });
     const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
     const backends = new BackendRegistry([new MeteredBackend(new LindormBulkloadBackend(client), noMetrics, ledger)]);
@@ -80,7 +80,7 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
     const ids = Array.from({ length: options.tasks }, (_, i) => `cost-${i}`);
     const taskIds = ids.map(taskIdFor);
     const records = ids.map((id, i) => ({ messageId: `m${i}`, body: JSON.stringify({ requestId: id, ...seed }) }));
-    const deps = { store, leases: store, backends, clock, random: seededRandom(9), logger: silentLogger, ledger, settings };
+    const deps = { store, checkpoints: store, backends, clock, random: seededRandom(9), logger: silentLogger, ledger, settings };
     // Reads to watch progress must not count as the tasks' cost: a store without the ledger.
     const observer = new DynamoDbTaskStore({ client: dynamodb, tableName });
     // After each invocation, as in Lambda, the ledger is reset; what no write carried is kept aside here

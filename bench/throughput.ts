@@ -69,7 +69,7 @@ async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { 
   // bulkpilot: poll ticks until every task has been checked once (one invocation should do).
   await load();
   const store = new DynamoDbTaskStore({ client: dynamodb, tableName });
-  const deps = { store, leases: store, backends: new BackendRegistry([new LindormBulkloadBackend(client)]), clock: systemClock, random: Math.random, logger: silentLogger, settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy } };
+  const deps = { store, checkpoints: store, backends: new BackendRegistry([new LindormBulkloadBackend(client)]), clock: systemClock, random: Math.random, logger: silentLogger, settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy } };
   const started = performance.now();
   let checked = 0;
   for (let tick = 0; checked < o.pollTasks && tick < 20; tick++) {

@@ -10,7 +10,7 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
   const { deps, store, observability } = (runtime ??= createTrackingRuntime(process.env, { functionName: 'poll', backend: lindormBackendFromEnv }));
   return observability.invoke(context, async () => {
     const report = await pollTick(
-      { ...deps, leases: store },
+      { ...deps, checkpoints: store },
       {
         ...defaultTickOptions,
         owner: context.awsRequestId,

@@ -1,6 +1,5 @@
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
@@ -13,19 +12,20 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { addCost, zeroCost, type CostLedger } from '../cost/cost-ledger.ts';
 import type { Task } from '../task/task.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
-import { TaskVersionConflictError, type DueCursor, type DueRef, type LeaseStore, type TaskFilter, type TaskStore } from './task-store.ts';
+import { emptyCheckpoint, type IndexedTask, type ShardCheckpoint } from '../tracking/poll-schedule.ts';
+import { TaskVersionConflictError, type PollCheckpointStore, type TaskFilter, type TaskStore } from './task-store.ts';
 
 /** The table's sparse index of due, active tasks; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
-/** Lease and cursor items share the table; their keys cannot collide with task ids (`t-<hex>`). */
-const leasePrefix = 'lease#';
+/** Checkpoint and cursor items share the table; their keys cannot collide with task ids (`t-<hex>`). */
+const shardPrefix = 'poll-shard#';
 const cursorPrefix = 'cursor#';
 
 // Named condition parts, as in Powertools' idempotency store.
 const taskDoesNotExist = 'attribute_not_exists(taskId)';
 const versionIs = '#version = :expected';
 
-export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
+export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, CursorStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #ledger: CostLedger | undefined;
@@ -96,25 +96,26 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
     }
   }
 
-  async queryDue(shard: number, now: number, options: { limit: number; after?: DueCursor }): Promise<{ refs: DueRef[]; next?: DueCursor }> {
-    const out = await this.#client.send(
-      new QueryCommand({
-        TableName: this.#table,
-        IndexName: dueIndexName,
-        KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
-        ExpressionAttributeValues: { ':shard': { N: String(shard) }, ':now': { N: String(now) } },
-        Limit: options.limit,
-        ReturnConsumedCapacity: 'TOTAL',
-        ...(options.after ? { ExclusiveStartKey: options.after as Record<string, AttributeValue> } : {}),
-      }),
-    );
-    const refs = (out.Items ?? []).map((item) => {
-      const t = unmarshall(item) as DueRef;
-      return { taskId: t.taskId, dueAt: t.dueAt, state: t.state, version: t.version, backend: t.backend };
-    });
-    // One page read serves many tasks: each carries its share.
-    for (const ref of refs) this.#ledger?.addCapacity(ref.taskId, (out.ConsumedCapacity?.CapacityUnits ?? 0) / refs.length, 0);
-    return out.LastEvaluatedKey ? { refs, next: out.LastEvaluatedKey } : { refs };
+  async *queryActive(shard: number, now: number, pageSize: number): AsyncIterable<IndexedTask[]> {
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: dueIndexName,
+          KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
+          ExpressionAttributeValues: { ':shard': { N: String(shard) }, ':now': { N: String(now) } },
+          Limit: pageSize,
+          ReturnConsumedCapacity: 'TOTAL',
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const tasks = (out.Items ?? []).map((item) => unmarshall(item) as IndexedTask);
+      // One page read serves many tasks: each carries its share.
+      for (const task of tasks) this.#ledger?.addCapacity(task.taskId, (out.ConsumedCapacity?.CapacityUnits ?? 0) / tasks.length, 0);
+      start = out.LastEvaluatedKey;
+      yield tasks;
+    } while (start);
   }
 
   async markNotified(taskId: string, version: number): Promise<boolean> {
@@ -167,38 +168,54 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
     return this.#scan('remoteId = :remoteId', {}, { ':remoteId': { S: remoteId } });
   }
 
-  async acquire(name: string, owner: string, now: number, durationMs: number): Promise<boolean> {
+  async claimShard(shard: number, owner: string, now: number, leaseUntil: number): Promise<ShardCheckpoint | undefined> {
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { taskId: { S: `${shardPrefix}${shard}` } },
+          UpdateExpression: 'SET #owner = :owner, leaseUntil = :until',
+          ConditionExpression: 'attribute_not_exists(leaseUntil) OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': { S: owner }, ':until': { N: String(leaseUntil) }, ':now': { N: String(now) } },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return checkpointOf(out.Attributes);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async saveShard(shard: number, owner: string, checkpoint: ShardCheckpoint): Promise<boolean> {
     try {
       await this.#client.send(
-        new PutItemCommand({
+        new UpdateItemCommand({
           TableName: this.#table,
-          Item: { taskId: { S: leasePrefix + name }, owner: { S: owner }, leaseUntil: { N: String(now + durationMs) } },
-          ConditionExpression: 'attribute_not_exists(taskId) OR leaseUntil < :now',
-          ExpressionAttributeValues: { ':now': { N: String(now) } },
+          Key: { taskId: { S: `${shardPrefix}${shard}` } },
+          UpdateExpression: `SET nearEnd = :nearEnd, failing = :failing${checkpoint.checkedThrough === undefined ? '' : ', checkedThrough = :through'} REMOVE #owner, leaseUntil`,
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: {
+            ':owner': { S: owner },
+            ':nearEnd': { M: marshall(checkpoint.nearEnd) },
+            ':failing': { M: marshall(checkpoint.failing) },
+            ...(checkpoint.checkedThrough === undefined ? {} : { ':through': { N: String(checkpoint.checkedThrough) } }),
+          },
         }),
       );
       return true;
     } catch (error) {
+      // The lease expired and another poller took the shard: its checkpoint wins.
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
 
-  async release(name: string, owner: string): Promise<void> {
-    try {
-      await this.#client.send(
-        new DeleteItemCommand({
-          TableName: this.#table,
-          Key: { taskId: { S: leasePrefix + name } },
-          ConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': 'owner' },
-          ExpressionAttributeValues: { ':owner': { S: owner } },
-        }),
-      );
-    } catch (error) {
-      // Already expired and taken by another poller: nothing of ours to release.
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    }
+  async readShard(shard: number): Promise<ShardCheckpoint> {
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: `${shardPrefix}${shard}` } } }));
+    return checkpointOf(out.Item);
   }
 
   async getCursor(name: string): Promise<number | undefined> {
@@ -266,4 +283,10 @@ export class DynamoDbTaskStore implements TaskStore, LeaseStore, CursorStore {
     );
     this.#ledger?.addCapacity(task.taskId, 0, out.ConsumedCapacity?.CapacityUnits ?? 0);
   }
+}
+
+function checkpointOf(item: Record<string, AttributeValue> | undefined): ShardCheckpoint {
+  if (!item) return emptyCheckpoint();
+  const stored = unmarshall(item) as Partial<ShardCheckpoint>;
+  return { ...(stored.checkedThrough === undefined ? {} : { checkedThrough: stored.checkedThrough }), nearEnd: stored.nearEnd ?? {}, failing: stored.failing ?? {} };
 }

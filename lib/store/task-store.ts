@@ -1,16 +1,7 @@
 import type { TaskState } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
+import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
-/** A due task as the index returns it: enough to decide whether to fetch it. */
-export interface DueRef {
-  taskId: string;
-  dueAt: number;
-  state: TaskState;
-  version: number;
-  backend: string;
-}
-
-export type DueCursor = Record<string, unknown>;
 
 export interface TaskFilter {
   states?: TaskState[];
@@ -30,8 +21,8 @@ export interface TaskStore {
    * `task.state`. Not a change of the task, so the version stays: a concurrent transition simply wins.
    */
   reschedule(task: Task): Promise<boolean>;
-  /** Tasks of one index shard due at `now` or earlier, oldest first. */
-  queryDue(shard: number, now: number, options: { limit: number; after?: DueCursor }): Promise<{ refs: DueRef[]; next?: DueCursor }>;
+  /** The index entries of one shard's active tasks whose anchor is at `now` or earlier, page by page. */
+  queryActive(shard: number, now: number, pageSize: number): AsyncIterable<IndexedTask[]>;
   /** Records that the terminal state of `version` was announced; false if it already was. */
   markNotified(taskId: string, version: number): Promise<boolean>;
   /** Every task matching the filter (a scan: for operators, not for hot paths). */
@@ -39,10 +30,14 @@ export interface TaskStore {
   findByRemoteId(remoteId: string): Promise<Task[]>;
 }
 
-/** Short-lived exclusive claims (e.g. one poller per index shard at a time). */
-export interface LeaseStore {
-  acquire(name: string, owner: string, now: number, durationMs: number): Promise<boolean>;
-  release(name: string, owner: string): Promise<void>;
+/** One poller per index shard at a time, and what it remembers between ticks. */
+export interface PollCheckpointStore {
+  /** Takes the shard's lease until `leaseUntil` and returns its checkpoint; undefined if another holds it. */
+  claimShard(shard: number, owner: string, now: number, leaseUntil: number): Promise<ShardCheckpoint | undefined>;
+  /** Saves the checkpoint and releases the lease; false (nothing saved) if the lease was lost meanwhile. */
+  saveShard(shard: number, owner: string, checkpoint: ShardCheckpoint): Promise<boolean>;
+  /** The checkpoint as last saved (operators: failing status calls, near-end stages). */
+  readShard(shard: number): Promise<ShardCheckpoint>;
 }
 
 /** Someone else wrote the task first. Carries what is stored now (undefined if it was deleted). */

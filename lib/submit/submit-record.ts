@@ -57,12 +57,14 @@ const maxRawMessageChars = 16 * 1024;
 
 /**
  * One import request from the queue, end to end. The order of writes is what makes it idempotent:
- *   1. intent: the task is created ACCEPTED (conditional on absence — the requestId claims it);
- *   2. claim:  `create.startedAt` + a lease are written just before the call (conditional on version);
- *   3. create at the backend;
- *   4. the remote id is written (SUBMITTED) or the failure recorded.
- * A redelivery finds the task and resumes at the right step. Only a death between 3 and 4 leaves a claim
- * without an outcome; a later delivery sees the expired lease and never creates silently again.
+ *   1. intent and claim, in one write: the task is created ACCEPTED (conditional on absence — the requestId
+ *      claims it) with `create.startedAt` and a lease covering the call;
+ *   2. create at the backend;
+ *   3. the remote id is written (SUBMITTED) or the failure recorded.
+ * A redelivery finds the task and resumes at the right step. A death between 1 and 3 leaves a claim without
+ * an outcome: a later delivery sees the expired lease and never creates silently again. (A separate claim
+ * write would not narrow that window — a death between a claim and its call is as unknowable — and would
+ * cost one more write per task.) A redelivery after a create that failed before leaving claims again.
  * Throws RetryLaterError when SQS should deliver the message again.
  */
 export async function submitRecord(record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies): Promise<SubmitOutcome> {
@@ -82,6 +84,9 @@ export async function submitRecord(record: QueueRecord, budget: InvocationBudget
 async function claimAndCreate(taskId: string, request: ImportRequest, backend: Backend, record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
   const now = deps.clock.now();
 
+  // Never start a create that this invocation might not live to record: that is the ambiguous window.
+  const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
+  const claim = { attempts: 1, startedAt: now, leaseUntil: now + needed };
   const intent = newTask(
     {
       taskId,
@@ -93,77 +98,80 @@ async function claimAndCreate(taskId: string, request: ImportRequest, backend: B
       contentHash: request.contentHash,
       params: request.params,
       summary: backend.summarize(request.params),
+      create: claim,
       ...(request.options.maxDurationMs !== undefined ? { maxDurationMs: request.options.maxDurationMs } : {}),
       ...(request.options.retry !== undefined ? { retry: request.options.retry } : {}),
     },
     'import request received',
     deps.settings.taskPolicy,
-    // If this invocation dies before the claim, the poller finds the task here and reports it.
-    now + backend.maxCreateMs + deps.settings.leaseMarginMs,
+    // If this invocation dies before recording the outcome, the poller finds the task here and reports it.
+    now + needed + 1_000,
   );
+  if (budget.remainingMs() < needed) throw tooLittleTime(taskId, budget, needed);
   const written = await deps.store.createIfAbsent(intent);
-  let task = intent;
-  if (!written.created) {
-    const existing = written.existing;
-    if (existing.contentHash !== request.contentHash) {
-      const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
-      log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
-      await deps.deadLetters.send({ body: record.body, reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
-      return { kind: 'rejected', taskId, field: 'requestId', reason };
-    }
-    if (existing.state === 'REJECTED') {
-      // Its letter may not have been sent (the send failed after the write): send it again — a duplicate
-      // letter is harmless, a missing one loses the request.
-      const reason = `refused by the backend: ${existing.error?.reason ?? 'see the task'}`;
-      await deps.deadLetters.send({ body: record.body, reason, taskId, sourceMessageId: record.messageId });
-      log.warn('delivery of a rejected request dead-lettered again', { reason });
-      return { kind: 'rejected', taskId, field: existing.error?.field, reason };
-    }
-    if (existing.state !== 'ACCEPTED') {
-      log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
-      return { kind: 'duplicate', taskId, state: existing.state };
-    }
-    task = existing;
+  if (written.created) return createAtBackend(intent, request, backend, record, deps, log);
+  const existing = written.existing;
+  if (existing.contentHash !== request.contentHash) {
+    const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
+    log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
+    await deps.deadLetters.send({ body: record.body, reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
+    return { kind: 'rejected', taskId, field: 'requestId', reason };
   }
-  return createAtBackend(task, request, backend, record, budget, deps, log);
+  if (existing.state === 'REJECTED') {
+    // Its letter may not have been sent (the send failed after the write): send it again — a duplicate
+    // letter is harmless, a missing one loses the request.
+    const reason = `refused by the backend: ${existing.error?.reason ?? 'see the task'}`;
+    await deps.deadLetters.send({ body: record.body, reason, taskId, sourceMessageId: record.messageId });
+    log.warn('delivery of a rejected request dead-lettered again', { reason });
+    return { kind: 'rejected', taskId, field: existing.error?.field, reason };
+  }
+  if (existing.state !== 'ACCEPTED') {
+    log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
+    return { kind: 'duplicate', taskId, state: existing.state };
+  }
+  return claimAgain(existing, request, backend, record, budget, deps, log);
 }
 
-async function createAtBackend(
-  task: Task,
-  request: ImportRequest,
-  backend: Backend,
-  record: QueueRecord,
-  budget: InvocationBudget,
-  deps: SubmitDependencies,
-  log: Logger,
-): Promise<SubmitOutcome> {
-  const { clock, store, settings } = deps;
-  const policy = settings.taskPolicy;
-  let now = clock.now();
+function tooLittleTime(taskId: string, budget: InvocationBudget, needed: number): RetryLaterError {
+  return new RetryLaterError(`task ${taskId}: ${budget.remainingMs()} ms left in this invocation, a create needs up to ${needed} ms`);
+}
 
+/** A redelivery of a request whose task is still ACCEPTED: a create in progress, lost, or failed before leaving. */
+async function claimAgain(task: Task, request: ImportRequest, backend: Backend, record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
+  const now = deps.clock.now();
   if (task.create.startedAt !== undefined) {
     if ((task.create.leaseUntil ?? 0) > now) {
       throw new RetryLaterError(`task ${task.taskId}: a create started at ${new Date(task.create.startedAt).toISOString()} is still in progress`);
     }
     return settleAmbiguous(task, unrecordedCreateReason(task)!, deps, log);
   }
-
-  // Never start a create that this invocation might not live to record: that is the ambiguous window.
-  const needed = backend.maxCreateMs + settings.leaseMarginMs;
-  if (budget.remainingMs() < needed) {
-    throw new RetryLaterError(`task ${task.taskId}: ${budget.remainingMs()} ms left in this invocation, a create needs up to ${needed} ms`);
-  }
-
-  const claimed = update(task, now, policy, {
+  const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
+  if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
+  const claimed = update(task, now, deps.settings.taskPolicy, {
     create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed },
-  }, now + needed);
+  }, now + needed + 1_000);
   try {
-    await store.replace(claimed);
+    await deps.store.replace(claimed);
   } catch (error) {
     if (error instanceof TaskVersionConflictError) throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
     throw error;
   }
+  return createAtBackend(claimed, request, backend, record, deps, log);
+}
 
+/** Calls the backend for a task whose claim is written, and records the outcome. */
+async function createAtBackend(
+  claimed: Task,
+  request: ImportRequest,
+  backend: Backend,
+  record: QueueRecord,
+  deps: SubmitDependencies,
+  log: Logger,
+): Promise<SubmitOutcome> {
+  const { clock, store, settings } = deps;
+  const policy = settings.taskPolicy;
+  const task = claimed;
+  let now: number;
   let remoteId: string;
   try {
     remoteId = (await backend.create(request.params, { signal: AbortSignal.timeout(backend.maxCreateMs) })).remoteId;

@@ -65,12 +65,17 @@ export function jittered(ms: number, share: number, random: () => number): numbe
 export function nextCheckDelayMs(task: Task, now: number, policy: PollPolicy, random: () => number): number {
   const age = now - (task.runStartedAt ?? task.submittedAt ?? now);
   let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, age * policy.ageFraction));
-  const stage = task.stage?.toUpperCase();
-  if (stage && policy.nearEndStages.some((s) => s.toUpperCase() === stage)) interval = Math.min(interval, policy.nearEndIntervalMs);
+  if (nearEndStage(task.stage, policy)) interval = Math.min(interval, policy.nearEndIntervalMs);
   let delay = jittered(interval, policy.jitter, random);
   const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > now) delay = Math.min(delay, deadline - now);
   return delay;
+}
+
+/** Whether a stage says the job usually ends soon. */
+export function nearEndStage(stage: string | undefined, policy: PollPolicy): boolean {
+  const upper = stage?.toUpperCase();
+  return upper !== undefined && policy.nearEndStages.some((s) => s.toUpperCase() === upper);
 }
 
 export function errorBackoffMs(failures: number, policy: PollPolicy, random: () => number): number {
@@ -79,7 +84,7 @@ export function errorBackoffMs(failures: number, policy: PollPolicy, random: () 
 }
 
 /** The moment the current run exceeds its maximum duration. */
-export function deadlineOf(task: Task, policy: PollPolicy): number | undefined {
+export function deadlineOf(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'maxDurationMs'>, policy: PollPolicy): number | undefined {
   const start = task.runStartedAt ?? task.submittedAt;
   return start === undefined ? undefined : start + (task.maxDurationMs ?? policy.defaultMaxDurationMs);
 }

@@ -3,6 +3,7 @@ import { TaskVersionConflictError } from '../store/task-store.ts';
 import { transition, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
 import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
 import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs } from './poll-policy.ts';
+import { isFollowedWithoutWrites } from './poll-schedule.ts';
 import { settleFailedTask } from './settle-failed.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 
@@ -19,8 +20,8 @@ export type PollOutcome = 'changed' | 'unchanged' | 'info-failed' | 'not-found' 
  * decides again with the same observation; it never overwrites. Calls with side effects (abort, retry) are
  * made only by the state that owns them, after the write that records the intent.
  */
-export async function pollTask(taskId: string, deps: TrackingDependencies, options: { evenIfNotDue?: boolean } = {}): Promise<PollOutcome> {
-  let observation: Observation | undefined;
+export async function pollTask(taskId: string, deps: TrackingDependencies, options: { evenIfNotDue?: boolean; observation?: Observation } = {}): Promise<PollOutcome> {
+  let observation: Observation | undefined = options.observation;
   for (let round = 0; round < 3; round++) {
     const task = await deps.store.get(taskId);
     const now = deps.clock.now();
@@ -56,7 +57,7 @@ export async function pollTask(taskId: string, deps: TrackingDependencies, optio
   return 'skipped';
 }
 
-async function observe(backend: Backend, remoteId: string): Promise<Observation> {
+export async function observe(backend: Backend, remoteId: string): Promise<Observation> {
   try {
     return { kind: 'status', status: await backend.status(remoteId) };
   } catch (error) {
@@ -96,16 +97,17 @@ async function followRun(task: Task, observation: Observation, backend: Backend,
     await callAbort(task, backend, deps);
     return 'changed';
   }
-  const next = { ...task, ...seen, poll };
-  const dueAt = now + nextCheckDelayMs(next, now, deps.settings.poll, deps.random);
   if (task.state === 'SUBMITTED' && status.phase === 'running') {
+    const dueAt = now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random);
     return commit(task, deps, { to: 'RUNNING', reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`, changes: { ...seen, poll }, dueAt });
   }
-  if (seen.stage !== task.stage || seen.remoteState !== task.remoteState) {
-    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...seen, poll }, dueAt));
+  // Found again after "not found" answers: the streak must not count towards LOST later.
+  if ((task.poll?.notFound ?? 0) > 0) {
+    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...seen, poll }, now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random)));
     return 'changed';
   }
-  await deps.store.reschedule({ ...task, poll, dueAt });
+  // Nothing new (a stage change alone is not stored: the shard's checkpoint follows near-end stages). The
+  // check times come from the task's anchor, so no write is needed.
   return 'unchanged';
 }
 
@@ -189,6 +191,7 @@ async function noAnswer(task: Task, observation: Exclude<Observation, { kind: 's
   const now = deps.clock.now();
   const policy = deps.settings.poll;
   const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
+  if (observation.kind === 'error' && isFollowedWithoutWrites(task.state)) return 'info-failed'; // the tick's checkpoint counts it
   if (observation.kind === 'error') {
     const poll: PollBookkeeping = { ...previous, checks: previous.checks + 1, lastCheckedAt: now, failures: previous.failures + 1, lastError: observation.message };
     await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, policy, deps.random) });

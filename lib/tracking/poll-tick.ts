@@ -1,7 +1,9 @@
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
-import type { DueCursor, LeaseStore } from '../store/task-store.ts';
-import { pollTask, type PollOutcome } from './poll-task.ts';
+import type { PollCheckpointStore } from '../store/task-store.ts';
+import { deadlineOf, nearEndStage } from './poll-policy.ts';
+import { dueCheckTime, isFollowedWithoutWrites, type IndexedTask, type ShardCheckpoint } from './poll-schedule.ts';
+import { observe, pollTask, type PollOutcome } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 
 export interface TickOptions {
@@ -13,29 +15,42 @@ export interface TickOptions {
   /** Calls in flight to one backend (one master per backend here). */
   concurrencyPerBackend: number;
   pageSize: number;
+  /**
+   * Further passes over the same tasks within this invocation, this far apart, until `passesUntil` (clock
+   * time): checks finer than the one-minute schedule, without reading the index again. One pass without.
+   */
+  passIntervalMs?: number;
+  passesUntil?: number;
 }
 
 // One status call can take connect + headers + body timeouts (23 s by default): the margin covers it.
-export const defaultTickOptions = { marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 100 };
+export const defaultTickOptions = { marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 500 };
 
 export interface TickReport {
   shards: number;
   /** Shards another invocation was working on: skipped, so no task is processed twice at once. */
   shardsBusy: number;
+  passes: number;
   checked: number;
   outcomes: Record<PollOutcome | 'error', number>;
   /** Due tasks seen but not processed before the time budget ran out: the next tick takes them. */
   leftForNextTick: number;
 }
 
+/** Entries a checkpoint keeps per kind; beyond it the oldest fall back to the plain schedule. */
+const maxCheckpointEntries = 2_000;
+
 /**
- * One scheduled run of the poller. Reads due tasks from the sparse index only (never a scan), shard by
- * shard, oldest first, each shard under a lease so overlapping invocations split the work instead of
- * repeating it; stops taking work when the invocation's time runs low, so a backlog drains over ticks.
+ * One scheduled run of the poller. Reads the shard's active tasks from the sparse index (never a scan, never
+ * the task items), decides from each entry and the shard's checkpoint which are due, asks the backend, and
+ * writes a task only when the backend said something new. Each shard is worked under a lease (overlapping
+ * invocations split the work); its checkpoint is saved once at the end. Pages are fed into one bounded queue
+ * of calls per backend, so a slow page never holds the next one back. Stops taking work when the
+ * invocation's time runs low; what was left is served by the next tick.
  */
-export async function pollTick(deps: TrackingDependencies & { leases: LeaseStore }, options: TickOptions): Promise<TickReport> {
+export async function pollTick(deps: TrackingDependencies & { checkpoints: PollCheckpointStore }, options: TickOptions): Promise<TickReport> {
   const shards = deps.settings.taskPolicy.shards;
-  const report: TickReport = { shards, shardsBusy: 0, checked: 0, outcomes: { changed: 0, unchanged: 0, 'info-failed': 0, 'not-found': 0, skipped: 0, error: 0 }, leftForNextTick: 0 };
+  const report: TickReport = { shards, shardsBusy: 0, passes: 0, checked: 0, outcomes: { changed: 0, unchanged: 0, 'info-failed': 0, 'not-found': 0, skipped: 0, error: 0 }, leftForNextTick: 0 };
   const limiters = new Map<string, Semaphore>();
   const limiterFor = (backend: string) => {
     let limiter = limiters.get(backend);
@@ -45,44 +60,75 @@ export async function pollTick(deps: TrackingDependencies & { leases: LeaseStore
   const timeLeft = () => options.remainingMs() > options.marginMs;
 
   const workShard = async (shard: number) => {
-    const lease = `poll-shard-${shard}`;
-    if (!(await deps.leases.acquire(lease, options.owner, deps.clock.now(), Math.max(1_000, options.remainingMs())))) {
+    const start = deps.clock.now();
+    const leaseUntil = start + Math.max(1_000, options.remainingMs());
+    const checkpoint = await deps.checkpoints.claimShard(shard, options.owner, start, leaseUntil);
+    if (!checkpoint) {
       report.shardsBusy++;
       return;
     }
-    try {
-      let cursor: DueCursor | undefined;
-      do {
-        const page = await deps.store.queryDue(shard, deps.clock.now(), { limit: options.pageSize, ...(cursor ? { after: cursor } : {}) });
-        cursor = page.next;
-        await Promise.all(
-          page.refs.map((ref) =>
-            limiterFor(ref.backend).run(async () => {
+    const tasks = new Map<string, IndexedTask>();
+    let complete = true;
+    let servedThrough = checkpoint.checkedThrough;
+
+    const pass = async (passAt: number, after: number | undefined, incoming: AsyncIterable<IndexedTask[]> | Iterable<IndexedTask[]>) => {
+      const work: Array<Promise<void>> = [];
+      const view: ShardCheckpoint = { ...checkpoint, ...(after === undefined ? {} : { checkedThrough: after }) };
+      if (after === undefined) delete view.checkedThrough;
+      for await (const page of incoming) {
+        for (const task of page) {
+          tasks.set(task.taskId, task);
+          const dueAt = dueCheckTime(task, view, passAt, deps.settings.poll);
+          if (dueAt === undefined) continue;
+          work.push(
+            limiterFor(task.backend).run(async () => {
               if (!timeLeft()) {
                 report.leftForNextTick++;
+                complete = false;
                 return;
               }
               report.checked++;
-              // How late the check is against its due time: the poll-lag alarm watches the maximum.
-              deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - ref.dueAt));
+              // How late the check is against its time: the poll-lag alarm watches the maximum.
+              deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - dueAt));
               try {
-                report.outcomes[await attributeTo(deps.ledger, ref.taskId, () => pollTask(ref.taskId, deps))]++;
+                const outcome = await attributeTo(deps.ledger, task.taskId, () => checkTask(task, checkpoint, passAt, deps));
+                report.outcomes[outcome]++;
+                // Written: the entry read from the index is stale; the next invocation reads the new one.
+                if (outcome === 'changed') tasks.delete(task.taskId);
               } catch (error) {
                 report.outcomes.error++;
-                deps.logger.error('poll of a task failed; it stays due for the next tick', { taskId: ref.taskId, error });
+                complete = false;
+                deps.logger.error('poll of a task failed; it stays due for the next tick', { taskId: task.taskId, error });
               }
             }),
-          ),
-        );
-      } while (cursor && timeLeft());
-      if (cursor) report.leftForNextTick++; // at least one more page waits
+          );
+        }
+      }
+      await Promise.all(work);
+      report.passes++;
+    };
+
+    try {
+      await pass(start, servedThrough, deps.store.queryActive(shard, start, options.pageSize));
+      if (complete) servedThrough = start;
+      // Later passes: the tasks already read, finer than a tick (near-end stages, young runs).
+      for (let previous = start; options.passIntervalMs && options.passesUntil !== undefined; ) {
+        const at = previous + options.passIntervalMs;
+        if (at > options.passesUntil || !timeLeft()) break;
+        await deps.clock.sleep(Math.max(0, at - deps.clock.now()));
+        const passAt = deps.clock.now();
+        await pass(passAt, previous, [[...tasks.values()]]);
+        if (!complete) break;
+        servedThrough = previous = passAt;
+      }
     } finally {
-      await deps.leases.release(lease, options.owner);
+      prune(checkpoint, tasks);
+      await deps.checkpoints.saveShard(shard, options.owner, { ...checkpoint, ...(servedThrough === undefined ? {} : { checkedThrough: servedThrough }) });
     }
   };
 
   // A shard that fails (a throttled query, a lease write) must not end the invocation under the others'
-  // feet: each is settled on its own, and what it left stays due for the next tick.
+  // feet: each is settled on its own, and what it left is served by the next tick.
   const results = await Promise.allSettled(Array.from({ length: shards }, (_, shard) => workShard(shard)));
   for (const [shard, result] of results.entries()) {
     if (result.status === 'rejected') {
@@ -91,4 +137,49 @@ export async function pollTick(deps: TrackingDependencies & { leases: LeaseStore
     }
   }
   return report;
+}
+
+/**
+ * One due task. A running job whose status brings nothing new costs the status call and nothing else: the
+ * checkpoint (in memory, saved once per tick) notes a near-end stage or a failed call. Anything new — or a
+ * state whose checks always write — goes through pollTask, which reads the task and writes conditionally.
+ */
+async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt: number, deps: TrackingDependencies): Promise<PollOutcome> {
+  const backend = deps.backends.get(task.backend);
+  if (!isFollowedWithoutWrites(task.state) || !task.remoteId || !backend) return pollTask(task.taskId, deps);
+  const observation = await observe(backend, task.remoteId);
+  if (observation.kind === 'error') {
+    const failures = (checkpoint.failing[task.taskId]?.failures ?? 0) + 1;
+    checkpoint.failing[task.taskId] = { failures, at: passAt, error: observation.message.slice(0, 300) };
+    deps.logger.warn('status call failed; the task is checked again later', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, failures, error: observation.message });
+    return 'info-failed';
+  }
+  delete checkpoint.failing[task.taskId];
+  const now = deps.clock.now();
+  if (observation.kind === 'status' && !isNews(task, observation.status.phase, now, deps)) {
+    const stage = observation.status.stage;
+    if (stage !== undefined && nearEndStage(stage, deps.settings.poll)) checkpoint.nearEnd[task.taskId] = { stage, at: passAt };
+    else delete checkpoint.nearEnd[task.taskId];
+    return 'unchanged';
+  }
+  delete checkpoint.nearEnd[task.taskId];
+  return pollTask(task.taskId, deps, { observation });
+}
+
+/** Whether a status of a SUBMITTED or RUNNING task changes anything stored. */
+function isNews(task: IndexedTask, phase: string, now: number, deps: TrackingDependencies): boolean {
+  if (phase !== 'running' && phase !== 'unknown') return true;
+  if (task.state === 'SUBMITTED' && phase === 'running') return true;
+  if ((task.poll?.notFound ?? 0) > 0) return true; // a "not found" streak to clear
+  const deadline = deadlineOf(task, deps.settings.poll);
+  return deadline !== undefined && now >= deadline;
+}
+
+/** Entries of tasks that left the shard's index go; the checkpoint item stays small. */
+function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): void {
+  for (const kind of ['nearEnd', 'failing'] as const) {
+    const entries = Object.entries(checkpoint[kind]).filter(([taskId]) => tasks.has(taskId));
+    entries.sort((a, b) => b[1].at - a[1].at);
+    checkpoint[kind] = Object.fromEntries(entries.slice(0, maxCheckpointEntries));
+  }
 }

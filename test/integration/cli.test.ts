@@ -27,7 +27,7 @@ afterAll(async () => {
   await h.close();
 });
 
-async function cli(args: string[], env: Record<string, string | undefined> = { ...aws.env, BDS_MASTER_URL: h.master.url }) {
+async function cli(args: string[], env: Record<string, string | undefined> = { ...h.aws.env, BDS_MASTER_URL: h.master.url }) {
   const out: string[] = [];
   const err: string[] = [];
   const io: CliIo = { env, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: () => '', sleep: async () => {}, now: () => h.clock.now(), isTty: false };
@@ -89,7 +89,7 @@ describe('bulkpilot CLI', () => {
     expect(await cli(['abort', done])).toMatchObject({ code: 1, err: `bulkpilot abort: task ${done} is SUCCEEDED: there is nothing to abort` });
     expect(await cli(['delete', running])).toMatchObject({ code: 1, err: expect.stringContaining('abort it first, or delete with --force') });
     const closed = `http://127.0.0.1:${await freePort()}`;
-    const unreachable = await cli(['abort', running], { ...aws.env, BDS_MASTER_URL: closed });
+    const unreachable = await cli(['abort', running], { ...h.aws.env, BDS_MASTER_URL: closed });
     expect(unreachable.code).toBe(1);
     expect(unreachable.err).toMatch(new RegExp(`^bulkpilot abort: cannot reach the backend for task ${running}; nothing was changed: .*ECONNREFUSED`));
     expect(unreachable.err.split('\n')).toHaveLength(1); // one line, no stack trace

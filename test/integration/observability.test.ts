@@ -73,7 +73,7 @@ describe('logs and metrics of a task lifecycle', () => {
     expect(task.cost!.writeUnits).toBeGreaterThan(0);
     expect(task.cost!.backendCalls).toBeGreaterThanOrEqual(4); // create, info…, retry
     const out: string[] = [];
-    const io = { env: aws.env, out: (t: string) => out.push(t), err: () => {}, readStdin: () => '', sleep: async () => {}, now: () => h.clock.now(), isTty: false };
+    const io = { env: h.aws.env, out: (t: string) => out.push(t), err: () => {}, readStdin: () => '', sleep: async () => {}, now: () => h.clock.now(), isTty: false };
     expect(await runCli(['status', taskId], io)).toBe(0);
     expect(out.join('\n')).toMatch(/^cost +[\d.]+ read \+ [\d.]+ write units \(DynamoDB\), \d+ backend calls, .* of Lambda time$/m);
   });

@@ -23,7 +23,8 @@ import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { handleFailedTransitions, handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import type { TrackingDependencies, TrackingSettings } from '../../lib/tracking/tracking-deps.ts';
 import { startLindormMaster, type LindormMaster, type LindormMasterOptions } from '../../local/lindorm-master/simulator.ts';
-import { provisionTopic } from '../../local/provision/provision.ts';
+import { provisionTable, provisionTopic } from '../../local/provision/provision.ts';
+import { randomUUID } from 'node:crypto';
 import { readServerlessConfig } from '../../local/provision/serverless-resources.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from '../../local/stack/dynamodb-stream-source.ts';
 import { filterPatternsOf } from '../../local/stack/event-filter.ts';
@@ -33,6 +34,8 @@ import { receiveAll, roundTripThroughQueue, type TestAws } from './stack.ts';
 import { createSubmitHarness, type SubmitHarness } from './submit-harness.ts';
 
 export interface TrackingHarness {
+  /** The shared parts with this harness's own table (env.TASKS_TABLE names it). */
+  aws: TestAws;
   clock: FakeClock;
   master: LindormMaster;
   store: DynamoDbTaskStore;
@@ -53,9 +56,13 @@ export interface TrackingHarness {
 }
 
 export async function createTrackingHarness(
-  aws: TestAws,
+  sharedAws: TestAws,
   options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number; logger?: Logger; metrics?: MetricsSink; ledger?: CostLedger; masterUrl?: (url: string) => string } = {},
 ): Promise<TrackingHarness> {
+  // Its own table: the active tasks and shard checkpoints of one test never meet another's (time restarts).
+  const tableName = `${sharedAws.tableName}-${randomUUID().slice(0, 6)}`;
+  await provisionTable(sharedAws.dynamodb, { tableName });
+  const aws: TestAws = { ...sharedAws, tableName, env: { ...sharedAws.env, TASKS_TABLE: tableName } };
   const clock = new FakeClock();
   const master = await startLindormMaster({
     clock,
@@ -115,13 +122,14 @@ export async function createTrackingHarness(
   };
   const tick: TrackingHarness['tick'] = async (o = {}) => {
     clock.advance(o.advanceMs ?? 60_000);
-    const report = await pollTick({ ...deps, leases: store }, { owner: o.owner ?? 'tick', remainingMs: o.remainingMs ?? (() => 60_000), marginMs: 15_000, concurrencyPerBackend: 8, pageSize: 25 });
+    const report = await pollTick({ ...deps, checkpoints: store }, { owner: o.owner ?? 'tick', remainingMs: o.remainingMs ?? (() => 60_000), marginMs: 15_000, concurrencyPerBackend: 8, pageSize: 25 });
     await drainStreams();
     return report;
   };
   const get = async (taskId: string) => (await store.get(taskId))!;
 
   return {
+    aws,
     clock,
     master,
     store,

@@ -1,0 +1,96 @@
+import type { TaskState } from '../task/states.ts';
+import { deadlineOf, nearEndStage, type PollPolicy } from './poll-policy.ts';
+
+/**
+ * When a task is checked, decided from what the due index holds and the shard's checkpoint — never from a
+ * write per check. A running job's check times are a pure function of its anchor (`dueAt`, written with its
+ * last state change), its run start and its id (for jitter), so every invocation derives the same times and
+ * a check that finds nothing new needs no write. What a check learns that the index cannot hold (a near-end
+ * stage, failed status calls) lives in one small checkpoint item per shard, written once per tick.
+ */
+
+/** A task as the due index returns it. */
+export interface IndexedTask {
+  taskId: string;
+  state: TaskState;
+  version: number;
+  backend: string;
+  /** Anchor of the check times: the first check after the task's last write. */
+  dueAt: number;
+  remoteId?: string;
+  remoteState?: string;
+  stage?: string;
+  requestId?: string;
+  submittedAt?: number;
+  runStartedAt?: number;
+  maxDurationMs?: number;
+  /** A "not found" streak being confirmed (stored on the task: each one is news). */
+  poll?: { notFound?: number };
+}
+
+/** What the poller of one shard remembers between ticks. */
+export interface ShardCheckpoint {
+  /** Every check time up to here was served (undefined before the first complete tick). */
+  checkedThrough?: number;
+  /** Tasks whose last check saw a near-end stage: checked on every pass. */
+  nearEnd: Record<string, { stage: string; at: number }>;
+  /** Tasks whose status calls fail: retried with backoff, and shown to operators. */
+  failing: Record<string, { failures: number; at: number; error: string }>;
+}
+
+export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {} });
+
+/** States whose checks without news write nothing (the others always write when checked). */
+export function isFollowedWithoutWrites(state: TaskState): boolean {
+  return state === 'SUBMITTED' || state === 'RUNNING';
+}
+
+/** A stable draw in [0, 1) per task and check number: the same jitter in every invocation. */
+export function stableUnit(taskId: string, n: number): number {
+  let hash = 2166136261 ^ n;
+  for (let i = 0; i < taskId.length; i++) hash = Math.imul(hash ^ taskId.charCodeAt(i), 16777619);
+  hash = Math.imul(hash ^ (hash >>> 15), 2246822507);
+  hash = Math.imul(hash ^ (hash >>> 13), 3266489909);
+  return ((hash ^ (hash >>> 16)) >>> 0) / 4294967296;
+}
+
+/** Gap after a check at `at` of a run that started at `start` (20 % of the age, bounded, jittered). */
+export function runningGapMs(taskId: string, n: number, at: number, start: number, stage: string | undefined, policy: PollPolicy): number {
+  let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, (at - start) * policy.ageFraction));
+  if (nearEndStage(stage, policy)) interval = Math.min(interval, policy.nearEndIntervalMs);
+  return Math.max(1_000, Math.round(interval * (1 + (stableUnit(taskId, n) * 2 - 1) * policy.jitter)));
+}
+
+/**
+ * The check time this tick serves for the task, or undefined when none falls in (`checkedThrough`, now].
+ * Without a checkpoint (first tick of a shard) any task whose anchor has passed is served.
+ */
+export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now: number, policy: PollPolicy): number | undefined {
+  if (task.dueAt > now) return undefined;
+  if (!isFollowedWithoutWrites(task.state)) return task.dueAt; // checked when due; the check writes the next time
+  const failing = checkpoint.failing[task.taskId];
+  if (failing) {
+    const at = failing.at + errorGapMs(task.taskId, failing.failures, policy);
+    return at <= now ? at : undefined;
+  }
+  const near = checkpoint.nearEnd[task.taskId];
+  if (near) return near.at + policy.nearEndIntervalMs <= now + passToleranceMs ? Math.min(now, near.at + policy.nearEndIntervalMs) : undefined;
+  const after = checkpoint.checkedThrough;
+  if (after === undefined || task.dueAt > after) return task.dueAt;
+  const deadline = deadlineOf(task, policy);
+  if (deadline !== undefined && deadline > after && deadline <= now) return deadline;
+  const start = task.runStartedAt ?? task.submittedAt ?? task.dueAt;
+  let at = task.dueAt;
+  // At most a few hundred steps: gaps grow with the run's age up to maxIntervalMs.
+  for (let n = 0; at <= after; n++) at += runningGapMs(task.taskId, n, at, start, task.stage, policy);
+  return at <= now ? at : undefined;
+}
+
+/** Passes of one invocation are not exactly `nearEndIntervalMs` apart: a check a little early still counts. */
+const passToleranceMs = 2_000;
+
+/** Backoff after consecutive failed status calls: base × 2^(n−1), capped, with stable jitter. */
+export function errorGapMs(taskId: string, failures: number, policy: PollPolicy): number {
+  const base = Math.min(policy.errorBackoffMaxMs, policy.errorBackoffBaseMs * 2 ** Math.max(0, failures - 1));
+  return Math.round(base * (1 + (stableUnit(taskId, 1_000 + failures) * 2 - 1) * policy.jitter));
+}
