@@ -43,7 +43,7 @@ export const defaultPollPolicy: PollPolicy = {
   maxIntervalMs: 10 * 60_000,
   ageFraction: 0.2,
   nearEndStages: ['WAIT_FOR_SUCCESS'],
-  nearEndIntervalMs: 30_000,
+  nearEndIntervalMs: 15_000,
   jitter: 0.2,
   errorBackoffBaseMs: 60_000,
   errorBackoffMaxMs: 10 * 60_000,

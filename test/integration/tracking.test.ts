@@ -78,6 +78,49 @@ describe('the poller follows a task to its end', () => {
   });
 });
 
+describe('checks without news cost no write', () => {
+  it('a 40-minute job is checked many times but its item is written only at state changes; the near-end stage is followed every 15 s', async () => {
+    // Prepare
+    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'PREPARE', durationMs: 2 * 60_000 }, { name: 'BULKLOAD', durationMs: 35 * 60_000 }, { name: 'WAIT_FOR_SUCCESS', durationMs: 3 * 60_000 }] } });
+    const [taskId] = await h.submitRequests([request()]);
+    await h.runUntil([taskId!], ['RUNNING']);
+    const running = await h.get(taskId!);
+    const callsBefore = infoCalls(h.master);
+
+    // Act: ticks with passes, as the Lambda runs them, until the job is in its last stage.
+    const shard = running.dueShard!;
+    let nearEndSeen: { stage: string; at: number } | undefined;
+    for (let minute = 0; minute < 45 && (await h.get(taskId!)).state === 'RUNNING'; minute++) {
+      await h.tick({ passWindowMs: 30_000 });
+      nearEndSeen ??= (await h.store.readShard(shard)).nearEnd[taskId!];
+    }
+
+    // Assess: many checks, one write (RUNNING → SUCCEEDED), and the end seen within a pass of 15 s.
+    const done = await h.get(taskId!);
+    expect(done.state).toBe('SUCCEEDED');
+    expect(infoCalls(h.master) - callsBefore).toBeGreaterThan(8);
+    expect(done.version).toBe(running.version + 1);
+    expect(done.history.map((e) => e.to)).toEqual(['ACCEPTED', 'SUBMITTED', 'RUNNING', 'SUCCEEDED']);
+    expect(nearEndSeen?.stage).toBe('WAIT_FOR_SUCCESS');
+    const proc = h.master.procs().find((p) => p.id === done.remoteId)!;
+    expect(done.finishedAt! - (proc.createdAt + 40 * 60_000)).toBeLessThanOrEqual(15_000 + 2_000);
+  });
+
+  it('failed status calls are counted in the shard checkpoint, not on the task, and cleared by the next answer', async () => {
+    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'BULKLOAD', durationMs: 60 * 60_000 }] } });
+    const [taskId] = await h.submitRequests([request()]);
+    await h.runUntil([taskId!], ['RUNNING']);
+    const running = await h.get(taskId!);
+    h.master.faults.add({ endpoint: 'info', kind: 'status', status: 503, times: 4 });
+    for (let i = 0; i < 12 && !(await h.store.readShard(running.dueShard!)).failing[taskId!]; i++) await h.tick();
+    expect((await h.store.readShard(running.dueShard!)).failing[taskId!]).toMatchObject({ failures: expect.any(Number), error: expect.stringContaining('503') });
+    expect((await h.get(taskId!)).version).toBe(running.version);
+    for (let i = 0; i < 40 && (await h.store.readShard(running.dueShard!)).failing[taskId!]; i++) await h.tick();
+    expect((await h.store.readShard(running.dueShard!)).failing[taskId!]).toBeUndefined();
+    expect(await h.get(taskId!)).toMatchObject({ state: 'RUNNING', version: running.version });
+  });
+});
+
 describe('notifications', () => {
   it('a stream record delivered twice publishes once', async () => {
     h = await createTrackingHarness(aws);

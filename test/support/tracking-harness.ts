@@ -45,7 +45,8 @@ export interface TrackingHarness {
   /** Submits requests through the queue and the submit path; returns their task ids. */
   submitRequests(requests: Array<Record<string, unknown>>): Promise<string[]>;
   /** Advances the clock, runs one poll tick, then lets the stream functions catch up. */
-  tick(options?: { advanceMs?: number; remainingMs?: () => number; owner?: string }): Promise<TickReport>;
+  /** Advances the clock (a minute by default) and runs one poll invocation; `passWindowMs` adds passes as in Lambda. */
+  tick(options?: { advanceMs?: number; remainingMs?: () => number; owner?: string; passWindowMs?: number }): Promise<TickReport>;
   /** Ticks until every given task is in one of `states` (or throws after `maxTicks`). */
   runUntil(taskIds: string[], states: Task['state'][], maxTicks?: number): Promise<Task[]>;
   /** Lets the retry and notify functions process every stream record so far. */
@@ -122,7 +123,14 @@ export async function createTrackingHarness(
   };
   const tick: TrackingHarness['tick'] = async (o = {}) => {
     clock.advance(o.advanceMs ?? 60_000);
-    const report = await pollTick({ ...deps, checkpoints: store }, { owner: o.owner ?? 'tick', remainingMs: o.remainingMs ?? (() => 60_000), marginMs: 15_000, concurrencyPerBackend: 8, pageSize: 25 });
+    const report = await pollTick({ ...deps, checkpoints: store }, {
+      owner: o.owner ?? 'tick',
+      remainingMs: o.remainingMs ?? (() => 60_000),
+      marginMs: 15_000,
+      concurrencyPerBackend: 8,
+      pageSize: 25,
+      ...(o.passWindowMs ? { passIntervalMs: deps.settings.poll.nearEndIntervalMs, passesUntil: clock.now() + o.passWindowMs } : {}),
+    });
     await drainStreams();
     return report;
   };
