@@ -21,6 +21,17 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          // Same real parts as integration. Sizes come from CHAOS_SCALE (test/chaos/scale.ts): `npm test`
+          // runs the CI size, `npm run test:chaos` the full one.
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 300_000,

@@ -1,8 +1,9 @@
 // A virtual-time simulation of a day of bulk loads, run under three ways of watching them: bulkpilot's
 // polling rule (the real nextCheckDelayMs and retry policy, on one-minute poll ticks), fixed polling on
 // every tick, and a Step Functions poll loop (Wait 60 s → Task → Choice). Deterministic for a seed.
-import { newTask, type Task } from '../../lib/task/task.ts';
-import { defaultPollPolicy, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { newTask } from '../../lib/task/task.ts';
+import { defaultPollPolicy, nearEndStage, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint } from '../../lib/tracking/poll-schedule.ts';
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { seededRandom } from '../../lib/random.ts';
 import { prices } from './prices.ts';
@@ -12,29 +13,34 @@ const tick = 60_000;
 
 export type StrategyName = 'bulkpilot' | 'fixed-60s' | 'step-functions';
 
-/** What one check, one state change and one submission cost in each design (see the README for the sources). */
+/** What checks, state changes and submissions cost in each design (see the README for the sources). */
 export interface CostModel {
   /** Billed Lambda time per status check (the poll invocation's wall time shared by the checks in flight). */
   lambdaMsPerCheck: number;
   lambdaGb: number;
-  /** DynamoDB units per status check without news, per state change, and per submission. */
+  /** DynamoDB read units per status check, and per active task per minute (the index read every tick). */
   readUnitsPerCheck: number;
+  readUnitsPerActiveMinute: number;
+  /** DynamoDB write units per status check without news, per state change, and per submission. */
   writeUnitsPerCheck: number;
   writeUnitsPerChange: number;
   writeUnitsPerSubmit: number;
+  /** Announcing a terminal state: the task read and the "announced" mark. */
+  unitsPerNotification: { read: number; write: number };
   /** Step Functions transitions per poll (Wait, Task, Choice). */
   transitionsPerPoll: number;
 }
 
+// Units per write follow the item size (1 KB per write unit) plus one for the due index entry: the task item
+// is about 1.3 KB (lifecycle run of `npm run bench`), so 2 + 1. A check without news writes nothing; every
+// tick reads each active task's index entry (about 300 B, eventually consistent: 0.5 unit per 4 KB).
+const indexRead = 300 / 4096 / 2;
 export const costModels: Record<StrategyName, CostModel> = {
-  // Today's implementation: a check reads the task (GetItem, ~4 KB item) and writes its next check time
-  // (a whole-item write, 4 units, plus 2 for moving the index key).
-  bulkpilot: { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 1.02, writeUnitsPerCheck: 6, writeUnitsPerChange: 6, writeUnitsPerSubmit: 14, transitionsPerPoll: 0 },
-  // Polling every active task each tick needs no next-check write: a query share (~300 B of index item,
-  // eventually consistent) per check, writes only on change.
-  'fixed-60s': { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 0.04, writeUnitsPerCheck: 0, writeUnitsPerChange: 6, writeUnitsPerSubmit: 14, transitionsPerPoll: 0 },
+  bulkpilot: { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 0, readUnitsPerActiveMinute: indexRead, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 0 },
+  // Polling every active task each tick: the same index read, writes only on change.
+  'fixed-60s': { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 0, readUnitsPerActiveMinute: indexRead, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 0 },
   // One execution per task; each poll is a Lambda task invocation (one info call, ~50 ms at 128 MB).
-  'step-functions': { lambdaMsPerCheck: 50, lambdaGb: 0.125, readUnitsPerCheck: 0, writeUnitsPerCheck: 0, writeUnitsPerChange: 6, writeUnitsPerSubmit: 14, transitionsPerPoll: 3 },
+  'step-functions': { lambdaMsPerCheck: 50, lambdaGb: 0.125, readUnitsPerCheck: 0, readUnitsPerActiveMinute: 0, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 3 },
 };
 
 export interface StrategyResult {
@@ -45,7 +51,7 @@ export interface StrategyResult {
   backendCalls: number;
   changes: number;
   detectionDelaysMs: Float64Array;
-  cost: { dynamo: number; lambda: number; stepFunctions: number; total: number };
+  cost: { dynamo: number; lambda: number; stepFunctions: number; messaging: number; total: number };
 }
 
 export interface Summary {
@@ -58,6 +64,9 @@ export interface Summary {
 }
 
 const ceilTick = (t: number) => Math.ceil(t / tick) * tick;
+
+/** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every 15 s for 30 s. */
+const passOffsets = [0, 15_000, 30_000];
 
 /** Checks until the run's end is seen; returns [detection time, number of checks]. */
 function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStages: SimJob['stages'], end: number, attempt: number, poll: PollPolicy, random: () => number): [number, number] {
@@ -72,24 +81,39 @@ function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStag
     for (; t < end; t += tick) checks++;
     return [t, checks + 1];
   }
-  // bulkpilot: the real rule, rounded up to the next poll tick.
-  const task: Task = { ...stub, submittedAt: job.submittedAt, runStartedAt: runStart, attempt };
-  let t = ceilTick(runStart + poll.firstCheckDelayMs);
-  while (t < end) {
-    checks++;
+  // bulkpilot: the real rule (dueCheckTime on the index entry and the shard checkpoint), served by the
+  // passes of one-minute invocations.
+  const stageAt = (t: number) => {
     let elapsed = t - runStart;
-    let stage = runStages[runStages.length - 1]!.name;
     for (const s of runStages) {
-      if (elapsed < s.ms) {
-        stage = s.name;
-        break;
-      }
+      if (elapsed < s.ms) return s.name;
       elapsed -= s.ms;
     }
-    task.stage = stage;
-    t = Math.max(t + tick, ceilTick(t + nextCheckDelayMs(task, t, poll, random)));
+    return runStages[runStages.length - 1]!.name;
+  };
+  const task: IndexedTask = { taskId: `t-${job.submittedAt}-${attempt}`, state: attempt === 1 ? 'SUBMITTED' : 'RUNNING', version: 2, backend: 'sim', remoteId: 'p', dueAt: runStart + poll.firstCheckDelayMs, submittedAt: job.submittedAt, runStartedAt: runStart };
+  const checkpoint: ShardCheckpoint = emptyCheckpoint();
+  let previous: number | undefined;
+  const memo: ScheduleMemo = { after: -Infinity, at: 0, n: 0 };
+  for (let minute = ceilTick(runStart + 1); ; minute += tick) {
+    for (const offset of passOffsets) {
+      const at = minute + offset;
+      const due = dueCheckTime(task, { ...checkpoint, ...(previous === undefined ? {} : { checkedThrough: previous }) }, at, poll, memo);
+      previous = at;
+      if (due === undefined) continue;
+      checks++;
+      if (at >= end) return [at, checks];
+      const stage = stageAt(at);
+      if (task.state === 'SUBMITTED') {
+        // The first "running" answer is a state change; its write sets the next anchor.
+        task.state = 'RUNNING';
+        task.stage = stage;
+        task.dueAt = at + nextCheckDelayMs({ ...stub, submittedAt: job.submittedAt, runStartedAt: runStart, stage }, at, poll, random);
+      }
+      if (nearEndStage(stage, poll)) checkpoint.nearEnd[task.taskId] = { stage, at };
+      else delete checkpoint.nearEnd[task.taskId];
+    }
   }
-  return [t, checks + 1];
 }
 
 const stub = newTask({ taskId: 't-sim', requestId: 'sim', requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: 0, summary: {} }, 'sim', { historyLimit: 50, shards: 4, retentionDays: 30 });
@@ -127,19 +151,24 @@ export function simulate(strategy: StrategyName, options: WorkloadOptions, poll:
       const due = seen + retryDelayMs(attempt, retry, random);
       runStart = strategy === 'step-functions' ? due : ceilTick(due);
       backendCalls += 2; // the info check before the retry, and the retry
-      changes += 2; // RETRY_WAIT, RUNNING
+      changes += 3; // RETRY_WAIT, the retry claim, RUNNING
       fromStage = failAt;
     }
     taskMs += finished - job.submittedAt;
   }
   const taskHours = taskMs / 3_600_000;
+  const activeMinutes = taskMs / 60_000;
   const dynamo =
-    (checks * model.readUnitsPerCheck) * prices.dynamoReadUnit +
-    (checks * model.writeUnitsPerCheck + changes * model.writeUnitsPerChange + tasks * model.writeUnitsPerSubmit) * prices.dynamoWriteUnit;
+    (checks * model.readUnitsPerCheck + activeMinutes * model.readUnitsPerActiveMinute + tasks * model.unitsPerNotification.read) * prices.dynamoReadUnit +
+    (checks * model.writeUnitsPerCheck + changes * model.writeUnitsPerChange + tasks * (model.writeUnitsPerSubmit + model.unitsPerNotification.write)) * prices.dynamoWriteUnit;
   const lambda = checks * (model.lambdaMsPerCheck / 1000) * model.lambdaGb * prices.lambdaGbSecond + (strategy === 'step-functions' ? checks * prices.lambdaRequest : 0);
   // The scheduled poller's own invocations: one per minute all day, whatever the load.
-  const pollerFloor = strategy === 'step-functions' ? 0 : 1440 * (prices.lambdaRequest + 0.3 * 0.5 * prices.lambdaGbSecond);
+  // (about 35 s each with its passes, at 0.5 GB).
+  const pollerFloor = strategy === 'step-functions' ? 0 : 1440 * (prices.lambdaRequest + 35 * 0.5 * prices.lambdaGbSecond);
   const stepFunctions = checks * model.transitionsPerPoll * prices.stepFunctionsTransition;
+  // The same for every design: the request's send, receive and delete on SQS (receive and delete batched by
+  // ten), one submit invocation per ten requests and one notify invocation and SNS publish per task.
+  const messaging = tasks * (1.2 * prices.sqsRequest + prices.snsPublish + 1.1 * prices.lambdaRequest + 0.2 * 0.5 * prices.lambdaGbSecond);
   return {
     strategy,
     tasks,
@@ -148,7 +177,7 @@ export function simulate(strategy: StrategyName, options: WorkloadOptions, poll:
     backendCalls,
     changes,
     detectionDelaysMs: Float64Array.from(delays).sort(),
-    cost: { dynamo, lambda: lambda + pollerFloor, stepFunctions, total: dynamo + lambda + pollerFloor + stepFunctions },
+    cost: { dynamo, lambda: lambda + pollerFloor, stepFunctions, messaging, total: dynamo + lambda + pollerFloor + stepFunctions + messaging },
   };
 }
 

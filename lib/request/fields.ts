@@ -4,6 +4,12 @@ import { RequestValidationError } from './validation-error.ts';
 
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
+/**
+ * A lone UTF-16 surrogate (a JSON `\ud800` escape without its pair) has no UTF-8 form: the form encoding
+ * would replace it with U+FFFD, so the master would receive a different value than the request holds.
+ */
+const loneSurrogateReason = 'must be well-formed Unicode (it holds a lone surrogate, e.g. an unpaired \\ud800 escape)';
+
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
@@ -17,8 +23,10 @@ export function requireName(fields: Record<string, unknown>, key: string, maxLen
   if (value === undefined) throw new RequestValidationError(key, 'is required');
   if (typeof value !== 'string') throw new RequestValidationError(key, `must be a string, got ${describeValue(value)}`);
   if (value.length === 0) throw new RequestValidationError(key, 'must not be empty');
-  if (value.length > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${value.length}`);
+  const characters = [...value].length; // code points: an emoji is one character, not two UTF-16 units
+  if (characters > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${characters}`);
   if (controlCharacters.test(value)) throw new RequestValidationError(key, 'must not contain control characters (newline, tab, NUL…)');
+  if (!value.isWellFormed()) throw new RequestValidationError(key, loneSurrogateReason);
   if (value.trim() !== value) throw new RequestValidationError(key, 'must not start or end with whitespace');
   return value;
 }
@@ -27,8 +35,10 @@ export function optionalText(fields: Record<string, unknown>, key: string, maxLe
   const value = fields[key];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw new RequestValidationError(key, `must be a string, got ${describeValue(value)}`);
-  if (value.length > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${value.length}`);
+  const characters = [...value].length; // code points: an emoji is one character, not two UTF-16 units
+  if (characters > maxLength) throw new RequestValidationError(key, `must be at most ${maxLength} characters, got ${characters}`);
   if (controlCharacters.test(value)) throw new RequestValidationError(key, 'must not contain control characters (newline, tab, NUL…)');
+  if (!value.isWellFormed()) throw new RequestValidationError(key, loneSurrogateReason);
   return value;
 }
 
@@ -67,6 +77,8 @@ export function requireJsonObject(
   let value: unknown = given;
   if (typeof given === 'string') {
     if (Buffer.byteLength(given) > limits.maxBytes) throw new RequestValidationError(key, `must be at most ${limits.maxBytes} bytes of JSON`);
+    // A string form is sent verbatim; a lone surrogate in it cannot be (an object form escapes it as \uXXXX).
+    if (!given.isWellFormed()) throw new RequestValidationError(key, loneSurrogateReason);
     try {
       value = JSON.parse(given);
     } catch (error) {

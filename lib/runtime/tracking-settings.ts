@@ -1,4 +1,4 @@
-import { integerVar, listVar, numberVar, patternsVar } from '../config.ts';
+import { ConfigError, integerVar, listVar, numberVar, patternsVar } from '../config.ts';
 import { defaultTaskPolicy } from '../task/task.ts';
 import { defaultPollPolicy } from '../tracking/poll-policy.ts';
 import { defaultRetryPolicy } from '../tracking/retry-policy.ts';
@@ -11,7 +11,7 @@ const s = 1000;
 export function trackingSettingsFromEnv(env: Env): TrackingSettings {
   const p = defaultPollPolicy;
   const r = defaultRetryPolicy;
-  return {
+  const settings: TrackingSettings = {
     taskPolicy: {
       ...defaultTaskPolicy,
       retentionDays: integerVar(env, 'TASK_RETENTION_DAYS', defaultTaskPolicy.retentionDays, 1, 3650),
@@ -38,4 +38,7 @@ export function trackingSettingsFromEnv(env: Env): TrackingSettings {
       nonRetryablePatterns: patternsVar(env, 'RETRY_NON_RETRYABLE_PATTERNS', r.nonRetryablePatterns),
     },
   };
+  // Bounds that contradict each other would silently make one of them meaningless.
+  if (settings.poll.minIntervalMs > settings.poll.maxIntervalMs) throw new ConfigError('POLL_MIN_INTERVAL_S', `must not exceed POLL_MAX_INTERVAL_S (${settings.poll.minIntervalMs / s} > ${settings.poll.maxIntervalMs / s})`);
+  return settings;
 }

@@ -65,7 +65,7 @@ export function runningGapMs(taskId: string, n: number, at: number, start: numbe
  * The check time this tick serves for the task, or undefined when none falls in (`checkedThrough`, now].
  * Without a checkpoint (first tick of a shard) any task whose anchor has passed is served.
  */
-export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now: number, policy: PollPolicy): number | undefined {
+export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now: number, policy: PollPolicy, memo?: ScheduleMemo): number | undefined {
   if (task.dueAt > now) return undefined;
   if (!isFollowedWithoutWrites(task.state)) return task.dueAt; // checked when due; the check writes the next time
   const failing = checkpoint.failing[task.taskId];
@@ -80,10 +80,25 @@ export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now
   const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > after && deadline <= now) return deadline;
   const start = task.runStartedAt ?? task.submittedAt ?? task.dueAt;
-  let at = task.dueAt;
-  // At most a few hundred steps: gaps grow with the run's age up to maxIntervalMs.
-  for (let n = 0; at <= after; n++) at += runningGapMs(task.taskId, n, at, start, task.stage, policy);
+  // At most a few hundred steps from the anchor (gaps grow with the run's age up to maxIntervalMs); a caller
+  // asking again for the same task with a later window passes a memo and continues where it stopped.
+  const resume = memo !== undefined && memo.anchor === task.dueAt && memo.stage === task.stage && memo.after <= after;
+  let at = resume ? memo.at : task.dueAt;
+  let n = resume ? memo.n : 0;
+  for (; at <= after; n++) at += runningGapMs(task.taskId, n, at, start, task.stage, policy);
+  if (memo) Object.assign(memo, { anchor: task.dueAt, stage: task.stage, after, at, n });
   return at <= now ? at : undefined;
+}
+
+/** Where a task's check times were last followed to (see dueCheckTime). */
+export interface ScheduleMemo {
+  anchor?: number;
+  stage?: string | undefined;
+  /** The window start the memo was made for; windows only move forward. */
+  after: number;
+  /** The first check time after it, and how many gaps led there. */
+  at: number;
+  n: number;
 }
 
 /** Passes of one invocation are not exactly `nearEndIntervalMs` apart: a check a little early still counts. */

@@ -17,10 +17,13 @@ let taskId: string;
 beforeAll(async () => {
   aws = await createTestAws();
   Object.assign(process.env, aws.env);
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+  // Powertools writes WARN and ERROR lines to stderr, the rest to stdout: both are captured.
+  const capture = (chunk: string | Uint8Array) => {
     lines.push(...String(chunk).split('\n').filter(Boolean));
     return true;
-  });
+  };
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
   // The secret is configured twice: as credentials in the master URL, and as a value to redact.
   const observability = createLambdaObservability({ LOG_LEVEL: 'debug', LOG_REDACT_VALUES: secret, BULKPILOT_STAGE: 'test' }, 'lifecycle');
   h = await createTrackingHarness(aws, {
@@ -37,6 +40,7 @@ beforeAll(async () => {
   await h.runUntil([taskId], ['SUCCEEDED'], 40);
   observability.endInvocation();
   spy.mockRestore();
+  errSpy.mockRestore();
 });
 afterAll(async () => {
   await h.close();

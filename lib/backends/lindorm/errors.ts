@@ -1,3 +1,5 @@
+import { scrubSecrets } from '../../observability/redact.ts';
+
 /**
  * The Lindorm bulk load client's error tree. Every error names the method and the URL (credentials in the
  * URL are redacted) so a log line alone tells an operator which call failed.
@@ -24,10 +26,10 @@ export class LindormHttpError extends LindormError {
   readonly retryAfterMs: number | undefined;
 
   constructor(details: { method: string; url: string; status: number; bodySnippet: string; retryAfterMs?: number }) {
-    super(`HTTP ${details.status}${details.bodySnippet ? ` (${details.bodySnippet})` : ''}`, { ...details, mayHaveReachedMaster: true });
+    super(`HTTP ${details.status}${details.bodySnippet ? ` (${scrubSecrets(details.bodySnippet)})` : ''}`, { ...details, mayHaveReachedMaster: true });
     this.name = 'LindormHttpError';
     this.status = details.status;
-    this.bodySnippet = details.bodySnippet;
+    this.bodySnippet = scrubSecrets(details.bodySnippet);
     this.retryAfterMs = details.retryAfterMs;
   }
 }
@@ -78,13 +80,13 @@ export class LindormMalformedResponseError extends LindormError {
   readonly bodySnippet: string;
 
   constructor(details: { method: string; url: string; status: number; problem: string; bodySnippet: string; cause?: unknown }) {
-    super(`malformed response (HTTP ${details.status}): ${details.problem}; body starts ${JSON.stringify(details.bodySnippet)}`, {
+    super(`malformed response (HTTP ${details.status}): ${details.problem}; body starts ${JSON.stringify(scrubSecrets(details.bodySnippet))}`, {
       ...details,
       mayHaveReachedMaster: true,
     });
     this.name = 'LindormMalformedResponseError';
     this.status = details.status;
-    this.bodySnippet = details.bodySnippet;
+    this.bodySnippet = scrubSecrets(details.bodySnippet);
   }
 }
 

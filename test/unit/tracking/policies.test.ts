@@ -21,7 +21,7 @@ describe('the polling rule', () => {
   });
 
   it('shortens the interval when the stage says the end is near', () => {
-    expect(nextCheckDelayMs(running({ stage: 'wait_for_success' }), t0 + 300 * min, noJitter, Math.random)).toBe(30_000);
+    expect(nextCheckDelayMs(running({ stage: 'wait_for_success' }), t0 + 300 * min, noJitter, Math.random)).toBe(noJitter.nearEndIntervalMs);
   });
 
   it('never schedules a check after the run deadline', () => {
