@@ -3,8 +3,10 @@
 import { build } from 'esbuild';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { externalPackages } from './runtime-provided.ts';
 
 const root = new URL('..', import.meta.url).pathname;
+const external = externalPackages(process.env);
 const functions = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts'));
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 
@@ -23,6 +25,7 @@ for (const file of functions) {
     // Some dependencies are CommonJS and call require() for Node built-ins; give the ESM bundle one.
     banner: { js: "import { createRequire as __bulkpilotRequire } from 'node:module'; const require = __bulkpilotRequire(import.meta.url);" },
     legalComments: 'none',
+    external,
     logLevel: 'warning',
   });
   console.log(`built ${name}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);

@@ -1,9 +1,11 @@
 // `npm run package` as CI and a deployer run it: the CloudFormation template holds what the design needs,
 // and the bundle it ships actually submits a request against real local parts.
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runtimeProvided } from '../../scripts/runtime-provided.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
@@ -20,6 +22,18 @@ beforeAll(async () => {
 
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const statementsOf = (role: string) => template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
+
+describe('the function bundles', () => {
+  it('import nothing but Node built-ins and the SDK clients the nodejs24.x runtime provides', () => {
+    for (const name of readdirSync(join(root, 'dist')).filter((d) => !d.startsWith('.'))) {
+      const code = readFileSync(join(root, 'dist', name, 'index.mjs'), 'utf8');
+      const imported = new Set([...code.matchAll(/(?:from|import)\s*"([\w@][\w@/.:-]*)"/g)].map((m) => m[1]!));
+      const foreign = [...imported].filter((spec) => !spec.startsWith('node:') && !runtimeProvided.includes(spec));
+      expect(foreign, name).toEqual([]);
+      expect(code, name).not.toMatch(/require\("(?!node:)[^"]+"\)/);
+    }
+  });
+});
 
 describe('the packaged CloudFormation template', () => {
   it('holds the tasks table with its due index, stream and TTL', () => {

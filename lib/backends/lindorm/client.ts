@@ -1,5 +1,5 @@
-import { Pool, type Dispatcher } from 'undici';
 import { systemClock, type Clock } from '../../clock.ts';
+import { KeepAliveTransport, TransportError } from '../../http/keep-alive-transport.ts';
 import { parseRetryAfter, withRetries, type RetryBudget } from '../../http/retry.ts';
 import { assertKnownKeys } from '../../options.ts';
 import {
@@ -16,11 +16,9 @@ import type { LindormBulkloadParams } from './request.ts';
 
 export interface LindormTimeouts {
   connectMs: number;
-  /**
-   * Time to the response headers. undici's default (300 s) outlives a Lambda; ours must not. undici checks
-   * these timeouts on a coarse timer (about 0.5 s ticks), so a timeout may fire up to ~1 s late.
-   */
+  /** Time to the response headers, counted from the connection: no call may outlive the Lambda making it. */
   headersMs: number;
+  /** Longest silence while the body arrives. */
   bodyMs: number;
 }
 
@@ -34,11 +32,9 @@ export interface LindormClientOptions {
   keepAliveTimeoutMs?: number;
   clock?: Clock;
   random?: () => number;
-  /** Tests and benchmarks may inject a dispatcher; by default a keep-alive Pool per master is made. */
-  dispatcher?: Dispatcher;
 }
 
-const optionKeys = ['baseUrl', 'timeouts', 'infoRetry', 'connections', 'keepAliveTimeoutMs', 'clock', 'random', 'dispatcher'];
+const optionKeys = ['baseUrl', 'timeouts', 'infoRetry', 'connections', 'keepAliveTimeoutMs', 'clock', 'random'];
 const defaultTimeouts: LindormTimeouts = { connectMs: 3_000, headersMs: 10_000, bodyMs: 10_000 };
 const defaultInfoRetry: RetryBudget = { budgetMs: 8_000, maxAttempts: 3, baseDelayMs: 200, maxDelayMs: 2_000 };
 const maxBodyBytes = 1024 * 1024;
@@ -51,7 +47,7 @@ export function isTransientLindormError(error: unknown): boolean {
 }
 
 // Errors proving the request never left this machine: nothing can have been created.
-const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+const notSentCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'connect-timeout']);
 
 /**
  * Thin client of the Lindorm bulk load master (`/pro/proc/...`). `create`, `abort`, `retry` and `delete`
@@ -61,10 +57,8 @@ export class LindormBulkloadClient {
   readonly baseUrl: string;
   readonly timeouts: LindormTimeouts;
   readonly #displayBase: string;
-  readonly #origin: string;
   readonly #basePath: string;
-  readonly #dispatcher: Dispatcher;
-  readonly #ownsDispatcher: boolean;
+  readonly #transport: KeepAliveTransport;
   readonly #infoRetry: RetryBudget;
   readonly #clock: Clock;
   readonly #random: () => number;
@@ -76,22 +70,18 @@ export class LindormBulkloadClient {
     const url = parseBaseUrl(options.baseUrl);
     this.baseUrl = options.baseUrl;
     this.#basePath = url.pathname.replace(/\/+$/, '');
-    this.#origin = url.origin;
     this.#displayBase = `${url.protocol}//${url.host}${this.#basePath}`;
     this.timeouts = { ...defaultTimeouts, ...options.timeouts };
     this.#infoRetry = { ...defaultInfoRetry, ...options.infoRetry };
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#ownsDispatcher = options.dispatcher === undefined;
-    this.#dispatcher =
-      options.dispatcher ??
-      new Pool(url.origin, {
-        connections: options.connections ?? 32,
-        connectTimeout: this.timeouts.connectMs,
-        headersTimeout: this.timeouts.headersMs,
-        bodyTimeout: this.timeouts.bodyMs,
-        keepAliveTimeout: options.keepAliveTimeoutMs ?? 4_000,
-      });
+    this.#transport = new KeepAliveTransport({
+      origin: url.origin,
+      connections: options.connections ?? 32,
+      keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 4_000,
+      timeouts: this.timeouts,
+      maxBodyBytes,
+    });
   }
 
   /** The longest a single call can take before it gives up: used to size leases around `create`. */
@@ -146,7 +136,7 @@ export class LindormBulkloadClient {
   }
 
   async close(): Promise<void> {
-    if (this.#ownsDispatcher) await this.#dispatcher.close();
+    await this.#transport.close();
   }
 
   async #command(procId: string, verb: 'abort' | 'retry' | 'delete', signal: AbortSignal | undefined): Promise<void> {
@@ -159,22 +149,16 @@ export class LindormBulkloadClient {
     let headers: Record<string, string | string[] | undefined>;
     let text: string;
     try {
-      const response = await this.#dispatcher.request({
-        origin: this.#origin,
+      ({ status, headers, text } = await this.#transport.request({
         path: this.#basePath + path,
         method,
         headers: form === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
         ...(form === undefined ? {} : { body: form }),
-        headersTimeout: this.timeouts.headersMs,
-        bodyTimeout: this.timeouts.bodyMs,
         ...(signal ? { signal } : {}),
-      });
-      status = response.statusCode;
-      headers = response.headers;
-      text = await readLimited(response.body, maxBodyBytes);
+      }));
     } catch (error) {
-      if (error instanceof BodyTooLargeError) {
-        throw new LindormMalformedResponseError({ ...where, status: status!, problem: error.message, bodySnippet: '' });
+      if (error instanceof TransportError && error.code === 'body-too-large') {
+        throw new LindormMalformedResponseError({ ...where, status: error.status ?? 0, problem: error.message, bodySnippet: '' });
       }
       throw toLindormError(error, where, signal);
     }
@@ -204,29 +188,12 @@ export class LindormBulkloadClient {
 function toLindormError(error: unknown, where: { method: string; url: string }, signal: AbortSignal | undefined): LindormError {
   if (error instanceof LindormError) return error;
   const code = (error as { code?: unknown } | null)?.code;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new LindormTimeoutError({ ...where, phase: 'connect', cause: error });
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new LindormTimeoutError({ ...where, phase: 'headers', cause: error });
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new LindormTimeoutError({ ...where, phase: 'body', cause: error });
-  if (signal?.aborted || code === 'UND_ERR_ABORTED' || name === 'AbortError' || name === 'TimeoutError') {
-    return new LindormTimeoutError({ ...where, phase: 'deadline', cause: signal?.reason ?? error });
-  }
+  if (code === 'connect-timeout') return new LindormTimeoutError({ ...where, phase: 'connect', cause: error });
+  if (code === 'headers-timeout') return new LindormTimeoutError({ ...where, phase: 'headers', cause: error });
+  if (code === 'body-timeout') return new LindormTimeoutError({ ...where, phase: 'body', cause: error });
+  if (signal?.aborted || code === 'aborted') return new LindormTimeoutError({ ...where, phase: 'deadline', cause: signal?.reason ?? error });
   const errorCode = typeof code === 'string' ? code : undefined;
   return new LindormNetworkError({ ...where, code: errorCode, mayHaveReachedMaster: !(errorCode && notSentCodes.has(errorCode)), cause: error });
-}
-
-/** An answer too large to be the documented envelope: the master answered, so it is malformed, not a network error. */
-class BodyTooLargeError extends Error {}
-
-async function readLimited(body: AsyncIterable<Buffer | Uint8Array>, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(`body larger than ${limit} bytes`);
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function parseBaseUrl(value: string): URL {
