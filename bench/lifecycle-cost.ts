@@ -67,9 +67,15 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       get: (id: string) => inner.get(id),
       createIfAbsent: async (t: Parameters<TaskStore['createIfAbsent']>[0]) => (count(t.taskId), inner.createIfAbsent(t)),
       replace: async (t: Parameters<TaskStore['replace']>[0]) => (count(t.taskId), inner.replace(t)),
+      applyTransition: async (p: Parameters<TaskStore['applyTransition']>[0]) => {
+        const applied = await inner.applyTransition(p);
+        if (applied) count(p.taskId);
+        return applied;
+      },
       reschedule: async (t: Parameters<TaskStore['reschedule']>[0]) => (count(t.taskId), inner.reschedule(t)),
       markNotified: async (id: string, v: number) => (count(id), inner.markNotified(id, v)),
       queryActive: (...a: Parameters<TaskStore['queryActive']>) => inner.queryActive(...a),
+      readShard: (...a: Parameters<DynamoDbTaskStore['readShard']>) => inner.readShard(...a),
       claimShard: (...a: Parameters<DynamoDbTaskStore['claimShard']>) => inner.claimShard(...a),
       saveShard: (...a: Parameters<DynamoDbTaskStore['saveShard']>) => inner.saveShard(...a),
     });

@@ -38,27 +38,38 @@ export interface ThroughputRow {
 
 export async function throughput(options: { pollTasks: number; submitRequests: number; infoLatencyMs: number; concurrency: number }): Promise<ThroughputRow[]> {
   const dynamodbLocal = await startDynamoDbLocal();
-  const master = await startLindormMaster({ infoLatencyMs: options.infoLatencyMs, stages: [{ name: 'BULKLOAD', durationMs: 24 * 3600_000 }] });
+  const master = await startLindormMaster({ infoLatencyMs: options.infoLatencyMs, createLatencyMs: options.infoLatencyMs, stages: [{ name: 'BULKLOAD', durationMs: 24 * 3600_000 }] });
   const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
   try {
-    return [await pollThroughput(dynamodb, master.url, options), await submitThroughput(dynamodb, master.url, options)];
+    // A small unrecorded round first: whichever side ran first would otherwise pay the JIT warm-up of this
+    // process and of DynamoDB Local.
+    await pollThroughput(dynamodb, master.url, { ...options, pollTasks: Math.min(200, options.pollTasks) }, 'first-check');
+    return [
+      await pollThroughput(dynamodb, master.url, options, 'steady'),
+      await pollThroughput(dynamodb, master.url, options, 'first-check'),
+      await submitThroughput(dynamodb, master.url, options),
+    ];
   } finally {
     await master.close();
     await dynamodbLocal.stop();
   }
 }
 
-async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { pollTasks: number; infoLatencyMs: number; concurrency: number }): Promise<ThroughputRow> {
-  const tableName = `bench-poll-${Date.now()}`;
+/**
+ * `steady`: RUNNING tasks whose check brings nothing new — the usual tick; the floor is the bare GET loop.
+ * `first-check`: SUBMITTED tasks that every check moves to RUNNING; the floor adds one UpdateItem per task.
+ */
+async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { pollTasks: number; infoLatencyMs: number; concurrency: number }, kind: 'steady' | 'first-check'): Promise<ThroughputRow> {
+  const tableName = `bench-poll-${kind}-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
-  // Procs at the master, and their tasks SUBMITTED and due: each first check finds them RUNNING.
   const params = parseLindormRequest(seed);
   const procIds = await mapWithConcurrency(Array.from({ length: o.pollTasks }), 32, () => client.create(params));
   const now = Date.now();
   const tasks = procIds.map((remoteId, i) => {
     const accepted = newTask({ taskId: taskIdFor(`bench-${i}`), requestId: `bench-${i}`, requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: now - 60_000, params, summary: { dst: 'ld' } }, 'bench', defaultTaskPolicy);
-    return transition(accepted, { to: 'SUBMITTED', reason: 'bench', now: now - 60_000, policy: defaultTaskPolicy, changes: { remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 }, dueAt: now - 1_000 });
+    const submitted = transition(accepted, { to: 'SUBMITTED', reason: 'bench', now: now - 60_000, policy: defaultTaskPolicy, changes: { remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 }, dueAt: now - 1_000 });
+    return kind === 'first-check' ? submitted : transition(submitted, { to: 'RUNNING', reason: 'bench', now: now - 30_000, policy: defaultTaskPolicy, changes: { remoteState: 'RUNNING' }, dueAt: now - 1_000 });
   });
   const load = async () => {
     for (let i = 0; i < tasks.length; i += 25) {
@@ -77,14 +88,15 @@ async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { 
   }
   const bulkpilotMs = performance.now() - started;
 
-  // Floor: the same info calls on a bare undici pool at the same concurrency, and the one write per task
-  // the change (SUBMITTED → RUNNING) needs.
+  // Floor: the same info calls on a bare undici pool at the same concurrency, and (first check) the one
+  // write per task the change (SUBMITTED → RUNNING) needs.
   await load();
   const pool = new Pool(new URL(masterUrl).origin, { connections: o.concurrency });
   const floorStarted = performance.now();
   await mapWithConcurrency(tasks, o.concurrency, async (task) => {
     const response = await pool.request({ method: 'GET', path: `/pro/proc/${task.remoteId}/info` });
     const body = (await response.body.json()) as { data: { state: string } };
+    if (kind === 'steady') return;
     await dynamodb.send(
       new UpdateItemCommand({
         TableName: tableName,
@@ -98,10 +110,10 @@ async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { 
   const floorMs = performance.now() - floorStarted;
   await pool.close();
   await client.close();
-  return { measure: `poll: ${o.pollTasks} due tasks, info +${o.infoLatencyMs} ms, ${o.concurrency} in flight`, items: checked, bulkpilotMs, floorMs, ratio: floorMs / bulkpilotMs, goal: '≥ 0.8× the floor; one invocation < 60 s' };
+  return { measure: `poll (${kind === 'steady' ? 'steady: no news' : 'first check: each changes'}): ${o.pollTasks} due tasks, info +${o.infoLatencyMs} ms, ${o.concurrency} in flight`, items: checked, bulkpilotMs, floorMs, ratio: floorMs / bulkpilotMs, goal: '≥ 0.8× the floor; one invocation < 60 s' };
 }
 
-async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { submitRequests: number; concurrency: number }): Promise<ThroughputRow> {
+async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { submitRequests: number; concurrency: number; infoLatencyMs: number }): Promise<ThroughputRow> {
   const tableName = `bench-submit-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
@@ -137,5 +149,5 @@ async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: 
   const floorMs = performance.now() - floorStarted;
   await pool.close();
   await client.close();
-  return { measure: `submit: ${o.submitRequests} requests in batches of 10`, items: o.submitRequests, bulkpilotMs, floorMs, ratio: bulkpilotMs / floorMs, goal: '≤ 1.5× the floor' };
+  return { measure: `submit: ${o.submitRequests} requests in batches of 10, create +${o.infoLatencyMs} ms`, items: o.submitRequests, bulkpilotMs, floorMs, ratio: bulkpilotMs / floorMs, goal: '≤ 1.5× the floor' };
 }

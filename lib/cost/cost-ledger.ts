@@ -73,6 +73,15 @@ export class CostLedger {
     return taken;
   }
 
+  /** Puts back what was taken for a write that did not happen, so the next write carries it. */
+  restore(taskId: string, taken: TaskCost): void {
+    const entry = this.#entry(taskId);
+    entry.readUnits += taken.readUnits;
+    entry.writeUnits += taken.writeUnits;
+    entry.backendCalls += taken.backendCalls;
+    entry.since -= taken.lambdaMs;
+  }
+
   /** At the end of an invocation: forget what no write will carry any more. */
   reset(): void {
     this.#pending.clear();

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { addCost, zeroCost, type CostLedger } from '../cost/cost-ledger.ts';
-import type { Task } from '../task/task.ts';
+import type { Task, TransitionPatch } from '../task/task.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
 import { emptyCheckpoint, type IndexedTask, type ShardCheckpoint } from '../tracking/poll-schedule.ts';
 import { TaskVersionConflictError, type PollCheckpointStore, type TaskFilter, type TaskStore } from './task-store.ts';
@@ -64,6 +64,53 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
         throw new TaskVersionConflictError(task.taskId, expected, error.Item ? (unmarshall(error.Item) as Task) : undefined);
       }
       throw error;
+    }
+  }
+
+  async applyTransition(patch: TransitionPatch): Promise<boolean> {
+    const names: Record<string, string> = { '#version': 'version', '#history': 'history' };
+    const values: Record<string, AttributeValue> = {
+      ':expected': { N: String(patch.expectedVersion) },
+      ':entry': { L: [{ M: marshall(patch.historyEntry, { removeUndefinedValues: true }) }] },
+      ':limit': { N: String(patch.historyLimit) },
+    };
+    const sets = ['#history = list_append(#history, :entry)'];
+    Object.entries(patch.set).forEach(([key, value], i) => {
+      names[`#s${i}`] = key;
+      values[`:s${i}`] = marshall({ v: value }, { removeUndefinedValues: true, convertClassInstanceToMap: true }).v!;
+      sets.push(`#s${i} = :s${i}`);
+    });
+    const removes = patch.remove.map((key, i) => ((names[`#r${i}`] = key), `#r${i}`));
+    // What the task consumed since its last write joins its recorded cost, as with every write.
+    const cost = this.#ledger?.take(patch.taskId);
+    if (cost) {
+      values[':cr'] = { N: String(cost.readUnits) };
+      values[':cw'] = { N: String(cost.writeUnits) };
+      values[':cb'] = { N: String(cost.backendCalls) };
+      values[':cl'] = { N: String(Math.round(cost.lambdaMs)) };
+    }
+    try {
+      const out = await this.#client.send(
+        new UpdateItemCommand({
+          TableName: this.#table,
+          Key: { taskId: { S: patch.taskId } },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}${cost ? ' ADD cost.readUnits :cr, cost.writeUnits :cw, cost.backendCalls :cb, cost.lambdaMs :cl' : ''}`,
+          ConditionExpression: `#version = :expected AND size(#history) < :limit${cost ? ' AND attribute_exists(cost)' : ''}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnConsumedCapacity: 'TOTAL',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      this.#ledger?.addCapacity(patch.taskId, 0, out.ConsumedCapacity?.CapacityUnits ?? 0);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Not written: what was taken from the ledger goes back with the next write.
+      if (cost) this.#ledger?.restore(patch.taskId, cost);
+      const current = error.Item ? (unmarshall(error.Item) as Task) : undefined;
+      if (current && current.version === patch.expectedVersion) return false; // history full (or no cost map)
+      throw new TaskVersionConflictError(patch.taskId, patch.expectedVersion, current);
     }
   }
 

@@ -1,5 +1,5 @@
 import type { TaskState } from '../task/states.ts';
-import type { Task } from '../task/task.ts';
+import type { Task, TransitionPatch } from '../task/task.ts';
 import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
 
@@ -16,6 +16,11 @@ export interface TaskStore {
   createIfAbsent(task: Task): Promise<{ created: true } | { created: false; existing: Task }>;
   /** Replaces the task if the stored version is still `task.version - 1`; else TaskVersionConflictError. */
   replace(task: Task): Promise<void>;
+  /**
+   * Applies a transition without reading the task: TaskVersionConflictError if the version moved; false
+   * (nothing written) if the history is full, so the caller takes the read-modify-write path.
+   */
+  applyTransition(patch: TransitionPatch): Promise<boolean>;
   /**
    * Stores only the next check time and the poll bookkeeping, if the task is still at `task.version` and in
    * `task.state`. Not a change of the task, so the version stays: a concurrent transition simply wins.

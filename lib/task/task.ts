@@ -172,6 +172,33 @@ export function transition(task: Task, options: TransitionOptions): Task {
   return schedule(next, policy, now, options.dueAt);
 }
 
+/**
+ * A transition as attribute changes, for a store that applies it without reading the task first: the poller
+ * knows a running task only by its index entry. The same rules as `transition` (it is computed by it); the
+ * store appends the history entry and applies it only while the version matches and the history has room
+ * (a full history needs the read-modify-write of `transition`).
+ */
+export interface TransitionPatch {
+  taskId: string;
+  expectedVersion: number;
+  set: Record<string, unknown>;
+  remove: string[];
+  historyEntry: HistoryEntry;
+  historyLimit: number;
+}
+
+export function transitionPatch(entry: Pick<Task, 'taskId' | 'state' | 'version'> & { dueAt?: number | undefined }, options: TransitionOptions): TransitionPatch {
+  const next = transition({ taskId: entry.taskId, state: entry.state, version: entry.version, ...(entry.dueAt === undefined ? {} : { dueAt: entry.dueAt }), history: [] } as unknown as Task, options);
+  const set: Record<string, unknown> = { state: next.state, version: next.version, updatedAt: next.updatedAt };
+  for (const [key, value] of Object.entries(options.changes ?? {})) if (value !== undefined) set[key] = value;
+  const remove: string[] = [];
+  for (const key of ['finishedAt', 'dueShard', 'dueAt', 'expiresAt'] as const) {
+    if (next[key] === undefined) remove.push(key);
+    else set[key] = next[key];
+  }
+  return { taskId: entry.taskId, expectedVersion: entry.version, set, remove, historyEntry: next.history.at(-1)!, historyLimit: options.policy.historyLimit };
+}
+
 /** The next version of a task without a state change (lease, stage, error bookkeeping). */
 export function update(task: Task, now: number, policy: TaskPolicy, changes: Partial<Task>, dueAt?: number): Task {
   return schedule({ ...task, ...changes, version: task.version + 1, updatedAt: now }, policy, now, dueAt);

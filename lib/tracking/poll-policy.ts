@@ -62,7 +62,7 @@ export function jittered(ms: number, share: number, random: () => number): numbe
 }
 
 /** Delay until the next check of a task whose job is running (or just submitted). */
-export function nextCheckDelayMs(task: Task, now: number, policy: PollPolicy, random: () => number): number {
+export function nextCheckDelayMs(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'stage' | 'maxDurationMs'>, now: number, policy: PollPolicy, random: () => number): number {
   const age = now - (task.runStartedAt ?? task.submittedAt ?? now);
   let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, age * policy.ageFraction));
   if (nearEndStage(task.stage, policy)) interval = Math.min(interval, policy.nearEndIntervalMs);

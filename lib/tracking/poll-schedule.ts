@@ -25,7 +25,7 @@ export interface IndexedTask {
   runStartedAt?: number;
   maxDurationMs?: number;
   /** A "not found" streak being confirmed (stored on the task: each one is news). */
-  poll?: { notFound?: number };
+  poll?: { checks?: number; notFound?: number };
 }
 
 /** What the poller of one shard remembers between ticks. */

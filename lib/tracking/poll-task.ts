@@ -1,11 +1,23 @@
 import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type RemoteStatus } from '../backends/backend.ts';
 import { TaskVersionConflictError } from '../store/task-store.ts';
-import { transition, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
+import { transition, transitionPatch, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
 import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
 import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs } from './poll-policy.ts';
-import { isFollowedWithoutWrites } from './poll-schedule.ts';
+import { isFollowedWithoutWrites, type IndexedTask } from './poll-schedule.ts';
 import { settleFailedTask } from './settle-failed.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
+
+/** A running task as the due index holds it: what the decisions about a running job need, without history. */
+export type IndexEntryTask = IndexedTask & { history?: undefined };
+const isIndexEntry = (task: Task | IndexEntryTask): task is IndexEntryTask => task.history === undefined;
+
+/** A transition from an index entry could not be applied (the history is full): read the task and decide again. */
+export class NeedsFullTaskError extends Error {
+  constructor(taskId: string) {
+    super(`task ${taskId}: its history is full; it is read and decided again`);
+    this.name = 'NeedsFullTaskError';
+  }
+}
 
 /** What the backend said about a job, once per check (a re-decision after a lost race reuses it). */
 export type Observation =
@@ -66,9 +78,12 @@ export async function observe(backend: Backend, remoteId: string): Promise<Obser
   }
 }
 
-async function followRun(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
+export async function followRun(task: Task | IndexEntryTask, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
   const now = deps.clock.now();
-  if (observation.kind !== 'status') return noAnswer(task, observation, deps);
+  if (observation.kind !== 'status') {
+    if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
+    return noAnswer(task, observation, deps);
+  }
   const { status } = observation;
   const seen = seenChanges(task, status);
   const poll = checked(task, now);
@@ -103,6 +118,7 @@ async function followRun(task: Task, observation: Observation, backend: Backend,
   }
   // Found again after "not found" answers: the streak must not count towards LOST later.
   if ((task.poll?.notFound ?? 0) > 0) {
+    if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
     await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...seen, poll }, now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random)));
     return 'changed';
   }
@@ -235,7 +251,7 @@ async function checkStalledSubmission(task: Task, deps: TrackingDependencies): P
   return 'unchanged';
 }
 
-async function callAbort(task: Task, backend: Backend, deps: TrackingDependencies): Promise<void> {
+async function callAbort(task: Pick<Task, 'taskId' | 'remoteId'>, backend: Backend, deps: TrackingDependencies): Promise<void> {
   try {
     await backend.abort(task.remoteId!);
   } catch (error) {
@@ -244,20 +260,29 @@ async function callAbort(task: Task, backend: Backend, deps: TrackingDependencie
   }
 }
 
-async function commit(task: Task, deps: TrackingDependencies, options: Omit<TransitionOptions, 'now' | 'policy'>): Promise<PollOutcome> {
-  const next = transition(task, { ...options, now: deps.clock.now(), policy: deps.settings.taskPolicy });
-  await deps.store.replace(next);
+async function commit(task: Task | IndexEntryTask, deps: TrackingDependencies, options: Omit<TransitionOptions, 'now' | 'policy'>): Promise<PollOutcome> {
+  const transitionOptions = { ...options, now: deps.clock.now(), policy: deps.settings.taskPolicy };
+  let next: Pick<Task, 'state'>;
+  if (isIndexEntry(task)) {
+    // Known by its index entry only: one conditional update, no read (a full history needs the read).
+    const patch = transitionPatch(task, transitionOptions);
+    if (!(await deps.store.applyTransition(patch))) throw new NeedsFullTaskError(task.taskId);
+    next = { state: options.to };
+  } else {
+    const full = transition(task, transitionOptions);
+    await deps.store.replace(full);
+    next = full;
+  }
   // Terminal states are counted once, by the notify function; FAILED is counted here.
   if (next.state === 'FAILED') deps.metrics?.count('TasksFailed');
   deps.logger.info('task state changed', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, remoteId: task.remoteId, from: task.state, to: next.state, reason: options.reason });
   return 'changed';
 }
 
-function seenChanges(task: Task, status: RemoteStatus): Pick<Task, 'remoteState' | 'stage'> {
+function seenChanges(task: Pick<Task, 'stage'>, status: RemoteStatus): Pick<Task, 'remoteState' | 'stage'> {
   return { remoteState: status.state, ...(status.stage !== undefined ? { stage: status.stage } : task.stage !== undefined ? { stage: task.stage } : {}) };
 }
 
-function checked(task: Task, now: number): PollBookkeeping {
-  const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
-  return { checks: previous.checks + 1, lastCheckedAt: now, failures: 0, notFound: 0 };
+function checked(task: { poll?: Partial<PollBookkeeping> | undefined }, now: number): PollBookkeeping {
+  return { checks: (task.poll?.checks ?? 0) + 1, lastCheckedAt: now, failures: 0, notFound: 0 };
 }

@@ -1,9 +1,9 @@
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
-import type { PollCheckpointStore } from '../store/task-store.ts';
+import { TaskVersionConflictError, type PollCheckpointStore } from '../store/task-store.ts';
 import { deadlineOf, nearEndStage } from './poll-policy.ts';
 import { dueCheckTime, isFollowedWithoutWrites, type IndexedTask, type ShardCheckpoint } from './poll-schedule.ts';
-import { observe, pollTask, type PollOutcome } from './poll-task.ts';
+import { followRun, NeedsFullTaskError, observe, pollTask, type PollOutcome } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 
 export interface TickOptions {
@@ -163,7 +163,14 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
     return 'unchanged';
   }
   delete checkpoint.nearEnd[task.taskId];
-  return pollTask(task.taskId, deps, { observation });
+  // News: decided on the index entry and written in one conditional update; a lost race or a full history
+  // falls back to reading the task (with the same observation, so the backend is not asked twice).
+  try {
+    return await followRun(task, observation, backend, deps);
+  } catch (error) {
+    if (!(error instanceof TaskVersionConflictError) && !(error instanceof NeedsFullTaskError)) throw error;
+    return pollTask(task.taskId, deps, { observation });
+  }
 }
 
 /** Whether a status of a SUBMITTED or RUNNING task changes anything stored. */

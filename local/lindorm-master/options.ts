@@ -18,6 +18,7 @@ export interface ResolvedOptions {
   deleteRunning: 'refuse' | 'allow';
   retryFrom: 'failed-stage' | 'start';
   infoLatencyMs: number;
+  createLatencyMs: number;
   seed: number;
 }
 
@@ -32,7 +33,7 @@ export const DEFAULT_STAGES: readonly StageSpec[] = [
 const KNOWN_OPTIONS = new Set<string>([
   'port', 'host', 'clock', 'dataSources', 'stages', 'finalStage', 'states', 'plan',
   'refusalHttpStatus', 'acceptedFileTypes', 'driverSpecs', 'deleteRunning', 'retryFrom',
-  'infoLatencyMs', 'seed',
+  'infoLatencyMs', 'createLatencyMs', 'seed',
 ]);
 
 /** Fills in defaults; unknown keys and impossible values fail loudly so typos do not go unnoticed. */
@@ -47,6 +48,8 @@ export function resolveOptions(options: LindormMasterOptions): ResolvedOptions {
   }
   const infoLatencyMs = options.infoLatencyMs ?? 0;
   if (!(infoLatencyMs >= 0)) throw new TypeError('lindorm-master: infoLatencyMs must be >= 0');
+  const createLatencyMs = options.createLatencyMs ?? 0;
+  if (!(createLatencyMs >= 0)) throw new TypeError('lindorm-master: createLatencyMs must be >= 0');
   return {
     port: options.port ?? 0,
     host: options.host ?? '127.0.0.1',
@@ -72,6 +75,7 @@ export function resolveOptions(options: LindormMasterOptions): ResolvedOptions {
     deleteRunning: options.deleteRunning ?? 'refuse',
     retryFrom: options.retryFrom ?? 'failed-stage',
     infoLatencyMs,
+    createLatencyMs,
     seed: options.seed ?? randomInt(0, 2 ** 32 - 1),
   };
 }

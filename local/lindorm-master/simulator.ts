@@ -67,6 +67,7 @@ export async function startLindormMaster(options: LindormMasterOptions = {}): Pr
 
     const fault = faults.pick(record);
     if (routed.endpoint === 'info' && !(await delays.wait(config.infoLatencyMs))) return abandon(req);
+    if (routed.endpoint === 'create' && !(await delays.wait(config.createLatencyMs))) return abandon(req);
     if (fault !== undefined && fault.phase === 'before') {
       if (fault.kind !== 'slow') return deliverFault(fault, req, res, undefined);
       if (!(await delays.wait(fault.delayMs))) return abandon(req);

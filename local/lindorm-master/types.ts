@@ -48,6 +48,8 @@ export interface LindormMasterOptions {
   retryFrom?: 'failed-stage' | 'start';
   /** Fixed latency (real time) added to every info answer. Default 0. */
   infoLatencyMs?: number;
+  /** Fixed latency (real time) added to every create answer (a real master validates and stores the proc). Default 0. */
+  createLatencyMs?: number;
   /** Seeds the RNG of probabilistic faults. */
   seed?: number;
 }

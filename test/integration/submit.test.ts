@@ -227,6 +227,7 @@ describe('submit: a crash at each step converges on redelivery', () => {
       get: (id) => store.get(id),
       reschedule: (t) => store.reschedule(t),
       queryActive: (...a) => store.queryActive(...a),
+      applyTransition: (p) => store.applyTransition(p),
       markNotified: (...a) => store.markNotified(...a),
       list: (f) => store.list(f),
       findByRemoteId: (id) => store.findByRemoteId(id),
