@@ -5,6 +5,7 @@ import { abortTask, deleteTask, retryTask } from '../../lib/operations/lifecycle
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { silentLogger } from '../../lib/logger.ts';
 import { pollTask } from '../../lib/tracking/poll-task.ts';
+import { defaultTaskPolicy } from '../../lib/task/task.ts';
 import { handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
@@ -104,6 +105,15 @@ describe('checks without news cost no write', () => {
     expect(nearEndSeen?.stage).toBe('WAIT_FOR_SUCCESS');
     const proc = h.master.procs().find((p) => p.id === done.remoteId)!;
     expect(done.finishedAt! - (proc.createdAt + 45 * 60_000)).toBeLessThanOrEqual(15_000 + 2_000);
+  });
+
+  it('a task whose history is full still ends: the one-write update gives way to a read and a bounded rewrite', async () => {
+    h = await createTrackingHarness(aws, { settings: { taskPolicy: { ...defaultTaskPolicy, historyLimit: 3 } }, master: { stages: [{ name: 'BULKLOAD', durationMs: 3 * 60_000 }] } });
+    const [taskId] = await h.submitRequests([request()]);
+    await h.runUntil([taskId!], ['SUCCEEDED']);
+    const done = await h.get(taskId!);
+    expect(done.history.map((e) => e.to)).toEqual(['ACCEPTED', 'RUNNING', 'SUCCEEDED']);
+    expect(done.historyDropped).toBe(1);
   });
 
   it('failed status calls are counted in the shard checkpoint, not on the task, and cleared by the next answer', async () => {

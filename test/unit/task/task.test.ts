@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowedTransitions, IllegalTransitionError, isTerminal, taskStates, terminalStates } from '../../../lib/task/states.ts';
-import { newTask, shardOf, taskIdFor, transition, type Task } from '../../../lib/task/task.ts';
+import { newTask, shardOf, taskIdFor, transition, transitionPatch, type Task } from '../../../lib/task/task.ts';
 
 const policy = { historyLimit: 5, shards: 4, retentionDays: 30 };
 const t0 = Date.parse('2026-11-21T10:00:00Z');
@@ -64,5 +64,31 @@ describe('the task state machine', () => {
     expect(taskIdFor('a')).not.toBe(taskIdFor('b'));
     const shards = new Set(Array.from({ length: 200 }, (_, i) => shardOf(taskIdFor(`r${i}`), 4)));
     expect([...shards].sort()).toEqual([0, 1, 2, 3]);
+  });
+});
+
+describe('a transition applied from an index entry (transitionPatch)', () => {
+  /** What a store does with a patch: set, remove, append the history entry. */
+  function apply(task: Task, patch: ReturnType<typeof transitionPatch>): Task {
+    const next = { ...task, ...patch.set, history: [...task.history, patch.historyEntry] } as Record<string, unknown>;
+    for (const key of patch.remove) delete next[key];
+    return next as unknown as Task;
+  }
+
+  it('gives the same task as transition(), for running, terminal and waiting targets', () => {
+    const running = transition(transition(accepted(), { to: 'SUBMITTED', reason: 's', now: t0 + 5, policy, changes: { remoteId: 'p' }, dueAt: t0 + 30_000 }), { to: 'RUNNING', reason: 'r', now: t0 + 40_000, policy, dueAt: t0 + 90_000 });
+    const cases = [
+      { to: 'SUCCEEDED' as const, reason: 'done', now: t0 + 600_000, policy, changes: { remoteState: 'SUCCEEDED' } },
+      { to: 'FAILED' as const, reason: 'failed', now: t0 + 600_000, policy, changes: { error: { reason: 'boom', source: 'backend' as const, at: t0 + 600_000 } }, dueAt: t0 + 900_000 },
+      { to: 'ABORTING' as const, reason: 'timeout', now: t0 + 600_000, policy, changes: { abort: { reason: 'timeout' as const, requestedAt: t0 + 600_000, calls: 1 } }, dueAt: t0 + 630_000 },
+    ];
+    for (const options of cases) {
+      const entry = { taskId: running.taskId, state: running.state, version: running.version, dueAt: running.dueAt };
+      expect(apply(running, transitionPatch(entry, options))).toEqual(transition(running, options));
+    }
+  });
+
+  it('refuses an illegal transition as transition() does', () => {
+    expect(() => transitionPatch({ taskId: 't', state: 'ACCEPTED', version: 1 }, { to: 'SUCCEEDED', reason: 'x', now: t0, policy })).toThrow(IllegalTransitionError);
   });
 });
