@@ -1,3 +1,4 @@
+import type { ShardCheckpoint } from '../tracking/poll-schedule.ts';
 import type { Task } from '../task/task.ts';
 
 /** Plain-text tables and durations for people; `--json` output bypasses all of this. */
@@ -40,7 +41,7 @@ export function taskRow(task: Task, now: number): string[] {
 
 export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
 
-export function taskDetail(task: Task, now: number): string {
+export function taskDetail(task: Task, now: number, poller: { failing?: ShardCheckpoint['failing'][string] | undefined; nearEnd?: ShardCheckpoint['nearEnd'][string] | undefined } = {}): string {
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
     ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],
@@ -56,7 +57,9 @@ export function taskDetail(task: Task, now: number): string {
     ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
   ];
   if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
-  if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
+  if (poller.nearEnd) fields.push(['last seen', `stage ${poller.nearEnd.stage} at ${time(poller.nearEnd.at)} (checked every pass)`]);
+  if (poller.failing) fields.push(['failed checks', `${poller.failing.failures} in a row, last at ${time(poller.failing.at)} (${poller.failing.error})`]);
+  else if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
   if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);
   if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
   const width = Math.max(...fields.map(([k]) => k.length));

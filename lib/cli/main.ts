@@ -137,8 +137,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'status': {
-        const task = await findTask(runtime().store, id!);
-        print(task, () => taskDetail(task, io.now()));
+        const { store } = runtime();
+        const task = await findTask(store, id!);
+        // What the poller knows beyond the task item: failing status calls, a near-end stage.
+        const checkpoint = task.dueShard === undefined ? undefined : await store.readShard(task.dueShard);
+        const poller = { failing: checkpoint?.failing[task.taskId], nearEnd: checkpoint?.nearEnd[task.taskId] };
+        const live = poller.failing || poller.nearEnd ? { poller } : {};
+        print({ ...task, ...live }, () => taskDetail(task, io.now(), poller));
         return 0;
       }
       case 'watch':

@@ -199,7 +199,33 @@ async function startRetry(task: Task, observation: Observation, backend: Backend
     return 'info-failed';
   }
   deps.metrics?.count('TasksRetried');
-  return commit(claimed, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...nextRun, operatorRetry: false }, dueAt: now + policy.firstCheckDelayMs });
+  return recordStartedRetry(claimed, nextRun, deps);
+}
+
+/**
+ * The master's retry was called and answered: the new run exists whatever happened to the task meanwhile.
+ * A lost race (an operator's "retry now" landing during the call) must not send the decision round again —
+ * a re-decision would see the claim, wait, and call retry a second time for the same wait. While the task
+ * still holds this very claim, the run is recorded on it; if it moved on (aborted, deleted), its new owner
+ * decides.
+ */
+async function recordStartedRetry(claimed: Task, nextRun: Pick<Task, 'attempt' | 'runStartedAt' | 'poll'>, deps: TrackingDependencies): Promise<PollOutcome> {
+  const claim = claimed.retryCall!;
+  let task = claimed;
+  for (let round = 0; round < 3; round++) {
+    try {
+      return await commit(task, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...nextRun, operatorRetry: false }, dueAt: deps.clock.now() + deps.settings.poll.firstCheckDelayMs });
+    } catch (error) {
+      if (!(error instanceof TaskVersionConflictError)) throw error;
+      const current = error.current;
+      if (!current || current.state !== 'RETRY_WAIT' || current.retryCall?.at !== claim.at || current.retryCall.attempt !== claim.attempt) {
+        deps.logger.warn('retry started at the backend, but the task moved on meanwhile; its new state decides', { taskId: claimed.taskId, remoteId: claimed.remoteId, state: current?.state });
+        return 'changed';
+      }
+      task = current;
+    }
+  }
+  throw new TaskVersionConflictError(claimed.taskId, task.version, task);
 }
 
 /** A check without an answer (status call failed) or with "not found" (counts towards LOST). */
