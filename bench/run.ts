@@ -48,6 +48,7 @@ console.table(
     'median detection (s)': r.medianDetectionS.toFixed(1),
     'p95 detection (s)': r.p95DetectionS.toFixed(1),
     '$ per 10k task-hours': r.dollarsPer10kTaskHours.toFixed(3),
+    'of which DynamoDB / Lambda / SFN / messaging': [r.breakdownPer10kTaskHours.dynamo, r.breakdownPer10kTaskHours.lambda, r.breakdownPer10kTaskHours.stepFunctions, r.breakdownPer10kTaskHours.messaging].map((x) => x.toFixed(3)).join(' / '),
   })),
 );
 

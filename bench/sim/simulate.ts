@@ -61,12 +61,15 @@ export interface Summary {
   medianDetectionS: number;
   p95DetectionS: number;
   dollarsPer10kTaskHours: number;
+  /** The same, by part: DynamoDB, Lambda, Step Functions, and messaging (SQS, SNS, the other functions). */
+  breakdownPer10kTaskHours: { dynamo: number; lambda: number; stepFunctions: number; messaging: number };
 }
 
 const ceilTick = (t: number) => Math.ceil(t / tick) * tick;
 
-/** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every 15 s for 30 s. */
-const passOffsets = [0, 15_000, 30_000];
+/** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every near-end interval for 30 s. */
+const passWindowMs = 30_000;
+const passOffsetsOf = (poll: PollPolicy) => Array.from({ length: Math.floor(passWindowMs / poll.nearEndIntervalMs) + 1 }, (_, i) => i * poll.nearEndIntervalMs);
 
 /** Checks until the run's end is seen; returns [detection time, number of checks]. */
 function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStages: SimJob['stages'], end: number, attempt: number, poll: PollPolicy, random: () => number): [number, number] {
@@ -96,7 +99,7 @@ function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStag
   let previous: number | undefined;
   const memo: ScheduleMemo = { after: -Infinity, at: 0, n: 0 };
   for (let minute = ceilTick(runStart + 1); ; minute += tick) {
-    for (const offset of passOffsets) {
+    for (const offset of passOffsetsOf(poll)) {
       const at = minute + offset;
       const due = dueCheckTime(task, { ...checkpoint, ...(previous === undefined ? {} : { checkedThrough: previous }) }, at, poll, memo);
       previous = at;
@@ -190,5 +193,11 @@ export function summarize(result: StrategyResult): Summary {
     medianDetectionS: quantile(0.5),
     p95DetectionS: quantile(0.95),
     dollarsPer10kTaskHours: (result.cost.total / result.taskHours) * 10_000,
+    breakdownPer10kTaskHours: {
+      dynamo: (result.cost.dynamo / result.taskHours) * 10_000,
+      lambda: (result.cost.lambda / result.taskHours) * 10_000,
+      stepFunctions: (result.cost.stepFunctions / result.taskHours) * 10_000,
+      messaging: (result.cost.messaging / result.taskHours) * 10_000,
+    },
   };
 }

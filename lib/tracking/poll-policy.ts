@@ -39,9 +39,9 @@ export interface PollPolicy {
 
 export const defaultPollPolicy: PollPolicy = {
   firstCheckDelayMs: 30_000,
-  minIntervalMs: 30_000,
+  minIntervalMs: 45_000,
   maxIntervalMs: 10 * 60_000,
-  ageFraction: 0.2,
+  ageFraction: 0.17,
   nearEndStages: ['WAIT_FOR_SUCCESS'],
   nearEndIntervalMs: 15_000,
   jitter: 0.2,

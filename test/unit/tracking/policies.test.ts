@@ -15,8 +15,8 @@ const noJitter = { ...defaultPollPolicy, jitter: 0 };
 
 describe('the polling rule', () => {
   it('checks a young job often and an old one rarely, between the bounds', () => {
-    expect(nextCheckDelayMs(running(), t0 + 1 * min, noJitter, Math.random)).toBe(30_000);
-    expect(nextCheckDelayMs(running(), t0 + 20 * min, noJitter, Math.random)).toBe(4 * min);
+    expect(nextCheckDelayMs(running(), t0 + 1 * min, noJitter, Math.random)).toBe(noJitter.minIntervalMs);
+    expect(nextCheckDelayMs(running(), t0 + 20 * min, noJitter, Math.random)).toBe(Math.round(20 * min * noJitter.ageFraction));
     expect(nextCheckDelayMs(running(), t0 + 300 * min, noJitter, Math.random)).toBe(10 * min);
   });
 
@@ -33,8 +33,9 @@ describe('the polling rule', () => {
     const random = seededRandom(1);
     for (let i = 0; i < 500; i++) {
       const delay = nextCheckDelayMs(running(), t0 + 20 * min, defaultPollPolicy, random);
-      expect(delay).toBeGreaterThanOrEqual(0.8 * 4 * min);
-      expect(delay).toBeLessThanOrEqual(1.2 * 4 * min);
+      const interval = 20 * min * defaultPollPolicy.ageFraction;
+      expect(delay).toBeGreaterThanOrEqual(0.8 * interval - 0.5);
+      expect(delay).toBeLessThanOrEqual(1.2 * interval + 0.5);
     }
   });
 
