@@ -68,16 +68,18 @@ export function runningGapMs(taskId: string, n: number, at: number, start: numbe
 export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now: number, policy: PollPolicy, memo?: ScheduleMemo): number | undefined {
   if (task.dueAt > now) return undefined;
   if (!isFollowedWithoutWrites(task.state)) return task.dueAt; // checked when due; the check writes the next time
+  const deadline = deadlineOf(task, policy);
   const failing = checkpoint.failing[task.taskId];
   if (failing) {
-    const at = failing.at + errorGapMs(task.taskId, failing.failures, policy);
+    // Backing off from a failing master never delays the deadline: a run past it is aborted unasked.
+    let at = failing.at + errorGapMs(task.taskId, failing.failures, policy);
+    if (deadline !== undefined && deadline > failing.at) at = Math.min(at, deadline);
     return at <= now ? at : undefined;
   }
   const near = checkpoint.nearEnd[task.taskId];
   if (near) return near.at + policy.nearEndIntervalMs <= now + passToleranceMs ? Math.min(now, near.at + policy.nearEndIntervalMs) : undefined;
   const after = checkpoint.checkedThrough;
   if (after === undefined || task.dueAt > after) return task.dueAt;
-  const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > after && deadline <= now) return deadline;
   const start = task.runStartedAt ?? task.submittedAt ?? task.dueAt;
   // At most a few hundred steps from the anchor (gaps grow with the run's age up to maxIntervalMs); a caller

@@ -80,6 +80,10 @@ export async function observe(backend: Backend, remoteId: string): Promise<Obser
 
 export async function followRun(task: Task | IndexEntryTask, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
   const now = deps.clock.now();
+  const deadline = deadlineOf(task, deps.settings.poll);
+  const overdue = deadline !== undefined && now >= deadline;
+  // Past its maximum duration the run is aborted even if the master cannot say how it is doing.
+  if (observation.kind === 'error' && overdue) return abortOverdue(task, { poll: checked(task, now) }, backend, deps);
   if (observation.kind !== 'status') {
     if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
     return noAnswer(task, observation, deps);
@@ -100,18 +104,7 @@ export async function followRun(task: Task | IndexEntryTask, observation: Observ
     case 'aborted':
       return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot (backend reports ${status.state})`, changes: { ...seen, poll } });
   }
-  const deadline = deadlineOf(task, deps.settings.poll);
-  if (deadline !== undefined && now >= deadline) {
-    const minutes = Math.round((task.maxDurationMs ?? deps.settings.poll.defaultMaxDurationMs) / 60_000);
-    await commit(task, deps, {
-      to: 'ABORTING',
-      reason: `run exceeded its maximum duration of ${minutes} min; aborting`,
-      changes: { ...seen, poll, abort: { reason: 'timeout', requestedAt: now, calls: 1, lastCallAt: now } },
-      dueAt: now + deps.settings.poll.abortingIntervalMs,
-    });
-    await callAbort(task, backend, deps);
-    return 'changed';
-  }
+  if (overdue) return abortOverdue(task, { ...seen, poll }, backend, deps);
   if (task.state === 'SUBMITTED' && status.phase === 'running') {
     const dueAt = now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random);
     return commit(task, deps, { to: 'RUNNING', reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`, changes: { ...seen, poll }, dueAt });
@@ -125,6 +118,19 @@ export async function followRun(task: Task | IndexEntryTask, observation: Observ
   // Nothing new (a stage change alone is not stored: the shard's checkpoint follows near-end stages). The
   // check times come from the task's anchor, so no write is needed.
   return 'unchanged';
+}
+
+async function abortOverdue(task: Task | IndexEntryTask, changes: Partial<Task>, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  const minutes = Math.round((task.maxDurationMs ?? deps.settings.poll.defaultMaxDurationMs) / 60_000);
+  await commit(task, deps, {
+    to: 'ABORTING',
+    reason: `run exceeded its maximum duration of ${minutes} min; aborting`,
+    changes: { ...changes, abort: { reason: 'timeout', requestedAt: now, calls: 1, lastCallAt: now } },
+    dueAt: now + deps.settings.poll.abortingIntervalMs,
+  });
+  await callAbort(task, backend, deps);
+  return 'changed';
 }
 
 async function followAbort(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {

@@ -148,7 +148,8 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
   const backend = deps.backends.get(task.backend);
   if (!isFollowedWithoutWrites(task.state) || !task.remoteId || !backend) return pollTask(task.taskId, deps);
   const observation = await observe(backend, task.remoteId);
-  if (observation.kind === 'error') {
+  const deadline = deadlineOf(task, deps.settings.poll);
+  if (observation.kind === 'error' && !(deadline !== undefined && deps.clock.now() >= deadline)) {
     const failures = (checkpoint.failing[task.taskId]?.failures ?? 0) + 1;
     checkpoint.failing[task.taskId] = { failures, at: passAt, error: observation.message.slice(0, 300) };
     deps.logger.warn('status call failed; the task is checked again later', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, failures, error: observation.message });
