@@ -55,6 +55,14 @@ describe('check times without writes', () => {
     expect(errorGapMs('t-abc', 50, policy)).toBeLessThanOrEqual(policy.errorBackoffMaxMs * (1 + policy.jitter));
   });
 
+  it('a failing master does not push a check past the run\'s deadline', () => {
+    const failingAt = t0 + 40 * 60_000;
+    const task = running({ maxDurationMs: 42 * 60_000 });
+    const checkpoint: ShardCheckpoint = { ...emptyCheckpoint(), checkedThrough: failingAt, failing: { 't-abc': { failures: 4, at: failingAt, error: 'HTTP 503' } } };
+    expect(errorGapMs('t-abc', 4, policy)).toBeGreaterThan(2 * 60_000);
+    expect(dueCheckTime(task, checkpoint, t0 + 42 * 60_000, policy)).toBe(t0 + 42 * 60_000);
+  });
+
   it('states whose checks write (ACCEPTED, RETRY_WAIT, ABORTING, FAILED) are due whenever their due time has passed', () => {
     for (const state of ['ACCEPTED', 'RETRY_WAIT', 'ABORTING', 'FAILED'] as const) {
       expect(dueCheckTime(running({ state, dueAt: t0 }), { ...emptyCheckpoint(), checkedThrough: t0 + 3_600_000 }, t0 + 3_700_000, policy)).toBe(t0);
