@@ -59,7 +59,7 @@ export async function throughput(options: { pollTasks: number; submitRequests: n
  * `steady`: RUNNING tasks whose check brings nothing new — the usual tick; the floor is the bare GET loop.
  * `first-check`: SUBMITTED tasks that every check moves to RUNNING; the floor adds one UpdateItem per task.
  */
-async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { pollTasks: number; infoLatencyMs: number; concurrency: number }, kind: 'steady' | 'first-check'): Promise<ThroughputRow> {
+export async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { pollTasks: number; infoLatencyMs: number; concurrency: number }, kind: 'steady' | 'first-check'): Promise<ThroughputRow> {
   const tableName = `bench-poll-${kind}-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
