@@ -12,14 +12,14 @@ const argument = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 };
-// The benchmark issue asks for 10,000 polled tasks. DynamoDB Local on a 2-core machine slows down
-// super-linearly with the table's size (1,000 tasks: ~6 s; 10,000: over 8 minutes), so the default is
-// smaller; --poll-tasks 10000 runs the full size.
+// The usual tick (no news) at the 10,000 tasks the benchmark issue asks for; the tick where every task
+// changes at 2,000 (each change is a write on DynamoDB Local, which is slow here).
+const steadyTasks = argument('steady-tasks', 10_000);
 const pollTasks = argument('poll-tasks', 2_000);
 const submitRequests = argument('submit-requests', 500);
 const tasksPerDay = smoke ? 2_000 : defaultWorkload.tasksPerDay;
 
-const throughputRows = await throughput(smoke ? { pollTasks: 40, submitRequests: 20, infoLatencyMs: 20, concurrency: 16 } : { pollTasks, submitRequests, infoLatencyMs: 20, concurrency: 16 });
+const throughputRows = await throughput(smoke ? { pollTasks: 40, submitRequests: 20, infoLatencyMs: 20, concurrency: 16 } : { pollTasks, steadyTasks, submitRequests, infoLatencyMs: 20, concurrency: 16 });
 console.log('\nthroughput on DynamoDB Local and the simulated master (ratios against a floor measured in the same run)');
 console.table(throughputRows.map((r) => ({ measure: r.measure, 'bulkpilot (s)': (r.bulkpilotMs / 1000).toFixed(1), 'floor (s)': (r.floorMs / 1000).toFixed(1), ratio: `${r.ratio.toFixed(2)}×`, goal: r.goal })));
 
