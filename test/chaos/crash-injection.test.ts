@@ -10,6 +10,7 @@ import { taskIdFor, type Task } from '../../lib/task/task.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
+import { wrapStore } from '../support/store-wrapper.ts';
 import { reportFigures, sized } from './scale.ts';
 
 type Step = 'before-intent' | 'after-intent' | 'after-create' | 'after-procId-write';
@@ -41,14 +42,7 @@ function crashingAt(step: Step, crashed: Set<string>) {
     crashed.add(taskId);
     return true;
   };
-  return (store: TaskStore): TaskStore => ({
-    get: (id) => store.get(id),
-    reschedule: (t) => store.reschedule(t),
-    queryActive: (...a) => store.queryActive(...a),
-    applyTransition: (p) => store.applyTransition(p),
-    markNotified: (...a) => store.markNotified(...a),
-    list: (f) => store.list(f),
-    findByRemoteId: (id) => store.findByRemoteId(id),
+  return (store: TaskStore): TaskStore => wrapStore(store, {
     createIfAbsent: async (task) => {
       if (step === 'before-intent' && task.state === 'ACCEPTED' && once(task.taskId)) throw new Error('crash before the intent write');
       const result = await store.createIfAbsent(task);

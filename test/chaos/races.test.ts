@@ -16,6 +16,7 @@ import { pollTick } from '../../lib/tracking/poll-tick.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
+import { wrapStore } from '../support/store-wrapper.ts';
 import { reportFigures, sized } from './scale.ts';
 
 const taskCount = sized(200, 30);
@@ -58,13 +59,7 @@ function recordingStore(store: TaskStore, writes: Write[], conflicts: Record<str
     if (error instanceof TaskVersionConflictError) conflicts[action().actor] = (conflicts[action().actor] ?? 0) + 1;
     return error;
   };
-  return {
-    get: (id) => store.get(id),
-    reschedule: (t) => store.reschedule(t),
-    queryActive: (...a) => store.queryActive(...a),
-    markNotified: (...a) => store.markNotified(...a),
-    list: (f) => store.list(f),
-    findByRemoteId: (id) => store.findByRemoteId(id),
+  return wrapStore(store, {
     createIfAbsent: async (task) => {
       const result = await store.createIfAbsent(task);
       if (result.created) writes.push({ taskId: task.taskId, version: task.version, task: structuredClone(task), action: action() });
@@ -79,7 +74,7 @@ function recordingStore(store: TaskStore, writes: Write[], conflicts: Record<str
       if (applied) writes.push({ taskId: patch.taskId, version: patch.expectedVersion + 1, patch: structuredClone(patch), action: action() });
       return applied;
     },
-  };
+  });
 }
 
 /** A task's writes in version order, each as the whole task it left stored (a patch applied to the one before). */

@@ -5,6 +5,7 @@ import { startLindormMaster, type LindormMaster } from '../../local/lindorm-mast
 import { seedRequest, trickyReaderConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness, type SubmitHarness } from '../support/submit-harness.ts';
+import { wrapStore } from '../support/store-wrapper.ts';
 
 let aws: TestAws;
 let master: LindormMaster;
@@ -223,14 +224,7 @@ describe('submit: a crash at each step converges on redelivery', () => {
   /** A store whose next write of the given kind "crashes" the invocation right after (or instead of) it. */
   function crashingStore(when: 'after-intent' | 'instead-of-submitted-write') {
     let armed = true;
-    return (store: TaskStore): TaskStore => ({
-      get: (id) => store.get(id),
-      reschedule: (t) => store.reschedule(t),
-      queryActive: (...a) => store.queryActive(...a),
-      applyTransition: (p) => store.applyTransition(p),
-      markNotified: (...a) => store.markNotified(...a),
-      list: (f) => store.list(f),
-      findByRemoteId: (id) => store.findByRemoteId(id),
+    return (store: TaskStore): TaskStore => wrapStore(store, {
       createIfAbsent: async (task) => {
         const result = await store.createIfAbsent(task);
         if (armed && when === 'after-intent' && task.state === 'ACCEPTED') {
