@@ -9,9 +9,6 @@ let runtime: ReturnType<typeof createTrackingRuntime> | undefined;
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<TickReport> => {
   const { deps, store, observability } = (runtime ??= createTrackingRuntime(process.env, { functionName: 'poll', backend: lindormBackendFromEnv }));
   return observability.invoke(context, async () => {
-    // Passes within one invocation give checks finer than the one-minute schedule (near-end stages every
-    // 15 s); the window stays below the tick so invocations do not overlap. 0 turns extra passes off.
-    const passWindowMs = integerVar(process.env, 'POLL_PASS_WINDOW_SECONDS', 30, 0, 50) * 1000;
     const report = await pollTick(
       { ...deps, checkpoints: store },
       {
@@ -20,7 +17,7 @@ export const handler = async (_event: ScheduledEvent, context: Context): Promise
         remainingMs: () => context.getRemainingTimeInMillis(),
         concurrencyPerBackend: integerVar(process.env, 'POLL_CONCURRENCY', defaultTickOptions.concurrencyPerBackend, 1, 256),
         passIntervalMs: deps.settings.poll.nearEndIntervalMs,
-        passesUntil: deps.clock.now() + passWindowMs,
+        passesUntil: deps.clock.now() + deps.settings.poll.passWindowMs,
       },
     );
     deps.logger.info('poll tick', { ...report });

@@ -67,9 +67,8 @@ export interface Summary {
 
 const ceilTick = (t: number) => Math.ceil(t / tick) * tick;
 
-/** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every near-end interval for 30 s. */
-const passWindowMs = 30_000;
-const passOffsetsOf = (poll: PollPolicy) => Array.from({ length: Math.floor(passWindowMs / poll.nearEndIntervalMs) + 1 }, (_, i) => i * poll.nearEndIntervalMs);
+/** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every near-end interval for the pass window. */
+const passOffsetsOf = (poll: PollPolicy) => Array.from({ length: Math.floor(poll.passWindowMs / poll.nearEndIntervalMs) + 1 }, (_, i) => i * poll.nearEndIntervalMs);
 
 /** Checks until the run's end is seen; returns [detection time, number of checks]. */
 function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStages: SimJob['stages'], end: number, attempt: number, poll: PollPolicy, random: () => number): [number, number] {

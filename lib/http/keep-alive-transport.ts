@@ -83,7 +83,8 @@ export class KeepAliveTransport {
       const body = call.body === undefined ? undefined : Buffer.from(call.body, 'utf8');
       const request: ClientRequest = send({
         protocol: this.#origin.protocol,
-        hostname: this.#origin.hostname,
+        // An IPv6 literal comes bracketed in a URL ([::1]); the socket wants it bare.
+        hostname: this.#origin.hostname.replace(/^\[(.*)\]$/, '$1'),
         port: this.#origin.port,
         method: call.method,
         path: call.path,
@@ -91,11 +92,13 @@ export class KeepAliveTransport {
         headers: { ...call.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
       });
       call.signal?.addEventListener('abort', onAbort, { once: true });
-      arm(timeouts.connectMs, 'connect-timeout', 'connect');
+      // The connect wait starts when a socket is assigned, not while the call queues for one of the pool's.
       request.on('socket', (socket: Socket) => {
-        // A reused keep-alive socket is connected already: the headers wait starts once the request is out.
-        if (!socket.connecting) arm(timeouts.headersMs, 'headers-timeout', 'response headers');
-        else socket.once('connect', () => !settled && arm(timeouts.headersMs, 'headers-timeout', 'response headers'));
+        if (settled) return;
+        // A reused keep-alive socket is connected already: the headers wait starts at once.
+        if (!socket.connecting) return arm(timeouts.headersMs, 'headers-timeout', 'response headers');
+        arm(timeouts.connectMs, 'connect-timeout', 'connect');
+        socket.once('connect', () => !settled && arm(timeouts.headersMs, 'headers-timeout', 'response headers'));
       });
       request.on('error', (error: NodeJS.ErrnoException) => fail(new TransportError(error.code, error.message, { cause: error, ...(status === undefined ? {} : { status }) })));
       request.on('response', (response) => {

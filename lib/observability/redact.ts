@@ -3,18 +3,19 @@
  * value configured as secret (LOG_REDACT_VALUES) wherever it appears in a string.
  */
 const secretKey = /pass(word)?|secret|token|authorization|cookie|access.?key|credential/i;
-// The same keys inside text (JSON, escaped JSON, form or header syntax): `"secretKey":"…"`, `password=…`.
-const secretPairInText = /([\w.-]*(?:pass(?:word)?|secret|token|authorization|cookie|access.?key|credential)[\w.-]*\\*"?\s*[:=]\s*\\*"?)[^"\\,&}\s]+/gi;
-
 /**
  * Masks values of secret-looking keys inside free text, such as the start of a master's answer quoted in an
- * error (its `procConfig` echoes the request, credentials included).
+ * error (its `procConfig` echoes the request, credentials included): JSON pairs, JSON escaped inside a JSON
+ * string, `key=value` pairs and Authorization headers. Each pattern is linear (bounded keys, no nesting).
  */
 export function scrubSecrets(text: string): string {
-  return text.replace(authorizationHeader, '$1[redacted]').replace(secretPairInText, '$1[redacted]');
+  const mask = (whole: string, key: string, value: string) => (secretKey.test(key) ? whole.slice(0, whole.length - value.length) + '[redacted]' : whole);
+  return text
+    .replace(/((?:proxy-)?authorization\s*:\s*)[^\r\n"]+/gi, '$1[redacted]')
+    .replace(/"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.)*)/g, (whole, key: string, value: string) => mask(whole, key, value))
+    .replace(/\\"([^"\\]{1,100})\\"\s*:\s*\\"((?:[^"\\]|\\[^"])*)/g, (whole, key: string, value: string) => mask(whole, key, value))
+    .replace(/([\w.-]{1,100})=([^&\s"]*)/g, (whole, key: string, value: string) => mask(whole, key, value));
 }
-// A header's value runs to the end of its line ("Bearer abc", "Basic …").
-const authorizationHeader = /((?:proxy-)?authorization\s*:\s*)[^\r\n"]+/gi;
 
 export function createRedactor(secretValues: readonly string[] = []): (key: string, value: unknown) => unknown {
   const values = secretValues.filter((v) => v.length >= 4);

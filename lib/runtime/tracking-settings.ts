@@ -25,6 +25,8 @@ export function trackingSettingsFromEnv(env: Env): TrackingSettings {
       ageFraction: numberVar(env, 'POLL_AGE_FRACTION', p.ageFraction, 0, 10),
       nearEndStages: listVar(env, 'POLL_NEAR_END_STAGES', p.nearEndStages),
       nearEndIntervalMs: integerVar(env, 'POLL_NEAR_END_INTERVAL_S', p.nearEndIntervalMs / s, 1, 86_400) * s,
+      // Passes must end before the poll function's 60 s timeout less the 25 s a last check may take.
+      passWindowMs: integerVar(env, 'POLL_PASS_WINDOW_SECONDS', p.passWindowMs / s, 0, 35) * s,
       jitter: numberVar(env, 'POLL_JITTER', p.jitter, 0, 0.9),
       lostConfirmations: integerVar(env, 'LOST_CONFIRMATIONS', p.lostConfirmations, 1, 100),
       lostMinSpanMs: integerVar(env, 'LOST_MIN_SPAN_S', p.lostMinSpanMs / s, 0, 7 * 86_400) * s,

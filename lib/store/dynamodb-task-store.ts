@@ -241,14 +241,16 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { taskId: { S: `${shardPrefix}${shard}` } },
-          UpdateExpression: `SET nearEnd = :nearEnd, failing = :failing${checkpoint.checkedThrough === undefined ? '' : ', checkedThrough = :through'} REMOVE #owner, leaseUntil`,
+          UpdateExpression: `SET nearEnd = :nearEnd, failing = :failing, pending = :pending${checkpoint.checkedThrough === undefined ? '' : ', checkedThrough = :through'}${checkpoint.readThrough === undefined ? '' : ', readThrough = :read'} REMOVE #owner, leaseUntil`,
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: {
             ':owner': { S: owner },
             ':nearEnd': { M: marshall(checkpoint.nearEnd) },
             ':failing': { M: marshall(checkpoint.failing) },
+            ':pending': { M: marshall(checkpoint.pending) },
             ...(checkpoint.checkedThrough === undefined ? {} : { ':through': { N: String(checkpoint.checkedThrough) } }),
+            ...(checkpoint.readThrough === undefined ? {} : { ':read': { N: String(checkpoint.readThrough) } }),
           },
         }),
       );
@@ -335,5 +337,11 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
 function checkpointOf(item: Record<string, AttributeValue> | undefined): ShardCheckpoint {
   if (!item) return emptyCheckpoint();
   const stored = unmarshall(item) as Partial<ShardCheckpoint>;
-  return { ...(stored.checkedThrough === undefined ? {} : { checkedThrough: stored.checkedThrough }), nearEnd: stored.nearEnd ?? {}, failing: stored.failing ?? {} };
+  return {
+    ...(stored.checkedThrough === undefined ? {} : { checkedThrough: stored.checkedThrough }),
+    ...(stored.readThrough === undefined ? {} : { readThrough: stored.readThrough }),
+    nearEnd: stored.nearEnd ?? {},
+    failing: stored.failing ?? {},
+    pending: stored.pending ?? {},
+  };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Backend } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
@@ -86,7 +87,7 @@ async function claimAndCreate(taskId: string, request: ImportRequest, backend: B
 
   // Never start a create that this invocation might not live to record: that is the ambiguous window.
   const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
-  const claim = { attempts: 1, startedAt: now, leaseUntil: now + needed };
+  const claim = { attempts: 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() };
   const intent = newTask(
     {
       taskId,
@@ -111,6 +112,8 @@ async function claimAndCreate(taskId: string, request: ImportRequest, backend: B
   const written = await deps.store.createIfAbsent(intent);
   if (written.created) return createAtBackend(intent, request, backend, record, deps, log);
   const existing = written.existing;
+  // Our own intent: its first answer was lost and the SDK's retry found the item it had written.
+  if (existing.state === 'ACCEPTED' && existing.version === 1 && existing.create.token === claim.token) return createAtBackend(existing, request, backend, record, deps, log);
   if (existing.contentHash !== request.contentHash) {
     const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
     log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
@@ -148,13 +151,15 @@ async function claimAgain(task: Task, request: ImportRequest, backend: Backend, 
   const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
   if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
   const claimed = update(task, now, deps.settings.taskPolicy, {
-    create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed },
+    create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() },
   }, now + needed + 1_000);
   try {
     await deps.store.replace(claimed);
   } catch (error) {
-    if (error instanceof TaskVersionConflictError) throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
-    throw error;
+    if (!(error instanceof TaskVersionConflictError)) throw error;
+    // Our own claim, its first answer lost: go on. Anyone else's: come back later.
+    if (error.current?.version === claimed.version && error.current.create.token === claimed.create.token) return createAtBackend(error.current, request, backend, record, deps, log);
+    throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
   }
   return createAtBackend(claimed, request, backend, record, deps, log);
 }

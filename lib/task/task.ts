@@ -25,6 +25,8 @@ export interface CreateAttempt {
   startedAt?: number;
   /** Until then the attempt is presumed alive; after it, a set `startedAt` means it died mid-call. */
   leaseUntil?: number;
+  /** Names the delivery that wrote the claim: its own write, echoed back by a retried request, is not another's. */
+  token?: string;
   lastError?: string;
   /** Set when a create was repeated after an ambiguous one (policy `resubmit`): a duplicate job may exist. */
   possibleDuplicate?: boolean;

@@ -17,6 +17,8 @@ export interface PollPolicy {
   /** Stages after which the job usually ends soon (matched case-insensitively). */
   nearEndStages: string[];
   nearEndIntervalMs: number;
+  /** How long each invocation keeps making passes, `nearEndIntervalMs` apart, over the tasks it read (0: one pass). */
+  passWindowMs: number;
   /** ± share of the interval drawn at random. */
   jitter: number;
   /** After a failed status call: base × 2^(failures−1), capped. */
@@ -44,6 +46,7 @@ export const defaultPollPolicy: PollPolicy = {
   ageFraction: 0.17,
   nearEndStages: ['WAIT_FOR_SUCCESS'],
   nearEndIntervalMs: 15_000,
+  passWindowMs: 30_000,
   jitter: 0.2,
   errorBackoffBaseMs: 60_000,
   errorBackoffMaxMs: 10 * 60_000,

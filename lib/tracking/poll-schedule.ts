@@ -30,15 +30,19 @@ export interface IndexedTask {
 
 /** What the poller of one shard remembers between ticks. */
 export interface ShardCheckpoint {
-  /** Every check time up to here was served (undefined before the first complete tick). */
+  /** Every check time up to here was served or is pending (undefined before the first complete tick). */
   checkedThrough?: number;
+  /** When the index was last read whole: an anchor after it belongs to a task no pass has seen yet. */
+  readThrough?: number;
+  /** Check times a tick could not serve in its time: served first by the next. */
+  pending: Record<string, number>;
   /** Tasks whose last check saw a near-end stage: checked on every pass. */
   nearEnd: Record<string, { stage: string; at: number }>;
   /** Tasks whose status calls fail: retried with backoff, and shown to operators. */
   failing: Record<string, { failures: number; at: number; error: string }>;
 }
 
-export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {} });
+export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {}, pending: {} });
 
 /** States whose checks without news write nothing (the others always write when checked). */
 export function isFollowedWithoutWrites(state: TaskState): boolean {
@@ -68,6 +72,8 @@ export function runningGapMs(taskId: string, n: number, at: number, start: numbe
 export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now: number, policy: PollPolicy, memo?: ScheduleMemo): number | undefined {
   if (task.dueAt > now) return undefined;
   if (!isFollowedWithoutWrites(task.state)) return task.dueAt; // checked when due; the check writes the next time
+  const pending = checkpoint.pending[task.taskId];
+  if (pending !== undefined) return pending;
   const deadline = deadlineOf(task, policy);
   const failing = checkpoint.failing[task.taskId];
   if (failing) {
@@ -79,7 +85,7 @@ export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now
   const near = checkpoint.nearEnd[task.taskId];
   if (near) return near.at + policy.nearEndIntervalMs <= now + passToleranceMs ? Math.min(now, near.at + policy.nearEndIntervalMs) : undefined;
   const after = checkpoint.checkedThrough;
-  if (after === undefined || task.dueAt > after) return task.dueAt;
+  if (after === undefined || task.dueAt > (checkpoint.readThrough ?? after)) return task.dueAt;
   if (deadline !== undefined && deadline > after && deadline <= now) return deadline;
   const start = task.runStartedAt ?? task.submittedAt ?? task.dueAt;
   // At most a few hundred steps from the anchor (gaps grow with the run's age up to maxIntervalMs); a caller

@@ -37,8 +37,12 @@ export interface TickReport {
   leftForNextTick: number;
 }
 
-/** Entries a checkpoint keeps per kind; beyond it the oldest fall back to the plain schedule. */
-const maxCheckpointEntries = 2_000;
+/**
+ * Entries a checkpoint keeps per kind; beyond it the oldest fall back to the plain schedule. With errors
+ * cut to 100 characters, three full maps stay near 250 KB, under DynamoDB's 400 KB item limit.
+ */
+const maxCheckpointEntries = 1_000;
+const shortError = (message: string) => (message.length > 100 ? `${message.slice(0, 99)}…` : message);
 
 /**
  * One scheduled run of the poller. Reads the shard's active tasks from the sparse index (never a scan, never
@@ -68,62 +72,69 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
       return;
     }
     const tasks = new Map<string, IndexedTask>();
-    let complete = true;
-    let servedThrough = checkpoint.checkedThrough;
+    let readComplete = false;
 
-    const pass = async (passAt: number, after: number | undefined, incoming: AsyncIterable<IndexedTask[]> | Iterable<IndexedTask[]>) => {
+    const pass = async (passAt: number, view: ShardCheckpoint, incoming: AsyncIterable<IndexedTask[]> | Iterable<IndexedTask[]>) => {
       const work: Array<Promise<void>> = [];
-      const view: ShardCheckpoint = { ...checkpoint, ...(after === undefined ? {} : { checkedThrough: after }) };
-      if (after === undefined) delete view.checkedThrough;
-      for await (const page of incoming) {
-        for (const task of page) {
-          tasks.set(task.taskId, task);
-          const dueAt = dueCheckTime(task, view, passAt, deps.settings.poll);
-          if (dueAt === undefined) continue;
-          work.push(
-            limiterFor(task.backend).run(async () => {
-              if (!timeLeft()) {
-                report.leftForNextTick++;
-                complete = false;
-                return;
-              }
-              report.checked++;
-              // How late the check is against its time: the poll-lag alarm watches the maximum.
-              deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - dueAt));
-              try {
-                const outcome = await attributeTo(deps.ledger, task.taskId, () => checkTask(task, checkpoint, passAt, deps));
-                report.outcomes[outcome]++;
-                // Written: the entry read from the index is stale; the next invocation reads the new one.
-                if (outcome === 'changed') tasks.delete(task.taskId);
-              } catch (error) {
-                report.outcomes.error++;
-                complete = false;
-                deps.logger.error('poll of a task failed; it stays due for the next tick', { taskId: task.taskId, error });
-              }
-            }),
-          );
+      try {
+        for await (const page of incoming) {
+          for (const task of page) {
+            tasks.set(task.taskId, task);
+            const dueAt = dueCheckTime(task, view, passAt, deps.settings.poll);
+            if (dueAt !== undefined) work.push(limiterFor(task.backend).run(() => serve(task, dueAt, passAt)));
+          }
         }
+      } finally {
+        // Every check started is finished before the checkpoint is saved, even when a page read failed.
+        await Promise.allSettled(work);
+        report.passes++;
       }
-      await Promise.all(work);
-      report.passes++;
+    };
+
+    const serve = async (task: IndexedTask, dueAt: number, passAt: number) => {
+      const followed = isFollowedWithoutWrites(task.state);
+      if (!timeLeft()) {
+        report.leftForNextTick++;
+        // Its check time is behind the saved checkpoint now: remembered, so the next tick serves it first.
+        if (followed) checkpoint.pending[task.taskId] = dueAt;
+        return;
+      }
+      report.checked++;
+      // How late the check is against its time: the poll-lag alarm watches the maximum.
+      deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - dueAt));
+      delete checkpoint.pending[task.taskId];
+      try {
+        const outcome = await attributeTo(deps.ledger, task.taskId, () => checkTask(task, checkpoint, passAt, deps));
+        report.outcomes[outcome]++;
+        // Written (or a state whose check writes its next time): the entry read from the index is stale.
+        if (outcome === 'changed' || !followed) tasks.delete(task.taskId);
+      } catch (error) {
+        report.outcomes.error++;
+        const message = error instanceof Error ? error.message : String(error);
+        // Backed off like a failing status call, so one broken task cannot take every tick's time.
+        if (followed) checkpoint.failing[task.taskId] = { failures: (checkpoint.failing[task.taskId]?.failures ?? 0) + 1, at: passAt, error: shortError(message) };
+        deps.logger.error('poll of a task failed; it is checked again later', { taskId: task.taskId, error });
+      }
     };
 
     try {
-      await pass(start, servedThrough, deps.store.queryActive(shard, start, options.pageSize));
-      if (complete) servedThrough = start;
+      await pass(start, { ...checkpoint }, deps.store.queryActive(shard, start, options.pageSize));
+      readComplete = true;
+      // Check times up to the read are served (or remembered as pending); so are new anchors up to it.
+      checkpoint.checkedThrough = checkpoint.readThrough = start;
       // Later passes: the tasks already read, finer than a tick (near-end stages, young runs).
       for (let previous = start; options.passIntervalMs && options.passesUntil !== undefined; ) {
         const at = previous + options.passIntervalMs;
         if (at > options.passesUntil || !timeLeft()) break;
         await deps.clock.sleep(Math.max(0, at - deps.clock.now()));
         const passAt = deps.clock.now();
-        await pass(passAt, previous, [[...tasks.values()]]);
-        if (!complete) break;
-        servedThrough = previous = passAt;
+        await pass(passAt, { ...checkpoint, checkedThrough: previous }, [[...tasks.values()]]);
+        checkpoint.checkedThrough = previous = passAt;
       }
     } finally {
-      prune(checkpoint, tasks);
-      await deps.checkpoints.saveShard(shard, options.owner, { ...checkpoint, ...(servedThrough === undefined ? {} : { checkedThrough: servedThrough }) });
+      // A failed read leaves the window open (the next tick serves it) and keeps every entry.
+      if (readComplete) prune(checkpoint, tasks);
+      await deps.checkpoints.saveShard(shard, options.owner, checkpoint);
     }
   };
 
@@ -151,7 +162,7 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
   const deadline = deadlineOf(task, deps.settings.poll);
   if (observation.kind === 'error' && !(deadline !== undefined && deps.clock.now() >= deadline)) {
     const failures = (checkpoint.failing[task.taskId]?.failures ?? 0) + 1;
-    checkpoint.failing[task.taskId] = { failures, at: passAt, error: observation.message.slice(0, 300) };
+    checkpoint.failing[task.taskId] = { failures, at: passAt, error: shortError(observation.message) };
     deps.logger.warn('status call failed; the task is checked again later', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, failures, error: observation.message });
     return 'info-failed';
   }
@@ -185,9 +196,15 @@ function isNews(task: IndexedTask, phase: string, now: number, deps: TrackingDep
 
 /** Entries of tasks that left the shard's index go; the checkpoint item stays small. */
 function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): void {
-  for (const kind of ['nearEnd', 'failing'] as const) {
-    const entries = Object.entries(checkpoint[kind]).filter(([taskId]) => tasks.has(taskId));
-    entries.sort((a, b) => b[1].at - a[1].at);
-    checkpoint[kind] = Object.fromEntries(entries.slice(0, maxCheckpointEntries));
-  }
+  const keep = <T>(entries: Record<string, T>, at: (entry: T) => number) =>
+    Object.fromEntries(
+      Object.entries(entries)
+        .filter(([taskId]) => tasks.has(taskId))
+        .sort((a, b) => at(b[1]) - at(a[1]))
+        .slice(0, maxCheckpointEntries),
+    );
+  checkpoint.nearEnd = keep(checkpoint.nearEnd, (e) => e.at);
+  checkpoint.failing = keep(checkpoint.failing, (e) => e.at);
+  // The oldest pending check times are kept: they waited longest.
+  checkpoint.pending = keep(checkpoint.pending, (at) => -at);
 }

@@ -258,6 +258,15 @@ describe('submit: a crash at each step converges on redelivery', () => {
     expect(await harness.store.get(taskIdFor(requestId))).toMatchObject({ state: 'UNCERTAIN', create: { attempts: 1 } });
   });
 
+  it('an intent write whose answer was lost and retried finds its own claim and creates once', async () => {
+    // The SDK retries a PutItem whose answer it lost; the retry fails its condition on the item it wrote.
+    harness = createSubmitHarness(aws, master, { wrapStore: (store) => wrapStore(store, { createIfAbsent: async (task) => (await store.createIfAbsent(task), store.createIfAbsent(task)) }) });
+    const requestId = uniqueId('lost-put-answer');
+    const [record] = await roundTripThroughQueue(aws, [body({ requestId, ...seedRequest })]);
+    expect((await harness.invoke([record!])).outcomes[0]!.outcome.kind).toBe('submitted');
+    expect(master.creates()).toHaveLength(1);
+  });
+
   it('crash between create and the procId write: a redelivery during the lease waits, after it the task is UNCERTAIN, never created twice', async () => {
     // Prepare
     harness = createSubmitHarness(aws, master, { wrapStore: crashingStore('instead-of-submitted-write') });

@@ -313,6 +313,13 @@ describe('the tick budget and overlap', () => {
     expect(checked).toBeGreaterThanOrEqual(30);
     const states = await Promise.all(ids.map(async (id) => (await h!.get(id)).state));
     expect(new Set(states)).toEqual(new Set(['RUNNING']));
+    // The schedule moved on with every tick: what a tick left was remembered, not re-served forever.
+    const last = h.clock.now();
+    for (let shard = 0; shard < defaultTaskPolicy.shards; shard++) {
+      const checkpoint = await h.store.readShard(shard);
+      expect(checkpoint.checkedThrough).toBe(last);
+      expect(checkpoint.pending).toEqual({});
+    }
   });
 
   it('two overlapping invocations split the shards and never check a task twice', async () => {

@@ -63,6 +63,14 @@ describe('check times without writes', () => {
     expect(dueCheckTime(task, checkpoint, t0 + 42 * 60_000, policy)).toBe(t0 + 42 * 60_000);
   });
 
+  it('a check time a tick could not serve is served first by the next, and a new anchor after the last read is served', () => {
+    const pending: ShardCheckpoint = { ...emptyCheckpoint(), checkedThrough: t0 + 3_600_000, readThrough: t0 + 3_600_000, pending: { 't-abc': t0 + 3_590_000 } };
+    expect(dueCheckTime(running(), pending, t0 + 3_660_000, policy)).toBe(t0 + 3_590_000);
+    // Passes moved checkedThrough past the read; an anchor between the two was never seen by a pass.
+    const afterPasses: ShardCheckpoint = { ...emptyCheckpoint(), checkedThrough: t0 + 60_000, readThrough: t0 + 30_000 };
+    expect(dueCheckTime(running({ dueAt: t0 + 45_000 }), afterPasses, t0 + 90_000, policy)).toBe(t0 + 45_000);
+  });
+
   it('states whose checks write (ACCEPTED, RETRY_WAIT, ABORTING, FAILED) are due whenever their due time has passed', () => {
     for (const state of ['ACCEPTED', 'RETRY_WAIT', 'ABORTING', 'FAILED'] as const) {
       expect(dueCheckTime(running({ state, dueAt: t0 }), { ...emptyCheckpoint(), checkedThrough: t0 + 3_600_000 }, t0 + 3_700_000, policy)).toBe(t0);
