@@ -10,6 +10,7 @@ import { handleTerminalTransitions } from '../../lib/tracking/stream-processing.
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
+import { wrapStore } from '../support/store-wrapper.ts';
 
 let aws: TestAws;
 let h: TrackingHarness | undefined;
@@ -114,6 +115,32 @@ describe('checks without news cost no write', () => {
     const done = await h.get(taskId!);
     expect(done.history.map((e) => e.to)).toEqual(['ACCEPTED', 'RUNNING', 'SUCCEEDED']);
     expect(done.historyDropped).toBe(1);
+  });
+
+  it('a task whose check keeps failing backs off; the other tasks keep their own schedule (no tick re-serves them all)', async () => {
+    // Prepare: 12 long jobs; one task's store writes always fail, so its first news can never be recorded.
+    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'BULKLOAD', durationMs: 6 * 60 * 60_000 }] } });
+    const ids = (await h.submitRequests(Array.from({ length: 12 }, (_, i) => request({ instances: 70 + i })))) as string[];
+    const [poisoned, ...others] = ids as [string, ...string[]];
+    const broken = () => Promise.reject(new Error('simulated store failure for one task'));
+    h.deps.store = wrapStore(h.store, {
+      get: (id) => (id === poisoned ? broken() : h!.store.get(id)),
+      applyTransition: (patch) => (patch.taskId === poisoned ? broken() : h!.store.applyTransition(patch)),
+    });
+    await h.runUntil(others, ['RUNNING']);
+    for (let i = 0; i < 60; i++) await h.tick(); // an hour: the others' runs are old, checked ~10 min apart
+
+    // Act: ten more one-minute ticks.
+    const before = h.master.received.length;
+    for (let i = 0; i < 10; i++) await h.tick();
+
+    // Assess: each healthy task about once in ten minutes, the broken one backing off, not every tick.
+    const procOf = new Map((await Promise.all(others.map((id) => h!.store.get(id)))).map((t) => [t!.remoteId!, t!.taskId]));
+    const calls = new Map<string, number>();
+    for (const r of h.master.received.slice(before)) if (r.endpoint === 'info' && procOf.has(r.procId!)) calls.set(r.procId!, (calls.get(r.procId!) ?? 0) + 1);
+    expect(Math.max(...calls.values())).toBeLessThanOrEqual(3);
+    const shard = (await h.store.get(poisoned))!.dueShard!;
+    expect((await h.store.readShard(shard)).failing[poisoned]).toMatchObject({ failures: expect.any(Number), error: expect.stringContaining('simulated store failure') });
   });
 
   it('failed status calls are counted in the shard checkpoint, not on the task, and cleared by the next answer', async () => {
