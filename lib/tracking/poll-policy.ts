@@ -66,13 +66,16 @@ export function jittered(ms: number, share: number, random: () => number): numbe
 
 /** Delay until the next check of a task whose job is running (or just submitted). */
 export function nextCheckDelayMs(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'stage' | 'maxDurationMs'>, now: number, policy: PollPolicy, random: () => number): number {
-  const age = now - (task.runStartedAt ?? task.submittedAt ?? now);
-  let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, age * policy.ageFraction));
-  if (nearEndStage(task.stage, policy)) interval = Math.min(interval, policy.nearEndIntervalMs);
-  let delay = jittered(interval, policy.jitter, random);
+  let delay = jittered(checkIntervalMs(now - (task.runStartedAt ?? task.submittedAt ?? now), task.stage, policy), policy.jitter, random);
   const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > now) delay = Math.min(delay, deadline - now);
   return delay;
+}
+
+/** The gap between checks of a run of this age and stage, before jitter: a share of the age, bounded. */
+export function checkIntervalMs(ageMs: number, stage: string | undefined, policy: PollPolicy): number {
+  const interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, ageMs * policy.ageFraction));
+  return nearEndStage(stage, policy) ? Math.min(interval, policy.nearEndIntervalMs) : interval;
 }
 
 /** Whether a stage says the job usually ends soon. */

@@ -1,5 +1,5 @@
 import type { TaskState } from '../task/states.ts';
-import { deadlineOf, nearEndStage, type PollPolicy } from './poll-policy.ts';
+import { checkIntervalMs, deadlineOf, errorBackoffMs, jittered, type PollPolicy } from './poll-policy.ts';
 
 /**
  * When a task is checked, decided from what the due index holds and the shard's checkpoint — never from a
@@ -58,11 +58,9 @@ export function stableUnit(taskId: string, n: number): number {
   return ((hash ^ (hash >>> 16)) >>> 0) / 4294967296;
 }
 
-/** Gap after a check at `at` of a run that started at `start` (20 % of the age, bounded, jittered). */
+/** Gap after the n-th check, at `at`, of a run that started at `start`: the polling rule with stable jitter. */
 export function runningGapMs(taskId: string, n: number, at: number, start: number, stage: string | undefined, policy: PollPolicy): number {
-  let interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, (at - start) * policy.ageFraction));
-  if (nearEndStage(stage, policy)) interval = Math.min(interval, policy.nearEndIntervalMs);
-  return Math.max(1_000, Math.round(interval * (1 + (stableUnit(taskId, n) * 2 - 1) * policy.jitter)));
+  return Math.max(1_000, jittered(checkIntervalMs(at - start, stage, policy), policy.jitter, () => stableUnit(taskId, n)));
 }
 
 /**
@@ -112,8 +110,7 @@ export interface ScheduleMemo {
 /** Passes of one invocation are not exactly `nearEndIntervalMs` apart: a check a little early still counts. */
 const passToleranceMs = 2_000;
 
-/** Backoff after consecutive failed status calls: base × 2^(n−1), capped, with stable jitter. */
+/** Backoff after consecutive failed status calls (the policy's error backoff), with stable jitter. */
 export function errorGapMs(taskId: string, failures: number, policy: PollPolicy): number {
-  const base = Math.min(policy.errorBackoffMaxMs, policy.errorBackoffBaseMs * 2 ** Math.max(0, failures - 1));
-  return Math.round(base * (1 + (stableUnit(taskId, 1_000 + failures) * 2 - 1) * policy.jitter));
+  return errorBackoffMs(failures, policy, () => stableUnit(taskId, 1_000 + failures));
 }

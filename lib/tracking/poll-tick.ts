@@ -110,9 +110,8 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
         if (outcome === 'changed' || !followed) tasks.delete(task.taskId);
       } catch (error) {
         report.outcomes.error++;
-        const message = error instanceof Error ? error.message : String(error);
         // Backed off like a failing status call, so one broken task cannot take every tick's time.
-        if (followed) checkpoint.failing[task.taskId] = { failures: (checkpoint.failing[task.taskId]?.failures ?? 0) + 1, at: passAt, error: shortError(message) };
+        if (followed) noteFailure(checkpoint, task.taskId, passAt, error instanceof Error ? error.message : String(error));
         deps.logger.error('poll of a task failed; it is checked again later', { taskId: task.taskId, error });
       }
     };
@@ -161,8 +160,7 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
   const observation = await observe(backend, task.remoteId);
   const deadline = deadlineOf(task, deps.settings.poll);
   if (observation.kind === 'error' && !(deadline !== undefined && deps.clock.now() >= deadline)) {
-    const failures = (checkpoint.failing[task.taskId]?.failures ?? 0) + 1;
-    checkpoint.failing[task.taskId] = { failures, at: passAt, error: shortError(observation.message) };
+    const failures = noteFailure(checkpoint, task.taskId, passAt, observation.message);
     deps.logger.warn('status call failed; the task is checked again later', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, failures, error: observation.message });
     return 'info-failed';
   }
@@ -183,6 +181,13 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
     if (!(error instanceof TaskVersionConflictError) && !(error instanceof NeedsFullTaskError)) throw error;
     return pollTask(task.taskId, deps, { observation });
   }
+}
+
+/** Counts one more failed check of a task in the checkpoint (its backoff grows); returns the count. */
+function noteFailure(checkpoint: ShardCheckpoint, taskId: string, at: number, message: string): number {
+  const failures = (checkpoint.failing[taskId]?.failures ?? 0) + 1;
+  checkpoint.failing[taskId] = { failures, at, error: shortError(message) };
+  return failures;
 }
 
 /** Whether a status of a SUBMITTED or RUNNING task changes anything stored. */
