@@ -6,7 +6,7 @@
 //     master can send a call anywhere else.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { createLambdaObservability } from '../../lib/observability/lambda-observability.ts';
 import type { BatchReport } from '../../lib/submit/submit-batch.ts';
@@ -16,6 +16,7 @@ import { seedWriterConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { createSubmitHarness } from '../support/submit-harness.ts';
+import { captureOutput } from '../support/capture-output.ts';
 import { reportFigures } from './scale.ts';
 
 const run = Date.now().toString(36);
@@ -81,12 +82,7 @@ describe('(a) secrets never reach a log line', () => {
   const request = (label: string, extra: Record<string, unknown> = {}) => ({ requestId: `sec-${run}-${label}`, src: 'oss', dst: 'ld', readerConfig, writerConfig, driverSpec: 'large', instances: 2, ...extra });
 
   beforeAll(async () => {
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      return true;
-    };
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const output = captureOutput(lines);
     try {
       const observability = createLambdaObservability(
         { LOG_LEVEL: 'debug', LOG_REDACT_VALUES: `${secrets.redactConfigured}, ${secrets.redactConfigured2}`, BULKPILOT_STAGE: 'chaos' },
@@ -134,8 +130,7 @@ describe('(a) secrets never reach a log line', () => {
       lifecycleStates = tasks[0]!.history.map((e) => e.to);
       observability.endInvocation();
     } finally {
-      out.mockRestore();
-      err.mockRestore();
+      output.restore();
     }
   });
   afterAll(async () => {
@@ -191,12 +186,7 @@ describe('(a) secrets in a broken answer of the master', () => {
       const answer = JSON.stringify({ success: 'true', data: { procConfig: { src: 'oss', dst: 'ld', readerConfig: { filePath: 'in/', secretKey: secret, accessKey: 'AKIAEXAMPLE' } }, procId: 'proc-7', state: 'RUNNING', stage: 'BULKLOAD' } });
       return { status: 200, body: answer.slice(0, answer.length - 40) }; // the connection dropped mid-answer
     });
-    const capture = (chunk: string | Uint8Array) => {
-      lines.push(...String(chunk).split('\n').filter(Boolean));
-      return true;
-    };
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    const output = captureOutput(lines);
     try {
       const observability = createLambdaObservability({ LOG_LEVEL: 'debug', BULKPILOT_STAGE: 'chaos' }, 'security');
       h = await createTrackingHarness(aws, { logger: observability.logger, metrics: observability.metrics, ledger: observability.ledger, masterUrl: () => master.url });
@@ -204,8 +194,7 @@ describe('(a) secrets in a broken answer of the master', () => {
       for (let i = 0; i < 3; i++) await h.tick();
       observability.endInvocation();
     } finally {
-      out.mockRestore();
-      err.mockRestore();
+      output.restore();
     }
   });
   afterAll(async () => {

@@ -1,10 +1,11 @@
 // The log lines and metrics of a whole task lifecycle, through the Lambda observability the functions use
 // (Powertools logger and metrics): every line JSON, every line about a task carrying its ids, no configured
 // secret anywhere, EMF metrics, and the task's cost recorded on it.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../lib/cli/main.ts';
 import { createLambdaObservability } from '../../lib/observability/lambda-observability.ts';
 import { seedRequest } from '../support/seed-request.ts';
+import { captureOutput } from '../support/capture-output.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 
@@ -17,13 +18,7 @@ let taskId: string;
 beforeAll(async () => {
   aws = await createTestAws();
   Object.assign(process.env, aws.env);
-  // Powertools writes WARN and ERROR lines to stderr, the rest to stdout: both are captured.
-  const capture = (chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  };
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
-  const errSpy = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+  const output = captureOutput(lines);
   // The secret is configured twice: as credentials in the master URL, and as a value to redact.
   const observability = createLambdaObservability({ LOG_LEVEL: 'debug', LOG_REDACT_VALUES: secret, BULKPILOT_STAGE: 'test' }, 'lifecycle');
   h = await createTrackingHarness(aws, {
@@ -39,8 +34,7 @@ beforeAll(async () => {
   h.master.faults.add({ endpoint: 'info', kind: 'reset', times: 2 });
   await h.runUntil([taskId], ['SUCCEEDED'], 40);
   observability.endInvocation();
-  spy.mockRestore();
-  errSpy.mockRestore();
+  output.restore();
 });
 afterAll(async () => {
   await h.close();
