@@ -26,7 +26,19 @@ async function baselineBundle(): Promise<string> {
       `export const clients = [new DynamoDBClient({ region: 'eu-central-1' }), new SQSClient({ region: 'eu-central-1' }), new SNSClient({ region: 'eu-central-1' })];\n`,
   );
   const outfile = join(dir, 'index.mjs');
-  await build({ entryPoints: [entry], outfile, bundle: true, minify: true, format: 'esm', platform: 'node', target: 'node24', banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" }, logLevel: 'warning', nodePaths: [join(root, 'node_modules')], external: externalPackages(process.env) });
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node24',
+    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    logLevel: 'warning',
+    nodePaths: [join(root, 'node_modules')],
+    external: externalPackages(process.env),
+  });
   return outfile;
 }
 
@@ -34,9 +46,13 @@ async function baselineBundle(): Promise<string> {
 function importMs(file: string, runs: number): number {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`], {
-      env: { ...process.env, AWS_REGION: 'eu-central-1', TASKS_TABLE: 't', LOG_LEVEL: 'error' },
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(file)}); console.log(performance.now() - t);`],
+      {
+        env: { ...process.env, AWS_REGION: 'eu-central-1', TASKS_TABLE: 't', LOG_LEVEL: 'error' },
+      },
+    );
     samples.push(Number(out.toString().trim()));
   }
   return samples.sort((a, b) => a - b)[Math.floor(runs / 2)]!;

@@ -54,7 +54,11 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       { name: 'WAIT_FOR_SUCCESS', durationMs: share(0.05) },
     ],
   });
-  const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const dynamodb = new DynamoDBClient({
+    endpoint: dynamodbLocal.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const tableName = `bench-cost-${Date.now()}`;
     await provisionTable(dynamodb, { tableName });
@@ -82,7 +86,15 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
     const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
     const backends = new BackendRegistry([new MeteredBackend(new LindormBulkloadBackend(client), noMetrics, ledger)]);
     const settings = { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy };
-    const seed = { src: 'hdfs', dst: 'ld', readerConfig: '{"filePath":"p/","column":["id"]}', writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}', driverSpec: 'large', instances: 2, fileType: 'Parquet' };
+    const seed = {
+      src: 'hdfs',
+      dst: 'ld',
+      readerConfig: '{"filePath":"p/","column":["id"]}',
+      writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}',
+      driverSpec: 'large',
+      instances: 2,
+      fileType: 'Parquet',
+    };
     const ids = Array.from({ length: options.tasks }, (_, i) => `cost-${i}`);
     const taskIds = ids.map(taskIdFor);
     const records = ids.map((id, i) => ({ messageId: `m${i}`, body: JSON.stringify({ requestId: id, ...seed }) }));
@@ -101,7 +113,20 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       ledger.reset();
     };
     for (let i = 0; i < records.length; i += 10) {
-      await submitBatch(records.slice(i, i + 10), { remainingMs: () => 60_000 }, { store, backends, deadLetters: { send: async () => {} }, clock, logger: silentLogger, ledger, settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy } }, 5);
+      await submitBatch(
+        records.slice(i, i + 10),
+        { remainingMs: () => 60_000 },
+        {
+          store,
+          backends,
+          deadLetters: { send: async () => {} },
+          clock,
+          logger: silentLogger,
+          ledger,
+          settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
+        },
+        5,
+      );
       endInvocation();
     }
     const done = new Set<string>();

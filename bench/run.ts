@@ -19,9 +19,21 @@ const pollTasks = argument('poll-tasks', 2_000);
 const submitRequests = argument('submit-requests', 500);
 const tasksPerDay = smoke ? 2_000 : defaultWorkload.tasksPerDay;
 
-const throughputRows = await throughput(smoke ? { pollTasks: 40, submitRequests: 20, infoLatencyMs: 20, concurrency: 16 } : { pollTasks, steadyTasks, submitRequests, infoLatencyMs: 20, concurrency: 16 });
+const throughputRows = await throughput(
+  smoke
+    ? { pollTasks: 40, submitRequests: 20, infoLatencyMs: 20, concurrency: 16 }
+    : { pollTasks, steadyTasks, submitRequests, infoLatencyMs: 20, concurrency: 16 },
+);
 console.log('\nthroughput on DynamoDB Local and the simulated master (ratios against a floor measured in the same run)');
-console.table(throughputRows.map((r) => ({ measure: r.measure, 'bulkpilot (s)': (r.bulkpilotMs / 1000).toFixed(1), 'floor (s)': (r.floorMs / 1000).toFixed(1), ratio: `${r.ratio.toFixed(2)}×`, goal: r.goal })));
+console.table(
+  throughputRows.map((r) => ({
+    measure: r.measure,
+    'bulkpilot (s)': (r.bulkpilotMs / 1000).toFixed(1),
+    'floor (s)': (r.floorMs / 1000).toFixed(1),
+    ratio: `${r.ratio.toFixed(2)}×`,
+    goal: r.goal,
+  })),
+);
 
 const lifecycle = await lifecycleCost(smoke ? { tasks: 3, runMinutes: 10 } : { tasks: 20, runMinutes: 120 });
 console.log(`\nwhole lifecycles, counted: ${lifecycle.tasks} tasks of ${smoke ? 10 : 120} min on a virtual clock (DynamoDB Local, the simulated master)`);
@@ -38,7 +50,9 @@ console.table([
 
 const simulation = (['bulkpilot', 'fixed-60s', 'step-functions'] as StrategyName[]).map((s) => summarize(simulate(s, { ...defaultWorkload, tasksPerDay })));
 const fixed = simulation.find((r) => r.strategy === 'fixed-60s')!;
-console.log(`\nvirtual-time simulation: ${tasksPerDay.toLocaleString('en')} tasks in a day (median 30 min, lognormal σ=1, 2 min–8 h, 5 % of runs fail), seed ${defaultWorkload.seed}`);
+console.log(
+  `\nvirtual-time simulation: ${tasksPerDay.toLocaleString('en')} tasks in a day (median 30 min, lognormal σ=1, 2 min–8 h, 5 % of runs fail), seed ${defaultWorkload.seed}`,
+);
 console.table(
   simulation.map((r) => ({
     strategy: r.strategy,
@@ -48,7 +62,14 @@ console.table(
     'median detection (s)': r.medianDetectionS.toFixed(1),
     'p95 detection (s)': r.p95DetectionS.toFixed(1),
     '$ per 10k task-hours': r.dollarsPer10kTaskHours.toFixed(3),
-    'of which DynamoDB / Lambda / SFN / messaging': [r.breakdownPer10kTaskHours.dynamo, r.breakdownPer10kTaskHours.lambda, r.breakdownPer10kTaskHours.stepFunctions, r.breakdownPer10kTaskHours.messaging].map((x) => x.toFixed(3)).join(' / '),
+    'of which DynamoDB / Lambda / SFN / messaging': [
+      r.breakdownPer10kTaskHours.dynamo,
+      r.breakdownPer10kTaskHours.lambda,
+      r.breakdownPer10kTaskHours.stepFunctions,
+      r.breakdownPer10kTaskHours.messaging,
+    ]
+      .map((x) => x.toFixed(3))
+      .join(' / '),
   })),
 );
 
@@ -60,5 +81,12 @@ if (!smoke) {
 
 mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
 const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, import.meta.url);
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify(
+    { at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold },
+    null,
+    2,
+  ),
+);
 console.log(`\nwritten to ${file.pathname}`);

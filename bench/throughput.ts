@@ -24,7 +24,15 @@ import { provisionTable } from '../local/provision/provision.ts';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const seed = { src: 'hdfs', dst: 'ld', readerConfig: '{"filePath":"p/","column":["id"]}', writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}', driverSpec: 'large', instances: 2, fileType: 'Parquet' };
+const seed = {
+  src: 'hdfs',
+  dst: 'ld',
+  readerConfig: '{"filePath":"p/","column":["id"]}',
+  writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}',
+  driverSpec: 'large',
+  instances: 2,
+  fileType: 'Parquet',
+};
 
 export interface ThroughputRow {
   measure: string;
@@ -36,9 +44,19 @@ export interface ThroughputRow {
   goal: string;
 }
 
-export async function throughput(options: { pollTasks: number; steadyTasks?: number; submitRequests: number; infoLatencyMs: number; concurrency: number }): Promise<ThroughputRow[]> {
+export async function throughput(options: {
+  pollTasks: number;
+  steadyTasks?: number;
+  submitRequests: number;
+  infoLatencyMs: number;
+  concurrency: number;
+}): Promise<ThroughputRow[]> {
   const dynamodbLocal = await startDynamoDbLocal();
-  const master = await startLindormMaster({ infoLatencyMs: options.infoLatencyMs, createLatencyMs: options.infoLatencyMs, stages: [{ name: 'BULKLOAD', durationMs: 24 * 3600_000 }] });
+  const master = await startLindormMaster({
+    infoLatencyMs: options.infoLatencyMs,
+    createLatencyMs: options.infoLatencyMs,
+    stages: [{ name: 'BULKLOAD', durationMs: 24 * 3600_000 }],
+  });
   const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
   try {
     // A small unrecorded round first: whichever side ran first would otherwise pay the JIT warm-up of this
@@ -59,7 +77,12 @@ export async function throughput(options: { pollTasks: number; steadyTasks?: num
  * `steady`: RUNNING tasks whose check brings nothing new — the usual tick; the floor is the bare GET loop.
  * `first-check`: SUBMITTED tasks that every check moves to RUNNING; the floor adds one UpdateItem per task.
  */
-export async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { pollTasks: number; infoLatencyMs: number; concurrency: number }, kind: 'steady' | 'first-check'): Promise<ThroughputRow> {
+export async function pollThroughput(
+  dynamodb: DynamoDBClient,
+  masterUrl: string,
+  o: { pollTasks: number; infoLatencyMs: number; concurrency: number },
+  kind: 'steady' | 'first-check',
+): Promise<ThroughputRow> {
   const tableName = `bench-poll-${kind}-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
@@ -67,25 +90,68 @@ export async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string
   const procIds = await mapWithConcurrency(Array.from({ length: o.pollTasks }), 32, () => client.create(params));
   const now = Date.now();
   const tasks = procIds.map((remoteId, i) => {
-    const accepted = newTask({ taskId: taskIdFor(`bench-${i}`), requestId: `bench-${i}`, requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: now - 60_000, params, summary: { dst: 'ld' } }, 'bench', defaultTaskPolicy);
-    const submitted = transition(accepted, { to: 'SUBMITTED', reason: 'bench', now: now - 60_000, policy: defaultTaskPolicy, changes: { remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 }, dueAt: now - 1_000 });
-    return kind === 'first-check' ? submitted : transition(submitted, { to: 'RUNNING', reason: 'bench', now: now - 30_000, policy: defaultTaskPolicy, changes: { remoteState: 'RUNNING' }, dueAt: now - 1_000 });
+    const accepted = newTask(
+      {
+        taskId: taskIdFor(`bench-${i}`),
+        requestId: `bench-${i}`,
+        requestIdSource: 'client',
+        backend: 'lindorm-bulkload',
+        state: 'ACCEPTED',
+        createdAt: now - 60_000,
+        params,
+        summary: { dst: 'ld' },
+      },
+      'bench',
+      defaultTaskPolicy,
+    );
+    const submitted = transition(accepted, {
+      to: 'SUBMITTED',
+      reason: 'bench',
+      now: now - 60_000,
+      policy: defaultTaskPolicy,
+      changes: { remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 },
+      dueAt: now - 1_000,
+    });
+    return kind === 'first-check'
+      ? submitted
+      : transition(submitted, {
+          to: 'RUNNING',
+          reason: 'bench',
+          now: now - 30_000,
+          policy: defaultTaskPolicy,
+          changes: { remoteState: 'RUNNING' },
+          dueAt: now - 1_000,
+        });
   });
   const load = async () => {
     for (let i = 0; i < tasks.length; i += 25) {
-      await dynamodb.send(new BatchWriteItemCommand({ RequestItems: { [tableName]: tasks.slice(i, i + 25).map((t) => ({ PutRequest: { Item: marshall(t, { removeUndefinedValues: true }) } })) } }));
+      await dynamodb.send(
+        new BatchWriteItemCommand({
+          RequestItems: { [tableName]: tasks.slice(i, i + 25).map((t) => ({ PutRequest: { Item: marshall(t, { removeUndefinedValues: true }) } })) },
+        }),
+      );
     }
   };
 
   // bulkpilot: poll ticks until every task has been checked once (one invocation should do).
   await load();
   const store = new DynamoDbTaskStore({ client: dynamodb, tableName });
-  const deps = { store, checkpoints: store, backends: new BackendRegistry([new LindormBulkloadBackend(client)]), clock: systemClock, random: Math.random, logger: silentLogger, settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy } };
+  const deps = {
+    store,
+    checkpoints: store,
+    backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
+    clock: systemClock,
+    random: Math.random,
+    logger: silentLogger,
+    settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy },
+  };
   const started = performance.now();
   let checked = 0;
   let invocations = 0;
   for (let tick = 0; checked < o.pollTasks && tick < 20; tick++, invocations++) {
-    checked += (await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, marginMs: 25_000, concurrencyPerBackend: o.concurrency, pageSize: 100 })).checked;
+    checked += (
+      await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, marginMs: 25_000, concurrencyPerBackend: o.concurrency, pageSize: 100 })
+    ).checked;
   }
   const bulkpilotMs = performance.now() - started;
 
@@ -111,10 +177,21 @@ export async function pollThroughput(dynamodb: DynamoDBClient, masterUrl: string
   const floorMs = performance.now() - floorStarted;
   await pool.close();
   await client.close();
-  return { measure: `poll (${kind === 'steady' ? 'steady: no news' : 'first check: each changes'}): ${o.pollTasks} due tasks in ${invocations} invocation${invocations === 1 ? '' : 's'}, info +${o.infoLatencyMs} ms, ${o.concurrency} in flight`, items: checked, bulkpilotMs, floorMs, ratio: floorMs / bulkpilotMs, goal: '≥ 0.8× the floor; one invocation < 60 s' };
+  return {
+    measure: `poll (${kind === 'steady' ? 'steady: no news' : 'first check: each changes'}): ${o.pollTasks} due tasks in ${invocations} invocation${invocations === 1 ? '' : 's'}, info +${o.infoLatencyMs} ms, ${o.concurrency} in flight`,
+    items: checked,
+    bulkpilotMs,
+    floorMs,
+    ratio: floorMs / bulkpilotMs,
+    goal: '≥ 0.8× the floor; one invocation < 60 s',
+  };
 }
 
-async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: { submitRequests: number; concurrency: number; infoLatencyMs: number }): Promise<ThroughputRow> {
+async function submitThroughput(
+  dynamodb: DynamoDBClient,
+  masterUrl: string,
+  o: { submitRequests: number; concurrency: number; infoLatencyMs: number },
+): Promise<ThroughputRow> {
   const tableName = `bench-submit-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
   const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
@@ -128,7 +205,10 @@ async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: 
     settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
   };
   const run = Date.now();
-  const records = Array.from({ length: o.submitRequests }, (_, i) => ({ messageId: `m-${i}`, body: JSON.stringify({ requestId: `submit-${run}-${i}`, ...seed }) }));
+  const records = Array.from({ length: o.submitRequests }, (_, i) => ({
+    messageId: `m-${i}`,
+    body: JSON.stringify({ requestId: `submit-${run}-${i}`, ...seed }),
+  }));
   const batches = Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
 
   // bulkpilot: SQS-sized batches through the submit path, one batch after another, as one Lambda would.
@@ -142,13 +222,27 @@ async function submitThroughput(dynamodb: DynamoDBClient, masterUrl: string, o: 
   const floorStarted = performance.now();
   for (const batch of batches) {
     await mapWithConcurrency(batch, 5, async (record) => {
-      const response = await pool.request({ method: 'POST', path: '/pro/proc/bulkload/create', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+      const response = await pool.request({
+        method: 'POST',
+        path: '/pro/proc/bulkload/create',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form,
+      });
       const { message } = (await response.body.json()) as { message: string };
-      await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { taskId: { S: `floor-${record.messageId}` }, remoteId: { S: message }, body: { S: record.body } } }));
+      await dynamodb.send(
+        new PutItemCommand({ TableName: tableName, Item: { taskId: { S: `floor-${record.messageId}` }, remoteId: { S: message }, body: { S: record.body } } }),
+      );
     });
   }
   const floorMs = performance.now() - floorStarted;
   await pool.close();
   await client.close();
-  return { measure: `submit: ${o.submitRequests} requests in batches of 10, create +${o.infoLatencyMs} ms`, items: o.submitRequests, bulkpilotMs, floorMs, ratio: bulkpilotMs / floorMs, goal: '≤ 1.5× the floor' };
+  return {
+    measure: `submit: ${o.submitRequests} requests in batches of 10, create +${o.infoLatencyMs} ms`,
+    items: o.submitRequests,
+    bulkpilotMs,
+    floorMs,
+    ratio: bulkpilotMs / floorMs,
+    goal: '≤ 1.5× the floor',
+  };
 }

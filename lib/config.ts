@@ -54,7 +54,10 @@ export function numberVar(env: Env, name: string, fallback: number, min: number,
 export function listVar(env: Env, name: string, fallback: string[]): string[] {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** A JSON array of regular expressions, each checked to compile. */

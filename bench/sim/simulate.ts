@@ -36,11 +36,41 @@ export interface CostModel {
 // tick reads each active task's index entry (about 300 B, eventually consistent: 0.5 unit per 4 KB).
 const indexRead = 300 / 4096 / 2;
 export const costModels: Record<StrategyName, CostModel> = {
-  bulkpilot: { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 0, readUnitsPerActiveMinute: indexRead, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 0 },
+  bulkpilot: {
+    lambdaMsPerCheck: 5,
+    lambdaGb: 0.5,
+    readUnitsPerCheck: 0,
+    readUnitsPerActiveMinute: indexRead,
+    writeUnitsPerCheck: 0,
+    writeUnitsPerChange: 3,
+    writeUnitsPerSubmit: 3,
+    unitsPerNotification: { read: 1, write: 2 },
+    transitionsPerPoll: 0,
+  },
   // Polling every active task each tick: the same index read, writes only on change.
-  'fixed-60s': { lambdaMsPerCheck: 5, lambdaGb: 0.5, readUnitsPerCheck: 0, readUnitsPerActiveMinute: indexRead, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 0 },
+  'fixed-60s': {
+    lambdaMsPerCheck: 5,
+    lambdaGb: 0.5,
+    readUnitsPerCheck: 0,
+    readUnitsPerActiveMinute: indexRead,
+    writeUnitsPerCheck: 0,
+    writeUnitsPerChange: 3,
+    writeUnitsPerSubmit: 3,
+    unitsPerNotification: { read: 1, write: 2 },
+    transitionsPerPoll: 0,
+  },
   // One execution per task; each poll is a Lambda task invocation (one info call, ~50 ms at 128 MB).
-  'step-functions': { lambdaMsPerCheck: 50, lambdaGb: 0.125, readUnitsPerCheck: 0, readUnitsPerActiveMinute: 0, writeUnitsPerCheck: 0, writeUnitsPerChange: 3, writeUnitsPerSubmit: 3, unitsPerNotification: { read: 1, write: 2 }, transitionsPerPoll: 3 },
+  'step-functions': {
+    lambdaMsPerCheck: 50,
+    lambdaGb: 0.125,
+    readUnitsPerCheck: 0,
+    readUnitsPerActiveMinute: 0,
+    writeUnitsPerCheck: 0,
+    writeUnitsPerChange: 3,
+    writeUnitsPerSubmit: 3,
+    unitsPerNotification: { read: 1, write: 2 },
+    transitionsPerPoll: 3,
+  },
 };
 
 export interface StrategyResult {
@@ -68,10 +98,20 @@ export interface Summary {
 const ceilTick = (t: number) => Math.ceil(t / tick) * tick;
 
 /** Passes of one poll invocation, as functions/poll.ts runs them: at the tick, then every near-end interval for the pass window. */
-const passOffsetsOf = (poll: PollPolicy) => Array.from({ length: Math.floor(poll.passWindowMs / poll.nearEndIntervalMs) + 1 }, (_, i) => i * poll.nearEndIntervalMs);
+const passOffsetsOf = (poll: PollPolicy) =>
+  Array.from({ length: Math.floor(poll.passWindowMs / poll.nearEndIntervalMs) + 1 }, (_, i) => i * poll.nearEndIntervalMs);
 
 /** Checks until the run's end is seen; returns [detection time, number of checks]. */
-function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStages: SimJob['stages'], end: number, attempt: number, poll: PollPolicy, random: () => number): [number, number] {
+function watchRun(
+  strategy: StrategyName,
+  job: SimJob,
+  runStart: number,
+  runStages: SimJob['stages'],
+  end: number,
+  attempt: number,
+  poll: PollPolicy,
+  random: () => number,
+): [number, number] {
   let checks = 0;
   if (strategy === 'step-functions') {
     let t = runStart + tick;
@@ -93,7 +133,16 @@ function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStag
     }
     return runStages[runStages.length - 1]!.name;
   };
-  const task: IndexedTask = { taskId: `t-${job.submittedAt}-${attempt}`, state: attempt === 1 ? 'SUBMITTED' : 'RUNNING', version: 2, backend: 'sim', remoteId: 'p', dueAt: runStart + poll.firstCheckDelayMs, submittedAt: job.submittedAt, runStartedAt: runStart };
+  const task: IndexedTask = {
+    taskId: `t-${job.submittedAt}-${attempt}`,
+    state: attempt === 1 ? 'SUBMITTED' : 'RUNNING',
+    version: 2,
+    backend: 'sim',
+    remoteId: 'p',
+    dueAt: runStart + poll.firstCheckDelayMs,
+    submittedAt: job.submittedAt,
+    runStartedAt: runStart,
+  };
   const checkpoint: ShardCheckpoint = emptyCheckpoint();
   let previous: number | undefined;
   const memo: ScheduleMemo = { after: -Infinity, at: 0, n: 0 };
@@ -118,9 +167,18 @@ function watchRun(strategy: StrategyName, job: SimJob, runStart: number, runStag
   }
 }
 
-const stub = newTask({ taskId: 't-sim', requestId: 'sim', requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: 0, summary: {} }, 'sim', { historyLimit: 50, shards: 4, retentionDays: 30 });
+const stub = newTask(
+  { taskId: 't-sim', requestId: 'sim', requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: 0, summary: {} },
+  'sim',
+  { historyLimit: 50, shards: 4, retentionDays: 30 },
+);
 
-export function simulate(strategy: StrategyName, options: WorkloadOptions, poll: PollPolicy = defaultPollPolicy, retry: RetryPolicy = defaultRetryPolicy): StrategyResult {
+export function simulate(
+  strategy: StrategyName,
+  options: WorkloadOptions,
+  poll: PollPolicy = defaultPollPolicy,
+  retry: RetryPolicy = defaultRetryPolicy,
+): StrategyResult {
   const random = seededRandom(options.seed + 1);
   const model = costModels[strategy];
   const delays: number[] = [];
@@ -162,8 +220,10 @@ export function simulate(strategy: StrategyName, options: WorkloadOptions, poll:
   const activeMinutes = taskMs / 60_000;
   const dynamo =
     (checks * model.readUnitsPerCheck + activeMinutes * model.readUnitsPerActiveMinute + tasks * model.unitsPerNotification.read) * prices.dynamoReadUnit +
-    (checks * model.writeUnitsPerCheck + changes * model.writeUnitsPerChange + tasks * (model.writeUnitsPerSubmit + model.unitsPerNotification.write)) * prices.dynamoWriteUnit;
-  const lambda = checks * (model.lambdaMsPerCheck / 1000) * model.lambdaGb * prices.lambdaGbSecond + (strategy === 'step-functions' ? checks * prices.lambdaRequest : 0);
+    (checks * model.writeUnitsPerCheck + changes * model.writeUnitsPerChange + tasks * (model.writeUnitsPerSubmit + model.unitsPerNotification.write)) *
+      prices.dynamoWriteUnit;
+  const lambda =
+    checks * (model.lambdaMsPerCheck / 1000) * model.lambdaGb * prices.lambdaGbSecond + (strategy === 'step-functions' ? checks * prices.lambdaRequest : 0);
   // The scheduled poller's own invocations: one per minute all day, whatever the load.
   // (about 35 s each with its passes, at 0.5 GB).
   const pollerFloor = strategy === 'step-functions' ? 0 : 1440 * (prices.lambdaRequest + 35 * 0.5 * prices.lambdaGbSecond);
@@ -184,7 +244,8 @@ export function simulate(strategy: StrategyName, options: WorkloadOptions, poll:
 }
 
 export function summarize(result: StrategyResult): Summary {
-  const quantile = (q: number) => result.detectionDelaysMs[Math.min(result.detectionDelaysMs.length - 1, Math.floor(q * result.detectionDelaysMs.length))]! / 1000;
+  const quantile = (q: number) =>
+    result.detectionDelaysMs[Math.min(result.detectionDelaysMs.length - 1, Math.floor(q * result.detectionDelaysMs.length))]! / 1000;
   return {
     strategy: result.strategy,
     backendCallsPerTask: result.backendCalls / result.tasks,

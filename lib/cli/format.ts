@@ -4,7 +4,11 @@ import type { Task } from '../task/task.ts';
 /** Plain-text tables and durations for people; `--json` output bypasses all of this. */
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
@@ -19,7 +23,12 @@ export function duration(ms: number): string {
 }
 
 export function time(ms: number | undefined): string {
-  return ms === undefined ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  return ms === undefined
+    ? '-'
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
 }
 
 export function target(task: Task): string {
@@ -41,7 +50,11 @@ export function taskRow(task: Task, now: number): string[] {
 
 export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
 
-export function taskDetail(task: Task, now: number, poller: { failing?: ShardCheckpoint['failing'][string] | undefined; nearEnd?: ShardCheckpoint['nearEnd'][string] | undefined } = {}): string {
+export function taskDetail(
+  task: Task,
+  now: number,
+  poller: { failing?: ShardCheckpoint['failing'][string] | undefined; nearEnd?: ShardCheckpoint['nearEnd'][string] | undefined } = {},
+): string {
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
     ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],

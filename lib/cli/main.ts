@@ -91,7 +91,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 2;
   };
   const needsId = ['status', 'abort', 'retry', 'delete', 'settle', 'submit'];
-  if (needsId.includes(command) && !id) return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
+  if (needsId.includes(command) && !id)
+    return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
   if (extra.length > 0) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   const print = (value: unknown, text: () => string) => io.out(o.json ? JSON.stringify(value, null, 2) : text());
   const positive = (name: string, raw: string | undefined, fallback: number) => {
@@ -126,13 +127,24 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const limit = positive('limit', o.limit, 20);
         const page = positive('page', o.page, 1);
         const { store } = runtime();
-        const tasks = (await store.list({ ...(states ? { states: states as TaskState[] } : {}), ...(o.backend ? { backend: o.backend } : {}), ...(o.dst ? { dst: o.dst } : {}) }))
+        const tasks = (
+          await store.list({
+            ...(states ? { states: states as TaskState[] } : {}),
+            ...(o.backend ? { backend: o.backend } : {}),
+            ...(o.dst ? { dst: o.dst } : {}),
+          })
+        )
           .filter((t) => o.all || !t.deletedAt)
           .sort((a, b) => b.createdAt - a.createdAt);
         const shown = tasks.slice((page - 1) * limit, page * limit);
         const pages = Math.max(1, Math.ceil(tasks.length / limit));
         print({ tasks: shown, total: tasks.length, page, pages }, () =>
-          shown.length === 0 ? `no tasks${tasks.length ? ` on page ${page} (${pages} pages)` : ''}` : `${table(taskHeaders, shown.map((t) => taskRow(t, io.now())))}\n\npage ${page} of ${pages} (${tasks.length} tasks)`,
+          shown.length === 0
+            ? `no tasks${tasks.length ? ` on page ${page} (${pages} pages)` : ''}`
+            : `${table(
+                taskHeaders,
+                shown.map((t) => taskRow(t, io.now())),
+              )}\n\npage ${page} of ${pages} (${tasks.length} tasks)`,
         );
         return 0;
       }
@@ -147,7 +159,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'watch':
-        return await watch(id, runtime().store, io, { json: o.json === true, intervalMs: positive('interval', o.interval, 2) * 1000, count: o.count === undefined ? Infinity : positive('count', o.count, 1) });
+        return await watch(id, runtime().store, io, {
+          json: o.json === true,
+          intervalMs: positive('interval', o.interval, 2) * 1000,
+          count: o.count === undefined ? Infinity : positive('count', o.count, 1),
+        });
       case 'abort':
         return await operation((deps) => abortTask(id!, deps));
       case 'retry':
@@ -171,7 +187,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 class UsageError extends Error {}
 
 function explain(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof TaskNotFoundError || error instanceof OperationRefusedError || error instanceof BackendUnavailableError) return error.message;
+  if (error instanceof ConfigError || error instanceof TaskNotFoundError || error instanceof OperationRefusedError || error instanceof BackendUnavailableError)
+    return error.message;
   if (error instanceof RequestValidationError) return `invalid request: ${error.message}`;
   if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return error.message;
   if (error instanceof LindormError) return `the bulk load master did not answer usefully: ${error.message}`;
@@ -188,11 +205,20 @@ async function submit(source: string, io: CliIo, json: boolean): Promise<number>
   const queueUrl = requireVar(io.env, 'IMPORT_QUEUE_URL');
   const { MessageId } = await createSqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   const taskId = taskIdFor(request.requestId);
-  io.out(json ? JSON.stringify({ messageId: MessageId, requestId: request.requestId, taskId }, null, 2) : `queued request ${request.requestId} as message ${MessageId}; it becomes task ${taskId}`);
+  io.out(
+    json
+      ? JSON.stringify({ messageId: MessageId, requestId: request.requestId, taskId }, null, 2)
+      : `queued request ${request.requestId} as message ${MessageId}; it becomes task ${taskId}`,
+  );
   return 0;
 }
 
-async function watch(id: string | undefined, store: ReturnType<typeof createOperatorRuntime>['store'], io: CliIo, o: { json: boolean; intervalMs: number; count: number }): Promise<number> {
+async function watch(
+  id: string | undefined,
+  store: ReturnType<typeof createOperatorRuntime>['store'],
+  io: CliIo,
+  o: { json: boolean; intervalMs: number; count: number },
+): Promise<number> {
   const watchedStates = [...scheduledStates, 'UNCERTAIN'] as TaskState[];
   for (let frame = 0; frame < o.count; frame++) {
     if (frame > 0) await io.sleep(o.intervalMs);
@@ -201,8 +227,17 @@ async function watch(id: string | undefined, store: ReturnType<typeof createOper
     if (o.json) {
       io.out(JSON.stringify({ at: new Date(now).toISOString(), tasks }));
     } else {
-      const view = id ? taskDetail(tasks[0]!, now) : tasks.length ? table(taskHeaders, tasks.map((t) => taskRow(t, now))) : 'no active tasks';
-      io.out(`${io.isTty ? '\x1b[2J\x1b[H' : frame > 0 ? '\n' : ''}bulkpilot watch — ${new Date(now).toISOString()}${id ? '' : ` — ${tasks.length} active`}\n\n${view}`);
+      const view = id
+        ? taskDetail(tasks[0]!, now)
+        : tasks.length
+          ? table(
+              taskHeaders,
+              tasks.map((t) => taskRow(t, now)),
+            )
+          : 'no active tasks';
+      io.out(
+        `${io.isTty ? '\x1b[2J\x1b[H' : frame > 0 ? '\n' : ''}bulkpilot watch — ${new Date(now).toISOString()}${id ? '' : ` — ${tasks.length} active`}\n\n${view}`,
+      );
     }
     if (id && !scheduledStates.has(tasks[0]!.state) && tasks[0]!.state !== 'UNCERTAIN') break; // the watched task has ended
   }

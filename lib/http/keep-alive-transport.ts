@@ -100,7 +100,9 @@ export class KeepAliveTransport {
         arm(timeouts.connectMs, 'connect-timeout', 'connect');
         socket.once('connect', () => !settled && arm(timeouts.headersMs, 'headers-timeout', 'response headers'));
       });
-      request.on('error', (error: NodeJS.ErrnoException) => fail(new TransportError(error.code, error.message, { cause: error, ...(status === undefined ? {} : { status }) })));
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        fail(new TransportError(error.code, error.message, { cause: error, ...(status === undefined ? {} : { status }) })),
+      );
       request.on('response', (response) => {
         status = response.statusCode ?? 0;
         const chunks: Buffer[] = [];

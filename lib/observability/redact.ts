@@ -30,5 +30,10 @@ export function createRedactor(secretValues: readonly string[] = []): (key: stri
 
 export function secretValuesFromEnv(env: Record<string, string | undefined>): string[] {
   const raw = env.LOG_REDACT_VALUES?.trim();
-  return raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : [];
+  return raw
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
 }

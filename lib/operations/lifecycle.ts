@@ -83,7 +83,9 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
   return withFreshRead(id, deps, async (task) => {
     if (task.deletedAt) return { task, message: `task ${task.taskId} was already deleted` };
     if (task.state === 'ACCEPTED' || task.state === 'UNCERTAIN') {
-      throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: it has no known job at the backend; ${task.state === 'UNCERTAIN' ? 'settle it first (bulkpilot settle)' : 'wait for its submission'}`);
+      throw new OperationRefusedError(
+        `task ${task.taskId} is ${task.state}: it has no known job at the backend; ${task.state === 'UNCERTAIN' ? 'settle it first (bulkpilot settle)' : 'wait for its submission'}`,
+      );
     }
     const active = activeStates.has(task.state);
     if (active && !options.force) {
@@ -102,7 +104,9 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
         await backend.delete(task.remoteId);
       } catch (error) {
         if (error instanceof RemoteRefusedError && active) {
-          throw new BackendUnavailableError(`task ${task.taskId}: aborted, but the backend refused the delete (${error.backendMessage}); the task stays ABORTING and is followed to ABORTED — delete it again then`);
+          throw new BackendUnavailableError(
+            `task ${task.taskId}: aborted, but the backend refused the delete (${error.backendMessage}); the task stays ABORTING and is followed to ABORTED — delete it again then`,
+          );
         }
         if (!(error instanceof RemoteTaskNotFoundError)) throw error; // already gone at the backend
       }
@@ -123,14 +127,21 @@ async function markDeleted(taskId: string, deps: TrackingDependencies, done: str
     const retention = { expiresAt: Math.floor(now / 1000) + policy.retentionDays * 86_400 };
     const next = isTerminal(current.state)
       ? update(current, now, policy, { deletedAt: now })
-      : transition(current, { to: 'ABORTED', reason: 'deleted by an operator (--force): aborted and deleted at the backend', now, policy, changes: { deletedAt: now } });
+      : transition(current, {
+          to: 'ABORTED',
+          reason: 'deleted by an operator (--force): aborted and deleted at the backend',
+          now,
+          policy,
+          changes: { deletedAt: now },
+        });
     try {
       await deps.store.replace({ ...next, ...retention });
       return { task: { ...next, ...retention }, message: `${done}; its record is kept until ${new Date(retention.expiresAt * 1000).toISOString()}` };
     } catch (error) {
       if (!(error instanceof TaskVersionConflictError)) throw error;
       // Not a conflict to the caller: withFreshRead would call the backend again.
-      if (round >= 2) throw new OperationRefusedError(`task ${taskId}: its job is deleted at the backend, but the task kept changing; run delete again to mark it`);
+      if (round >= 2)
+        throw new OperationRefusedError(`task ${taskId}: its job is deleted at the backend, but the task kept changing; run delete again to mark it`);
     }
   }
 }
@@ -202,7 +213,10 @@ async function requireReachable(backend: Backend, task: Task): Promise<void> {
     await backend.status(task.remoteId!);
   } catch (error) {
     if (error instanceof RemoteTaskNotFoundError || error instanceof RemoteRefusedError) return;
-    throw new BackendUnavailableError(`cannot reach the backend for task ${task.taskId}; nothing was changed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new BackendUnavailableError(
+      `cannot reach the backend for task ${task.taskId}; nothing was changed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -215,7 +229,9 @@ async function callLoudly(call: () => Promise<void>, task: Task, next: string): 
     await call();
   } catch (error) {
     if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return;
-    throw new BackendUnavailableError(`task ${task.taskId}: the backend call failed (${error instanceof Error ? error.message : String(error)}); ${next}`, { cause: error });
+    throw new BackendUnavailableError(`task ${task.taskId}: the backend call failed (${error instanceof Error ? error.message : String(error)}); ${next}`, {
+      cause: error,
+    });
   }
 }
 

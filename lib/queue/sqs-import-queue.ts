@@ -17,7 +17,9 @@ export class SqsImportQueue implements ImportQueue {
         new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: body })) }),
       );
       if (out.Failed?.length) {
-        throw new Error(`import queue refused ${out.Failed.length} of ${chunk.length} messages: ${out.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
+        throw new Error(
+          `import queue refused ${out.Failed.length} of ${chunk.length} messages: ${out.Failed.map((f) => `${f.Code}: ${f.Message}`).join('; ')}`,
+        );
       }
     }
   }

@@ -42,7 +42,12 @@ export function optionalText(fields: Record<string, unknown>, key: string, maxLe
   return value;
 }
 
-export function requireOneOf<T extends string>(fields: Record<string, unknown>, key: string, allowed: readonly T[], options: { optional?: boolean } = {}): T | undefined {
+export function requireOneOf<T extends string>(
+  fields: Record<string, unknown>,
+  key: string,
+  allowed: readonly T[],
+  options: { optional?: boolean } = {},
+): T | undefined {
   const value = fields[key];
   if (value === undefined) {
     if (options.optional) return undefined;

@@ -79,14 +79,18 @@ function parseOptions(maxDurationMinutes: unknown, retry: unknown): RequestOptio
     options.maxDurationMs = maxDurationMinutes * 60_000;
   }
   if (retry !== undefined) {
-    if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) throw new RequestValidationError('retry', `must be an object, got ${describeValue(retry)}`);
+    if (typeof retry !== 'object' || retry === null || Array.isArray(retry))
+      throw new RequestValidationError('retry', `must be an object, got ${describeValue(retry)}`);
     const overrides: RetryOverrides = {};
     for (const [key, value] of Object.entries(retry)) {
       const limit = retryLimits[key as keyof typeof retryLimits];
       if (!limit) throw new RequestValidationError(`retry.${key}`, `is not a known field (known: ${Object.keys(retryLimits).join(', ')})`);
       const integer = key !== 'multiplier';
       if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < limit.min || value > limit.max) {
-        throw new RequestValidationError(`retry.${key}`, `must be ${integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}${limit.unit}, got ${describeValue(value)}`);
+        throw new RequestValidationError(
+          `retry.${key}`,
+          `must be ${integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}${limit.unit}, got ${describeValue(value)}`,
+        );
       }
       const field = key === 'baseDelaySeconds' ? 'baseDelayMs' : key === 'maxDelaySeconds' ? 'maxDelayMs' : key;
       (overrides as Record<string, number>)[field] = value * limit.scale;

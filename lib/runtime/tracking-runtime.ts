@@ -25,7 +25,10 @@ export interface TrackingRuntime {
 }
 
 /** The poller's and the retry function's dependencies in Lambda: Powertools logs, EMF metrics, cost ledger. */
-export function createTrackingRuntime(env: Env, options: { functionName: string; backend?: BackendFactory }): TrackingRuntime & { observability: LambdaObservability } {
+export function createTrackingRuntime(
+  env: Env,
+  options: { functionName: string; backend?: BackendFactory },
+): TrackingRuntime & { observability: LambdaObservability } {
   const observability = createLambdaObservability(env, options.functionName);
   return { ...build(env, options.backend, observability.logger, observability), observability };
 }

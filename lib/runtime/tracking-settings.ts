@@ -41,6 +41,10 @@ export function trackingSettingsFromEnv(env: Env): TrackingSettings {
     },
   };
   // Bounds that contradict each other would silently make one of them meaningless.
-  if (settings.poll.minIntervalMs > settings.poll.maxIntervalMs) throw new ConfigError('POLL_MIN_INTERVAL_S', `must not exceed POLL_MAX_INTERVAL_S (${settings.poll.minIntervalMs / s} > ${settings.poll.maxIntervalMs / s})`);
+  if (settings.poll.minIntervalMs > settings.poll.maxIntervalMs)
+    throw new ConfigError(
+      'POLL_MIN_INTERVAL_S',
+      `must not exceed POLL_MAX_INTERVAL_S (${settings.poll.minIntervalMs / s} > ${settings.poll.maxIntervalMs / s})`,
+    );
   return settings;
 }

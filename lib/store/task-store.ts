@@ -2,7 +2,6 @@ import type { TaskState } from '../task/states.ts';
 import type { Task, TransitionPatch } from '../task/task.ts';
 import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
-
 export interface TaskFilter {
   states?: TaskState[];
   backend?: string;

@@ -82,7 +82,15 @@ export async function submitRecord(record: QueueRecord, budget: InvocationBudget
   return attributeTo(deps.ledger, taskId, () => claimAndCreate(taskId, request, backend, record, budget, deps, log));
 }
 
-async function claimAndCreate(taskId: string, request: ImportRequest, backend: Backend, record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
+async function claimAndCreate(
+  taskId: string,
+  request: ImportRequest,
+  backend: Backend,
+  record: QueueRecord,
+  budget: InvocationBudget,
+  deps: SubmitDependencies,
+  log: Logger,
+): Promise<SubmitOutcome> {
   const now = deps.clock.now();
 
   // Never start a create that this invocation might not live to record: that is the ambiguous window.
@@ -113,7 +121,8 @@ async function claimAndCreate(taskId: string, request: ImportRequest, backend: B
   if (written.created) return createAtBackend(intent, request, backend, record, deps, log);
   const existing = written.existing;
   // Our own intent: its first answer was lost and the SDK's retry found the item it had written.
-  if (existing.state === 'ACCEPTED' && existing.version === 1 && existing.create.token === claim.token) return createAtBackend(existing, request, backend, record, deps, log);
+  if (existing.state === 'ACCEPTED' && existing.version === 1 && existing.create.token === claim.token)
+    return createAtBackend(existing, request, backend, record, deps, log);
   if (existing.contentHash !== request.contentHash) {
     const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
     log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
@@ -140,7 +149,15 @@ function tooLittleTime(taskId: string, budget: InvocationBudget, needed: number)
 }
 
 /** A redelivery of a request whose task is still ACCEPTED: a create in progress, lost, or failed before leaving. */
-async function claimAgain(task: Task, request: ImportRequest, backend: Backend, record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
+async function claimAgain(
+  task: Task,
+  request: ImportRequest,
+  backend: Backend,
+  record: QueueRecord,
+  budget: InvocationBudget,
+  deps: SubmitDependencies,
+  log: Logger,
+): Promise<SubmitOutcome> {
   const now = deps.clock.now();
   if (task.create.startedAt !== undefined) {
     if ((task.create.leaseUntil ?? 0) > now) {
@@ -150,15 +167,22 @@ async function claimAgain(task: Task, request: ImportRequest, backend: Backend, 
   }
   const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
   if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
-  const claimed = update(task, now, deps.settings.taskPolicy, {
-    create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() },
-  }, now + needed + 1_000);
+  const claimed = update(
+    task,
+    now,
+    deps.settings.taskPolicy,
+    {
+      create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() },
+    },
+    now + needed + 1_000,
+  );
   try {
     await deps.store.replace(claimed);
   } catch (error) {
     if (!(error instanceof TaskVersionConflictError)) throw error;
     // Our own claim, its first answer lost: go on. Anyone else's: come back later.
-    if (error.current?.version === claimed.version && error.current.create.token === claimed.create.token) return createAtBackend(error.current, request, backend, record, deps, log);
+    if (error.current?.version === claimed.version && error.current.create.token === claimed.create.token)
+      return createAtBackend(error.current, request, backend, record, deps, log);
     throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
   }
   return createAtBackend(claimed, request, backend, record, deps, log);
@@ -193,11 +217,26 @@ async function createAtBackend(
         changes: { create: { attempts: claimed.create.attempts, lastError: failure.reason }, error: { reason: failure.reason, source: 'backend', at: now } },
       });
       await store.replace(rejected);
-      await deps.deadLetters.send({ body: record.body, reason: `refused by the backend: ${failure.reason}`, taskId: task.taskId, sourceMessageId: record.messageId });
+      await deps.deadLetters.send({
+        body: record.body,
+        reason: `refused by the backend: ${failure.reason}`,
+        taskId: task.taskId,
+        sourceMessageId: record.messageId,
+      });
       return { kind: 'rejected', taskId: task.taskId, field: undefined, reason: failure.reason };
     }
     if (failure.kind === 'not-created') {
-      await store.replace(update(claimed, now, policy, { create: { attempts: claimed.create.attempts, lastError: failure.reason, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) } }, now));
+      await store.replace(
+        update(
+          claimed,
+          now,
+          policy,
+          {
+            create: { attempts: claimed.create.attempts, lastError: failure.reason, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
+          },
+          now,
+        ),
+      );
       throw new RetryLaterError(`task ${task.taskId}: create failed before reaching the backend, will be retried: ${failure.reason}`, { cause: error });
     }
     return settleAmbiguous(claimed, `create attempt ${claimed.create.attempts} got no usable answer: ${failure.reason}`, deps, log);
@@ -235,10 +274,21 @@ async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependenc
   const now = deps.clock.now();
   const policy = deps.settings.taskPolicy;
   if (deps.settings.ambiguousCreatePolicy === 'resubmit') {
-    await deps.store.replace(update(task, now, policy, {
-      create: { attempts: task.create.attempts, lastError: reason, possibleDuplicate: true },
-      history: [...task.history, { at: now, from: 'ACCEPTED', to: 'ACCEPTED', reason: `resubmitting after an ambiguous create (a duplicate job may exist): ${reason}` }],
-    }, now));
+    await deps.store.replace(
+      update(
+        task,
+        now,
+        policy,
+        {
+          create: { attempts: task.create.attempts, lastError: reason, possibleDuplicate: true },
+          history: [
+            ...task.history,
+            { at: now, from: 'ACCEPTED', to: 'ACCEPTED', reason: `resubmitting after an ambiguous create (a duplicate job may exist): ${reason}` },
+          ],
+        },
+        now,
+      ),
+    );
     log.warn('ambiguous create: resubmitting, a duplicate job may exist', { reason });
     throw new RetryLaterError(`task ${task.taskId}: resubmitting after an ambiguous create`);
   }

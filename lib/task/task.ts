@@ -131,7 +131,12 @@ export function shardOf(taskId: string, shards: number): number {
   return (hash >>> 0) % shards;
 }
 
-export function newTask(fields: Omit<Task, 'version' | 'updatedAt' | 'history' | 'create'> & { create?: CreateAttempt }, reason: string, policy: TaskPolicy, dueAt?: number): Task {
+export function newTask(
+  fields: Omit<Task, 'version' | 'updatedAt' | 'history' | 'create'> & { create?: CreateAttempt },
+  reason: string,
+  policy: TaskPolicy,
+  dueAt?: number,
+): Task {
   const task: Task = {
     ...fields,
     version: 1,
@@ -189,8 +194,20 @@ export interface TransitionPatch {
   historyLimit: number;
 }
 
-export function transitionPatch(entry: Pick<Task, 'taskId' | 'state' | 'version'> & { dueAt?: number | undefined }, options: TransitionOptions): TransitionPatch {
-  const next = transition({ taskId: entry.taskId, state: entry.state, version: entry.version, ...(entry.dueAt === undefined ? {} : { dueAt: entry.dueAt }), history: [] } as unknown as Task, options);
+export function transitionPatch(
+  entry: Pick<Task, 'taskId' | 'state' | 'version'> & { dueAt?: number | undefined },
+  options: TransitionOptions,
+): TransitionPatch {
+  const next = transition(
+    {
+      taskId: entry.taskId,
+      state: entry.state,
+      version: entry.version,
+      ...(entry.dueAt === undefined ? {} : { dueAt: entry.dueAt }),
+      history: [],
+    } as unknown as Task,
+    options,
+  );
   const set: Record<string, unknown> = { state: next.state, version: next.version, updatedAt: next.updatedAt };
   for (const [key, value] of Object.entries(options.changes ?? {})) if (value !== undefined) set[key] = value;
   const remove: string[] = [];

@@ -55,7 +55,10 @@ export function summarize(task: Task): TaskSummary {
  * announces twice (at least once beats at most once for an operator), but a stream record that is simply
  * delivered again finds the mark and publishes nothing.
  */
-export async function announceTerminal(task: Task, deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger; metrics?: MetricsSink; ledger?: CostLedger }): Promise<boolean> {
+export async function announceTerminal(
+  task: Task,
+  deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger; metrics?: MetricsSink; ledger?: CostLedger },
+): Promise<boolean> {
   if (!isTerminal(task.state) || (task.notifiedVersion ?? 0) >= task.version) return false;
   const current = await deps.store.get(task.taskId);
   // Reopened (manual retry) or already announced since this image was taken: the newer image speaks.

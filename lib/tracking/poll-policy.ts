@@ -65,7 +65,12 @@ export function jittered(ms: number, share: number, random: () => number): numbe
 }
 
 /** Delay until the next check of a task whose job is running (or just submitted). */
-export function nextCheckDelayMs(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'stage' | 'maxDurationMs'>, now: number, policy: PollPolicy, random: () => number): number {
+export function nextCheckDelayMs(
+  task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'stage' | 'maxDurationMs'>,
+  now: number,
+  policy: PollPolicy,
+  random: () => number,
+): number {
   let delay = jittered(checkIntervalMs(now - (task.runStartedAt ?? task.submittedAt ?? now), task.stage, policy), policy.jitter, random);
   const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > now) delay = Math.min(delay, deadline - now);

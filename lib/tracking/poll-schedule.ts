@@ -60,7 +60,10 @@ export function stableUnit(taskId: string, n: number): number {
 
 /** Gap after the n-th check, at `at`, of a run that started at `start`: the polling rule with stable jitter. */
 export function runningGapMs(taskId: string, n: number, at: number, start: number, stage: string | undefined, policy: PollPolicy): number {
-  return Math.max(1_000, jittered(checkIntervalMs(at - start, stage, policy), policy.jitter, () => stableUnit(taskId, n)));
+  return Math.max(
+    1_000,
+    jittered(checkIntervalMs(at - start, stage, policy), policy.jitter, () => stableUnit(taskId, n)),
+  );
 }
 
 /**

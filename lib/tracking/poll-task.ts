@@ -20,10 +20,7 @@ export class NeedsFullTaskError extends Error {
 }
 
 /** What the backend said about a job, once per check (a re-decision after a lost race reuses it). */
-export type Observation =
-  | { kind: 'status'; status: RemoteStatus }
-  | { kind: 'not-found'; message: string }
-  | { kind: 'error'; message: string };
+export type Observation = { kind: 'status'; status: RemoteStatus } | { kind: 'not-found'; message: string } | { kind: 'error'; message: string };
 
 export type PollOutcome = 'changed' | 'unchanged' | 'info-failed' | 'not-found' | 'skipped';
 
@@ -32,7 +29,11 @@ export type PollOutcome = 'changed' | 'unchanged' | 'info-failed' | 'not-found' 
  * decides again with the same observation; it never overwrites. Calls with side effects (abort, retry) are
  * made only by the state that owns them, after the write that records the intent.
  */
-export async function pollTask(taskId: string, deps: TrackingDependencies, options: { evenIfNotDue?: boolean; observation?: Observation } = {}): Promise<PollOutcome> {
+export async function pollTask(
+  taskId: string,
+  deps: TrackingDependencies,
+  options: { evenIfNotDue?: boolean; observation?: Observation } = {},
+): Promise<PollOutcome> {
   let observation: Observation | undefined = options.observation;
   for (let round = 0; round < 3; round++) {
     const task = await deps.store.get(taskId);
@@ -107,12 +108,19 @@ export async function followRun(task: Task | IndexEntryTask, observation: Observ
   if (overdue) return abortOverdue(task, { ...seen, poll }, backend, deps);
   if (task.state === 'SUBMITTED' && status.phase === 'running') {
     const dueAt = now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random);
-    return commit(task, deps, { to: 'RUNNING', reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`, changes: { ...seen, poll }, dueAt });
+    return commit(task, deps, {
+      to: 'RUNNING',
+      reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`,
+      changes: { ...seen, poll },
+      dueAt,
+    });
   }
   // Found again after "not found" answers: the streak must not count towards LOST later.
   if ((task.poll?.notFound ?? 0) > 0) {
     if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
-    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...seen, poll }, now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random)));
+    await deps.store.replace(
+      update(task, now, deps.settings.taskPolicy, { ...seen, poll }, now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random)),
+    );
     return 'changed';
   }
   // Nothing new (a stage change alone is not stored: the shard's checkpoint follows near-end stages). The
@@ -137,7 +145,17 @@ async function followAbort(task: Task, observation: Observation, backend: Backen
   const now = deps.clock.now();
   const timedOut = task.abort?.reason === 'timeout';
   const end = (reason: string, changes: Partial<Task>) =>
-    commit(task, deps, timedOut ? { to: 'FAILED_FINAL', reason: `timed out: ${reason}`, changes: { ...changes, error: { reason: 'run exceeded its maximum duration', source: 'bulkpilot', at: now } } } : { to: 'ABORTED', reason, changes });
+    commit(
+      task,
+      deps,
+      timedOut
+        ? {
+            to: 'FAILED_FINAL',
+            reason: `timed out: ${reason}`,
+            changes: { ...changes, error: { reason: 'run exceeded its maximum duration', source: 'bulkpilot', at: now } },
+          }
+        : { to: 'ABORTED', reason, changes },
+    );
   if (observation.kind === 'not-found') return end('the backend no longer knows the job', { poll: checked(task, now) });
   if (observation.kind === 'error') return noAnswer(task, observation, deps);
   const { status } = observation;
@@ -148,7 +166,12 @@ async function followAbort(task: Task, observation: Observation, backend: Backen
   // Still running: the abort call may have been lost; repeat it now and then, never in a tight loop.
   const interval = deps.settings.poll.abortingIntervalMs;
   if (now - (task.abort?.lastCallAt ?? 0) >= 2 * interval) {
-    const abort = { reason: task.abort?.reason ?? 'operator', requestedAt: task.abort?.requestedAt ?? now, calls: (task.abort?.calls ?? 0) + 1, lastCallAt: now } as const;
+    const abort = {
+      reason: task.abort?.reason ?? 'operator',
+      requestedAt: task.abort?.requestedAt ?? now,
+      calls: (task.abort?.calls ?? 0) + 1,
+      lastCallAt: now,
+    } as const;
     await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...changes, abort }, now + interval));
     await callAbort(task, backend, deps);
     return 'changed';
@@ -170,11 +193,17 @@ async function startRetry(task: Task, observation: Observation, backend: Backend
     case 'aborted':
       // Stopped from the console while waiting for its retry: a person's abort is not undone, unless a
       // person asked for this very retry (bulkpilot retry of an ABORTED task).
-      if (!task.operatorRetry) return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot while waiting for a retry (backend reports ${status.state})`, changes });
+      if (!task.operatorRetry)
+        return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot while waiting for a retry (backend reports ${status.state})`, changes });
       break;
     case 'running':
       // Retried from the console, or our earlier retry call took effect although its answer was lost.
-      return commit(task, deps, { to: 'RUNNING', reason: `backend already runs the job again (${status.state})`, changes: { ...changes, ...nextRun, operatorRetry: false }, dueAt: now + policy.firstCheckDelayMs });
+      return commit(task, deps, {
+        to: 'RUNNING',
+        reason: `backend already runs the job again (${status.state})`,
+        changes: { ...changes, ...nextRun, operatorRetry: false },
+        dueAt: now + policy.firstCheckDelayMs,
+      });
     case 'unknown':
       await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: now + jittered(policy.abortingIntervalMs, policy.jitter, deps.random) });
       return 'unchanged';
@@ -187,7 +216,13 @@ async function startRetry(task: Task, observation: Observation, backend: Backend
     await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: task.retryCall.at + 2 * policy.abortingIntervalMs });
     return 'unchanged';
   }
-  const claimed = update(task, now, deps.settings.taskPolicy, { ...changes, retryCall: { at: now, attempt: nextRun.attempt } }, now + 2 * policy.abortingIntervalMs);
+  const claimed = update(
+    task,
+    now,
+    deps.settings.taskPolicy,
+    { ...changes, retryCall: { at: now, attempt: nextRun.attempt } },
+    now + 2 * policy.abortingIntervalMs,
+  );
   await deps.store.replace(claimed);
   try {
     await backend.retry(task.remoteId!);
@@ -220,12 +255,21 @@ async function recordStartedRetry(claimed: Task, nextRun: Pick<Task, 'attempt' |
   let task = claimed;
   for (let round = 0; round < 3; round++) {
     try {
-      return await commit(task, deps, { to: 'RUNNING', reason: `retry ${nextRun.attempt} started at the backend`, changes: { ...nextRun, operatorRetry: false }, dueAt: deps.clock.now() + deps.settings.poll.firstCheckDelayMs });
+      return await commit(task, deps, {
+        to: 'RUNNING',
+        reason: `retry ${nextRun.attempt} started at the backend`,
+        changes: { ...nextRun, operatorRetry: false },
+        dueAt: deps.clock.now() + deps.settings.poll.firstCheckDelayMs,
+      });
     } catch (error) {
       if (!(error instanceof TaskVersionConflictError)) throw error;
       const current = error.current;
       if (!current || current.state !== 'RETRY_WAIT' || current.retryCall?.at !== claim.at || current.retryCall.attempt !== claim.attempt) {
-        deps.logger.warn('retry started at the backend, but the task moved on meanwhile; its new state decides', { taskId: claimed.taskId, remoteId: claimed.remoteId, state: current?.state });
+        deps.logger.warn('retry started at the backend, but the task moved on meanwhile; its new state decides', {
+          taskId: claimed.taskId,
+          remoteId: claimed.remoteId,
+          state: current?.state,
+        });
         return 'changed';
       }
       task = current;
@@ -241,7 +285,13 @@ async function noAnswer(task: Task, observation: Exclude<Observation, { kind: 's
   const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
   if (observation.kind === 'error' && isFollowedWithoutWrites(task.state)) return 'info-failed'; // the tick's checkpoint counts it
   if (observation.kind === 'error') {
-    const poll: PollBookkeeping = { ...previous, checks: previous.checks + 1, lastCheckedAt: now, failures: previous.failures + 1, lastError: observation.message };
+    const poll: PollBookkeeping = {
+      ...previous,
+      checks: previous.checks + 1,
+      lastCheckedAt: now,
+      failures: previous.failures + 1,
+      lastError: observation.message,
+    };
     await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, policy, deps.random) });
     return 'info-failed';
   }
@@ -271,7 +321,12 @@ async function checkStalledSubmission(task: Task, deps: TrackingDependencies): P
   const unrecorded = unrecordedCreateReason(task);
   if (unrecorded !== undefined) {
     await deps.store.replace(holdAsUncertain(task, unrecorded, now, deps.settings.taskPolicy));
-    deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, reason: unrecorded });
+    deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', {
+      taskId: task.taskId,
+      requestId: task.requestId,
+      backend: task.backend,
+      reason: unrecorded,
+    });
     deps.metrics?.count('TasksUncertain');
     return 'changed';
   }
@@ -307,7 +362,15 @@ async function commit(task: Task | IndexEntryTask, deps: TrackingDependencies, o
   }
   // Terminal states are counted once, by the notify function; FAILED is counted here.
   if (next.state === 'FAILED') deps.metrics?.count('TasksFailed');
-  deps.logger.info('task state changed', { taskId: task.taskId, requestId: task.requestId, backend: task.backend, remoteId: task.remoteId, from: task.state, to: next.state, reason: options.reason });
+  deps.logger.info('task state changed', {
+    taskId: task.taskId,
+    requestId: task.requestId,
+    backend: task.backend,
+    remoteId: task.remoteId,
+    from: task.state,
+    to: next.state,
+    reason: options.reason,
+  });
   return 'changed';
 }
 

@@ -54,7 +54,14 @@ const shortError = (message: string) => (message.length > 100 ? `${message.slice
  */
 export async function pollTick(deps: TrackingDependencies & { checkpoints: PollCheckpointStore }, options: TickOptions): Promise<TickReport> {
   const shards = deps.settings.taskPolicy.shards;
-  const report: TickReport = { shards, shardsBusy: 0, passes: 0, checked: 0, outcomes: { changed: 0, unchanged: 0, 'info-failed': 0, 'not-found': 0, skipped: 0, error: 0 }, leftForNextTick: 0 };
+  const report: TickReport = {
+    shards,
+    shardsBusy: 0,
+    passes: 0,
+    checked: 0,
+    outcomes: { changed: 0, unchanged: 0, 'info-failed': 0, 'not-found': 0, skipped: 0, error: 0 },
+    leftForNextTick: 0,
+  };
   const limiters = new Map<string, Semaphore>();
   const limiterFor = (backend: string) => {
     let limiter = limiters.get(backend);
@@ -161,7 +168,13 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
   const deadline = deadlineOf(task, deps.settings.poll);
   if (observation.kind === 'error' && !(deadline !== undefined && deps.clock.now() >= deadline)) {
     const failures = noteFailure(checkpoint, task.taskId, passAt, observation.message);
-    deps.logger.warn('status call failed; the task is checked again later', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, failures, error: observation.message });
+    deps.logger.warn('status call failed; the task is checked again later', {
+      taskId: task.taskId,
+      requestId: task.requestId,
+      remoteId: task.remoteId,
+      failures,
+      error: observation.message,
+    });
     return 'info-failed';
   }
   delete checkpoint.failing[task.taskId];

@@ -45,5 +45,9 @@ export function decideAfterFailure(task: Task, base: RetryPolicy, now: number, r
   if (fatal) return { to: 'FAILED_FINAL', reason: `not retryable (matches /${fatal}/i): ${message}` };
   if (attempt >= policy.maxAttempts) return { to: 'FAILED_FINAL', reason: `attempt ${attempt} of ${policy.maxAttempts} failed: ${message}` };
   const delay = retryDelayMs(attempt, policy, random);
-  return { to: 'RETRY_WAIT', nextAttemptAt: now + delay, reason: `attempt ${attempt} of ${policy.maxAttempts} failed; retry in ${Math.round(delay / 1000)} s: ${message}` };
+  return {
+    to: 'RETRY_WAIT',
+    nextAttemptAt: now + delay,
+    reason: `attempt ${attempt} of ${policy.maxAttempts} failed; retry in ${Math.round(delay / 1000)} s: ${message}`,
+  };
 }

@@ -16,7 +16,14 @@ export async function settleFailedTask(taskId: string, deps: TrackingDependencie
     const decision = decideAfterFailure(task, deps.settings.retry, now, deps.random);
     const next =
       decision.to === 'RETRY_WAIT'
-        ? transition(task, { to: 'RETRY_WAIT', reason: decision.reason, now, policy: deps.settings.taskPolicy, changes: { nextAttemptAt: decision.nextAttemptAt }, dueAt: decision.nextAttemptAt })
+        ? transition(task, {
+            to: 'RETRY_WAIT',
+            reason: decision.reason,
+            now,
+            policy: deps.settings.taskPolicy,
+            changes: { nextAttemptAt: decision.nextAttemptAt },
+            dueAt: decision.nextAttemptAt,
+          })
         : transition(task, { to: 'FAILED_FINAL', reason: decision.reason, now, policy: deps.settings.taskPolicy });
     try {
       await deps.store.replace(next);

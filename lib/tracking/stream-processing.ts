@@ -18,7 +18,11 @@ export interface StreamBatchResult {
  * The filter patterns in serverless.yml already drop irrelevant records; the checks here keep a record
  * that slips through (or a local run without filters) harmless.
  */
-async function inOrder(records: readonly TaskStreamRecord[], logger: Logger, apply: (before: Task | undefined, after: Task) => Promise<void>): Promise<StreamBatchResult> {
+async function inOrder(
+  records: readonly TaskStreamRecord[],
+  logger: Logger,
+  apply: (before: Task | undefined, after: Task) => Promise<void>,
+): Promise<StreamBatchResult> {
   for (const record of records) {
     try {
       const { before, after } = taskImages(record);

@@ -23,7 +23,8 @@ export function parseSchedule(expression: string): Schedule {
     const n = Number(rate[1]);
     if (n < 1) throw new ScheduleExpressionError(`${text}: the rate must be at least 1`);
     const unit = rate[2]!.startsWith('minute') ? minute : rate[2]!.startsWith('hour') ? 60 * minute : 1440 * minute;
-    if ((n === 1) !== !rate[2]!.endsWith('s')) throw new ScheduleExpressionError(`${text}: write "1 ${rate[2]!.replace(/s$/, '')}" or "${n} ${rate[2]!.replace(/s?$/, 's')}"`);
+    if ((n === 1) !== !rate[2]!.endsWith('s'))
+      throw new ScheduleExpressionError(`${text}: write "1 ${rate[2]!.replace(/s$/, '')}" or "${n} ${rate[2]!.replace(/s?$/, 's')}"`);
     const step = n * unit;
     return {
       expression: text,
@@ -37,7 +38,8 @@ export function parseSchedule(expression: string): Schedule {
   const cron = /^cron\((.*)\)$/.exec(text);
   if (!cron) throw new ScheduleExpressionError(`${JSON.stringify(text)}: expected cron(…) or rate(…)`);
   const fields = cron[1]!.trim().split(/\s+/);
-  if (fields.length !== 6) throw new ScheduleExpressionError(`${text}: cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`);
+  if (fields.length !== 6)
+    throw new ScheduleExpressionError(`${text}: cron needs 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`);
   const [mins, hours, dom, mon, dow, year] = fields as [string, string, string, string, string, string];
   if ((dom === '?') === (dow === '?')) throw new ScheduleExpressionError(`${text}: exactly one of day-of-month and day-of-week must be "?"`);
   const m = field(mins, 0, 59, [], 'minutes', text);
@@ -74,13 +76,15 @@ function field(text: string, min: number, max: number, names: string[], what: st
   const value = (token: string) => {
     const named = names.indexOf(token.toUpperCase());
     const n = named >= 0 ? named + nameBase : /^\d+$/.test(token) ? Number(token) : Number.NaN;
-    if (!Number.isInteger(n) || n < min || n > max) throw new ScheduleExpressionError(`${expression}: ${what} ${JSON.stringify(token)} is not in ${min}–${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ScheduleExpressionError(`${expression}: ${what} ${JSON.stringify(token)} is not in ${min}–${max}`);
     return n;
   };
   for (const part of text.split(',')) {
     const [range, stepText] = part.split('/') as [string, string | undefined];
     const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new ScheduleExpressionError(`${expression}: ${what} step ${JSON.stringify(stepText)} must be a positive integer`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new ScheduleExpressionError(`${expression}: ${what} step ${JSON.stringify(stepText)} must be a positive integer`);
     let from: number;
     let to: number;
     if (range === '*' || range === '?') [from, to] = [min, max];

@@ -23,7 +23,10 @@ const minute = 60_000;
  * task; a late invocation catches up on missed slots (up to the rule's maxCatchUp). A rule seen for the
  * first time starts at the current minute, without replaying its history.
  */
-export async function cronTick(rules: readonly CronRule[], deps: { cursors: CursorStore; queue: ImportQueue; logger: Logger; now: number }): Promise<CronTickReport> {
+export async function cronTick(
+  rules: readonly CronRule[],
+  deps: { cursors: CursorStore; queue: ImportQueue; logger: Logger; now: number },
+): Promise<CronTickReport> {
   const report: CronTickReport = { fired: [], skipped: [] };
   for (const rule of rules) {
     const name = `cron#${rule.id}`;

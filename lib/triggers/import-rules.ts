@@ -119,7 +119,12 @@ export function parseImportRules(document: unknown, source: string, backends: Sc
       if (error instanceof ScheduleExpressionError) fail(`${path}.schedule`, error.message);
       throw error;
     }
-    const maxCatchUp = r.maxCatchUp === undefined ? 24 : typeof r.maxCatchUp === 'number' && Number.isInteger(r.maxCatchUp) && r.maxCatchUp >= 1 && r.maxCatchUp <= 1440 ? r.maxCatchUp : fail(`${path}.maxCatchUp`, 'must be an integer from 1 to 1440');
+    const maxCatchUp =
+      r.maxCatchUp === undefined
+        ? 24
+        : typeof r.maxCatchUp === 'number' && Number.isInteger(r.maxCatchUp) && r.maxCatchUp >= 1 && r.maxCatchUp <= 1440
+          ? r.maxCatchUp
+          : fail(`${path}.maxCatchUp`, 'must be an integer from 1 to 1440');
     const template = object(r.template, `${path}.template`);
     checkTemplate(template, slotPlaceholders(Date.UTC(2026, 0, 1)), `${path}.template`);
     return { id, schedule, template, maxCatchUp };

@@ -28,7 +28,11 @@ export function objectsOfS3Notification(document: unknown): Array<CreatedObject 
   if (doc?.Event === 's3:TestEvent') return [{ reason: 's3:TestEvent (sent when a notification is configured)' }];
   if (!Array.isArray(doc?.Records)) throw new Error('not an S3 notification: no Records');
   return doc.Records.map((record) => {
-    const r = record as { eventSource?: string; eventName?: string; s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string; versionId?: string } } };
+    const r = record as {
+      eventSource?: string;
+      eventName?: string;
+      s3?: { bucket?: { name?: string }; object?: { key?: string; size?: number; eTag?: string; versionId?: string } };
+    };
     if (r.eventSource !== 'aws:s3') return { reason: `not an S3 record (${String(r.eventSource)})` };
     if (!r.eventName?.startsWith('ObjectCreated:')) return { reason: `${String(r.eventName)} is not an object creation` };
     const bucket = r.s3?.bucket?.name;
@@ -39,8 +43,13 @@ export function objectsOfS3Notification(document: unknown): Array<CreatedObject 
 }
 
 export function objectOfEventBridge(event: unknown): CreatedObject | Skipped {
-  const e = event as { source?: string; 'detail-type'?: string; detail?: { bucket?: { name?: string }; object?: { key?: string; size?: number; etag?: string; 'version-id'?: string } } };
-  if (e.source !== 'aws.s3' || e['detail-type'] !== 'Object Created') return { reason: `${String(e.source)} ${String(e['detail-type'])} is not an object creation` };
+  const e = event as {
+    source?: string;
+    'detail-type'?: string;
+    detail?: { bucket?: { name?: string }; object?: { key?: string; size?: number; etag?: string; 'version-id'?: string } };
+  };
+  if (e.source !== 'aws.s3' || e['detail-type'] !== 'Object Created')
+    return { reason: `${String(e.source)} ${String(e['detail-type'])} is not an object creation` };
   const bucket = e.detail?.bucket?.name;
   const key = e.detail?.object?.key;
   if (!bucket || key === undefined) throw new Error('EventBridge S3 event without bucket name or object key');
@@ -51,6 +60,13 @@ export function isSkipped(item: CreatedObject | Skipped): item is Skipped {
   return 'reason' in item;
 }
 
-function compact(value: { bucket: string; key: string; size: number | undefined; etag: string | undefined; versionId: string | undefined; via: CreatedObject['via'] }): CreatedObject {
+function compact(value: {
+  bucket: string;
+  key: string;
+  size: number | undefined;
+  etag: string | undefined;
+  versionId: string | undefined;
+  via: CreatedObject['via'];
+}): CreatedObject {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as unknown as CreatedObject;
 }

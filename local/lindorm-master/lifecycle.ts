@@ -68,8 +68,7 @@ export class Lifecycle {
 
   #failed(run: RunState, stageIndex: number): RunStatus {
     const status = this.#at('failed', stageIndex);
-    status.errorMessage =
-      run.plan.failMessage ?? `simulated failure in stage ${status.stage} (run ${run.run})`;
+    status.errorMessage = run.plan.failMessage ?? `simulated failure in stage ${status.stage} (run ${run.run})`;
     return status;
   }
 

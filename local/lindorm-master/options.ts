@@ -31,9 +31,22 @@ export const DEFAULT_STAGES: readonly StageSpec[] = [
 ];
 
 const KNOWN_OPTIONS = new Set<string>([
-  'port', 'host', 'clock', 'dataSources', 'stages', 'finalStage', 'states', 'plan',
-  'refusalHttpStatus', 'acceptedFileTypes', 'driverSpecs', 'deleteRunning', 'retryFrom',
-  'infoLatencyMs', 'createLatencyMs', 'seed',
+  'port',
+  'host',
+  'clock',
+  'dataSources',
+  'stages',
+  'finalStage',
+  'states',
+  'plan',
+  'refusalHttpStatus',
+  'acceptedFileTypes',
+  'driverSpecs',
+  'deleteRunning',
+  'retryFrom',
+  'infoLatencyMs',
+  'createLatencyMs',
+  'seed',
 ]);
 
 /** Fills in defaults; unknown keys and impossible values fail loudly so typos do not go unnoticed. */

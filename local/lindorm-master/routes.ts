@@ -1,9 +1,6 @@
 import type { Endpoint } from './types.ts';
 
-export type Route =
-  | { kind: 'endpoint'; endpoint: Endpoint; procId?: string }
-  | { kind: 'wrong-method'; allow: string }
-  | { kind: 'not-found' };
+export type Route = { kind: 'endpoint'; endpoint: Endpoint; procId?: string } | { kind: 'wrong-method'; allow: string } | { kind: 'not-found' };
 
 const CREATE_PATH = '/pro/proc/bulkload/create';
 const PROC_PATH = /^\/pro\/proc\/([^/]+)\/(info|abort|retry|delete)$/;

@@ -7,9 +7,7 @@ export interface CreateRules {
 
 export type JsonObject = Record<string, unknown>;
 
-export type CreateCheck =
-  | { ok: true; readerConfig: JsonObject; writerConfig: JsonObject }
-  | { ok: false; message: string };
+export type CreateCheck = { ok: true; readerConfig: JsonObject; writerConfig: JsonObject } | { ok: false; message: string };
 
 const REQUIRED_FIELDS = ['src', 'dst', 'readerConfig', 'writerConfig', 'driverSpec', 'instances'] as const;
 
@@ -22,15 +20,9 @@ export function isFormContentType(contentType: string | undefined): boolean {
  * Checks a create request and names the first problem found. The real master's refusal texts
  * are not documented [I]; these aim to be clear enough for a person reading a client's log.
  */
-export function validateCreate(
-  contentType: string | undefined,
-  form: Record<string, string> | undefined,
-  rules: CreateRules,
-): CreateCheck {
+export function validateCreate(contentType: string | undefined, form: Record<string, string> | undefined, rules: CreateRules): CreateCheck {
   if (form === undefined || !isFormContentType(contentType)) {
-    return refuse(
-      `unsupported content type: ${contentType ?? '(none)'}; expected application/x-www-form-urlencoded`,
-    );
+    return refuse(`unsupported content type: ${contentType ?? '(none)'}; expected application/x-www-form-urlencoded`);
   }
   for (const field of REQUIRED_FIELDS) {
     if ((form[field] ?? '') === '') return refuse(`missing required field: ${field}`);

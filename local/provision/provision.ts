@@ -11,7 +11,10 @@ import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/c
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { readServerlessResources, resourceOfType, type CfnResource } from './serverless-resources.ts';
 
-export async function provisionTable(client: DynamoDBClient, options: { tableName: string; logicalId?: string; resources?: Record<string, CfnResource> }): Promise<void> {
+export async function provisionTable(
+  client: DynamoDBClient,
+  options: { tableName: string; logicalId?: string; resources?: Record<string, CfnResource> },
+): Promise<void> {
   const resources = options.resources ?? readServerlessResources();
   const p = resourceOfType(resources, options.logicalId ?? 'TasksTable', 'AWS::DynamoDB::Table').Properties;
   const input = {
@@ -35,7 +38,9 @@ export async function provisionTable(client: DynamoDBClient, options: { tableNam
   }
   const ttl = p.TimeToLiveSpecification as { AttributeName: string; Enabled: boolean } | undefined;
   if (ttl?.Enabled) {
-    await client.send(new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({ TableName: options.tableName, TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true } }),
+    );
   }
 }
 

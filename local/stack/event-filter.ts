@@ -61,7 +61,8 @@ function validateAlternative(alternative: unknown, at: string): void {
   if (!isObject(alternative)) throw new Error(`${at}: ${JSON.stringify(alternative)} is not a value or an operator`);
   const entries = Object.entries(alternative);
   const [operator, operand] = entries[0] ?? [];
-  if (entries.length !== 1 || operator === undefined) throw new Error(`${at}: an operator object must have exactly one key, got ${JSON.stringify(alternative)}`);
+  if (entries.length !== 1 || operator === undefined)
+    throw new Error(`${at}: an operator object must have exactly one key, got ${JSON.stringify(alternative)}`);
   const fail = (expected: string) => new Error(`${at}: "${operator}" expects ${expected}, got ${JSON.stringify(operand)}`);
   switch (operator) {
     case 'anything-but': {
@@ -133,7 +134,9 @@ function matchesValue(alternative: Alternative, value: unknown): boolean {
 function compareAll(value: number, conditions: unknown[]): boolean {
   for (let i = 0; i < conditions.length; i += 2) {
     const bound = conditions[i + 1] as number;
-    const ok = { '=': value === bound, '!=': value !== bound, '<': value < bound, '<=': value <= bound, '>': value > bound, '>=': value >= bound }[conditions[i] as string];
+    const ok = { '=': value === bound, '!=': value !== bound, '<': value < bound, '<=': value <= bound, '>': value > bound, '>=': value >= bound }[
+      conditions[i] as string
+    ];
     if (!ok) return false;
   }
   return true;

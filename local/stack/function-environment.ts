@@ -19,7 +19,8 @@ export function functionEnvironment(
       env[name] = fromProcess;
     } else if (typeof value === 'object' && value !== null && 'Ref' in value) {
       const ref = refs[String((value as { Ref: unknown }).Ref)];
-      if (ref === undefined) throw new Error(`serverless.yml: ${name} refers to ${String((value as { Ref: unknown }).Ref)}, which the local stack does not provide`);
+      if (ref === undefined)
+        throw new Error(`serverless.yml: ${name} refers to ${String((value as { Ref: unknown }).Ref)}, which the local stack does not provide`);
       env[name] = ref;
     } else if (value !== undefined && value !== null) {
       env[name] = resolveVariables(String(value), config, locals.stage, `provider.environment.${name}`);

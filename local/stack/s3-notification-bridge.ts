@@ -36,7 +36,12 @@ export class S3NotificationBridge {
           s3: {
             s3SchemaVersion: '1.0',
             bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` },
-            object: { key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'), size: object.Size ?? 0, eTag: etag, sequencer: Date.now().toString(16).toUpperCase() },
+            object: {
+              key: encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+'),
+              size: object.Size ?? 0,
+              eTag: etag,
+              sequencer: Date.now().toString(16).toUpperCase(),
+            },
           },
         };
         await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify({ Records: [record] }) }));

@@ -2,9 +2,21 @@
 // serverless.yml invokes the handler with a Scheduled Event. A tick still running when the next is due is
 // not doubled (Lambda could overlap; the poller's shard leases make that harmless there).
 
-export type ScheduledHandler = (event: Record<string, unknown>, context: { getRemainingTimeInMillis(): number; awsRequestId: string; functionName: string }) => Promise<unknown>;
+export type ScheduledHandler = (
+  event: Record<string, unknown>,
+  context: { getRemainingTimeInMillis(): number; awsRequestId: string; functionName: string },
+) => Promise<unknown>;
 
-const units: Record<string, number> = { second: 1_000, seconds: 1_000, minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+const units: Record<string, number> = {
+  second: 1_000,
+  seconds: 1_000,
+  minute: 60_000,
+  minutes: 60_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  day: 86_400_000,
+  days: 86_400_000,
+};
 
 export function parseRate(expression: string): number {
   const match = /^rate\((\d+)\s+(second|seconds|minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
@@ -18,13 +30,33 @@ export class ScheduleSource {
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
 
-  constructor(options: { rate: string; functionName: string; timeoutSeconds: number; handler: ScheduledHandler; onResult?: (result: unknown, error?: unknown) => void }) {
+  constructor(options: {
+    rate: string;
+    functionName: string;
+    timeoutSeconds: number;
+    handler: ScheduledHandler;
+    onResult?: (result: unknown, error?: unknown) => void;
+  }) {
     this.#intervalMs = parseRate(options.rate);
     this.#run = async () => {
       const deadline = Date.now() + options.timeoutSeconds * 1000;
-      const event = { version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), resources: [], detail: {} };
+      const event = {
+        version: '0',
+        id: crypto.randomUUID(),
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        time: new Date().toISOString(),
+        resources: [],
+        detail: {},
+      };
       try {
-        options.onResult?.(await options.handler(event, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), awsRequestId: crypto.randomUUID(), functionName: options.functionName }));
+        options.onResult?.(
+          await options.handler(event, {
+            getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+            awsRequestId: crypto.randomUUID(),
+            functionName: options.functionName,
+          }),
+        );
       } catch (error) {
         options.onResult?.(undefined, error);
       }

@@ -6,7 +6,10 @@
 import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
-export type SqsHandler = (event: SQSEvent, context: { getRemainingTimeInMillis(): number; functionName: string; awsRequestId: string }) => Promise<SQSBatchResponse | void>;
+export type SqsHandler = (
+  event: SQSEvent,
+  context: { getRemainingTimeInMillis(): number; functionName: string; awsRequestId: string },
+) => Promise<SQSBatchResponse | void>;
 
 export interface SqsEventSourceOptions {
   sqs: SQSClient;
@@ -49,7 +52,13 @@ export class SqsEventSource {
       let messages: Message[];
       try {
         const out = await sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: Math.min(10, this.#options.batchSize), WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: Math.min(10, this.#options.batchSize),
+            WaitTimeSeconds: 1,
+            MessageSystemAttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
           { abortSignal: this.#abort.signal },
         );
         messages = out.Messages ?? [];
@@ -72,7 +81,10 @@ export class SqsEventSource {
         body: m.Body ?? '',
         attributes: m.Attributes as never,
         messageAttributes: Object.fromEntries(
-          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType!, stringValue: v.StringValue, binaryValue: undefined, stringListValues: [], binaryListValues: [] }]),
+          Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+            k,
+            { dataType: v.DataType!, stringValue: v.StringValue, binaryValue: undefined, stringListValues: [], binaryListValues: [] },
+          ]),
         ) as never,
         md5OfBody: m.MD5OfBody ?? '',
         eventSource: 'aws:sqs',
@@ -83,7 +95,11 @@ export class SqsEventSource {
     const deadline = Date.now() + timeoutSeconds * 1000;
     let failedIds: Set<string>;
     try {
-      const response = await handler(event, { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()), functionName, awsRequestId: crypto.randomUUID() });
+      const response = await handler(event, {
+        getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+        functionName,
+        awsRequestId: crypto.randomUUID(),
+      });
       failedIds = this.#failedItems(response, messages);
     } catch (error) {
       this.#options.onBatch?.({ received: messages.length, failed: messages.length, error });
@@ -91,7 +107,9 @@ export class SqsEventSource {
     }
     const succeeded = messages.filter((m) => !failedIds.has(m.MessageId!));
     if (succeeded.length > 0) {
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: succeeded.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: succeeded.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }),
+      );
     }
     this.#options.onBatch?.({ received: messages.length, failed: failedIds.size });
   }

@@ -56,7 +56,10 @@ async function main() {
     startDynamoDbLocal({ port: await portOr(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000)) }),
     startLocalFauxqs({ port: await portOr(Number(process.env.FAUXQS_PORT ?? 4566)) }),
   ]);
-  stops.push(() => dynamodb.stop(), () => fauxqs.stop());
+  stops.push(
+    () => dynamodb.stop(),
+    () => fauxqs.stop(),
+  );
 
   let masterUrl = process.env.BDS_MASTER_URL;
   let masterNote = 'real master (BDS_MASTER_URL)';
@@ -94,7 +97,13 @@ async function main() {
     AWS_ACCESS_KEY_ID: credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
   };
-  const refs = { TasksTable: tableName, ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, NotificationTopic: topic.arn, LandingBucket: bucket };
+  const refs = {
+    TasksTable: tableName,
+    ImportQueue: queue.url,
+    ImportDeadLetterQueue: queue.deadLetter!.url,
+    NotificationTopic: topic.arn,
+    LandingBucket: bucket,
+  };
   const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, FileEventsQueue: fileEvents.url };
   // One process hosts every function; they share the provider's environment.
   const locals = { stage, overrides: { BDS_MASTER_URL: masterUrl } };
@@ -122,7 +131,9 @@ async function main() {
         });
         source.start();
         stops.unshift(() => source.stop());
-        wired.push(`${fn.padEnd(8)} ← SQS ${logicalIdOf(event.sqs.arn)} (batches of ${event.sqs.batchSize ?? 10}${event.sqs.functionResponseType ? ', partial batch failures' : ''})`);
+        wired.push(
+          `${fn.padEnd(8)} ← SQS ${logicalIdOf(event.sqs.arn)} (batches of ${event.sqs.batchSize ?? 10}${event.sqs.functionResponseType ? ', partial batch failures' : ''})`,
+        );
       } else if (event.stream) {
         const source = new DynamoDbStreamEventSource({
           reader: new DynamoDbStreamReader({ dynamodb: ddb, streams, tableName, startAt: 'LATEST' }),
@@ -172,7 +183,9 @@ bulkpilot local stack is up (stage "${stage}")
 ${wired.map((w) => `    ${w}`).join('\n')}
 
 Point the CLI at it (in another terminal):
-${Object.entries(exports).map(([k, v]) => `  export ${k}=${v}`).join('\n')}
+${Object.entries(exports)
+  .map(([k, v]) => `  export ${k}=${v}`)
+  .join('\n')}
   npx bulkpilot submit events/requests/seed-example.json
   npx bulkpilot watch
   npm run demo        (uploads sample files, submits requests, and watches them to the end)
@@ -187,10 +200,14 @@ function printNotifications(sqs: SQSClient, queueUrl: string) {
   stops.unshift(async () => void (running = false));
   void (async () => {
     while (running) {
-      const { Messages } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 })).catch(() => ({ Messages: [] }));
+      const { Messages } = await sqs
+        .send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }))
+        .catch(() => ({ Messages: [] }));
       for (const m of Messages ?? []) {
         const s = JSON.parse(m.Body ?? '{}') as Record<string, unknown>;
-        console.log(`notification: ${s.state} task ${s.taskId} (request ${s.requestId}, job ${s.remoteId ?? '-'}, attempts ${s.attempts}${s.lastError ? `, last error: ${s.lastError}` : ''})`);
+        console.log(
+          `notification: ${s.state} task ${s.taskId} (request ${s.requestId}, job ${s.remoteId ?? '-'}, attempts ${s.attempts}${s.lastError ? `, last error: ${s.lastError}` : ''})`,
+        );
         await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: m.ReceiptHandle })).catch(() => {});
       }
     }

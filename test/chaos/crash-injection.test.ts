@@ -42,19 +42,20 @@ function crashingAt(step: Step, crashed: Set<string>) {
     crashed.add(taskId);
     return true;
   };
-  return (store: TaskStore): TaskStore => wrapStore(store, {
-    createIfAbsent: async (task) => {
-      if (step === 'before-intent' && task.state === 'ACCEPTED' && once(task.taskId)) throw new Error('crash before the intent write');
-      const result = await store.createIfAbsent(task);
-      if (step === 'after-intent' && result.created && once(task.taskId)) throw new Error('crash right after the intent write');
-      return result;
-    },
-    replace: async (task) => {
-      if (step === 'after-create' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash between the create and the procId write');
-      await store.replace(task);
-      if (step === 'after-procId-write' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash right after the procId write');
-    },
-  });
+  return (store: TaskStore): TaskStore =>
+    wrapStore(store, {
+      createIfAbsent: async (task) => {
+        if (step === 'before-intent' && task.state === 'ACCEPTED' && once(task.taskId)) throw new Error('crash before the intent write');
+        const result = await store.createIfAbsent(task);
+        if (step === 'after-intent' && result.created && once(task.taskId)) throw new Error('crash right after the intent write');
+        return result;
+      },
+      replace: async (task) => {
+        if (step === 'after-create' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash between the create and the procId write');
+        await store.replace(task);
+        if (step === 'after-procId-write' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash right after the procId write');
+      },
+    });
 }
 
 interface Scenario {
@@ -99,7 +100,12 @@ async function scenario(step: Step, policy: 'hold' | 'resubmit' = 'hold'): Promi
         const result = await h.submit.invoke(slice);
         for (const { messageId, outcome } of result.outcomes) kinds.set(requestOf.get(messageId)!, outcome.kind);
         // Only the records the batch reported failed come back.
-        expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(result.outcomes.filter((o) => o.outcome.kind === 'retry').map((o) => o.messageId).sort());
+        expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+          result.outcomes
+            .filter((o) => o.outcome.kind === 'retry')
+            .map((o) => o.messageId)
+            .sort(),
+        );
       }
       return kinds;
     },

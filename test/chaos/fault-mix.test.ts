@@ -30,8 +30,26 @@ const onePollInterval = defaultPollPolicy.maxIntervalMs;
 type Scenario = 'succeed' | 'fail-once' | 'fail-always' | 'timeout' | 'lost' | 'console-abort' | 'refused';
 // 20 slots, repeated: mostly plain successes, a few of each failure, one refusal.
 const pattern: Scenario[] = [
-  'succeed', 'fail-once', 'succeed', 'fail-always', 'timeout', 'succeed', 'lost', 'console-abort', 'succeed', 'fail-once',
-  'succeed', 'refused', 'timeout', 'succeed', 'fail-once', 'lost', 'succeed', 'fail-always', 'console-abort', 'succeed',
+  'succeed',
+  'fail-once',
+  'succeed',
+  'fail-always',
+  'timeout',
+  'succeed',
+  'lost',
+  'console-abort',
+  'succeed',
+  'fail-once',
+  'succeed',
+  'refused',
+  'timeout',
+  'succeed',
+  'fail-once',
+  'lost',
+  'succeed',
+  'fail-always',
+  'console-abort',
+  'succeed',
 ];
 
 interface Lifecycle {
@@ -123,7 +141,10 @@ function installFaults(h: TrackingHarness, seed: number) {
     if (label !== null) fired.push({ endpoint, label, subject: subjectOf(req), at: req.at });
     return label;
   };
-  for (const [endpoint, options] of [['create', createFaults], ['info', infoFaults]] as const) {
+  for (const [endpoint, options] of [
+    ['create', createFaults],
+    ['info', infoFaults],
+  ] as const) {
     for (const option of options) {
       h.master.faults.add({ endpoint, ...option.rule, match: (req) => decide(req, options, endpoint) === option.label });
     }
@@ -166,7 +187,10 @@ describe('a mix of faults at the master over many lifecycles', () => {
     const byBody = new Map(lifecyclesList.map((l) => [l.body, l]));
     const messages: Message[] = [];
     for (let i = 0; i < lifecyclesList.length; i += 50) {
-      const records = await roundTripThroughQueue(harness.aws, lifecyclesList.slice(i, i + 50).map((l) => l.body));
+      const records = await roundTripThroughQueue(
+        harness.aws,
+        lifecyclesList.slice(i, i + 50).map((l) => l.body),
+      );
       for (const record of records) messages.push({ record, lifecycle: byBody.get(record.body)!, receives: 0, visibleAt: harness.clock.now() });
     }
     expect(messages).toHaveLength(lifecycles);
@@ -211,7 +235,10 @@ describe('a mix of faults at the master over many lifecycles', () => {
           continue;
         }
         const verb = l.scenario === 'lost' ? 'delete' : 'abort';
-        const answer = (await (await fetch(`${harness.master.url}/pro/proc/${encodeURIComponent(task.remoteId)}/${verb}`)).json()) as { success: string; message: string };
+        const answer = (await (await fetch(`${harness.master.url}/pro/proc/${encodeURIComponent(task.remoteId)}/${verb}`)).json()) as {
+          success: string;
+          message: string;
+        };
         if (answer.success !== 'true') consoleRefusals.push(`${verb} ${task.remoteId}: ${answer.message}`);
         consoleActs.set(l.taskId, 'done');
       }
@@ -245,7 +272,8 @@ describe('a mix of faults at the master over many lifecycles', () => {
     const procs = harness.master.procs();
     const procsOf = (requestId: string) => procs.filter((p) => p.form.sparkAdditionalParams?.split(' ')[0] === `chaos.req=${requestId}`);
     const createsOf = (requestId: string) => harness.master.creates((r) => (r.form?.sparkAdditionalParams ?? '').split(' ')[0] === `chaos.req=${requestId}`);
-    const callsOf = (endpoint: 'retry' | 'abort', procId: string | undefined) => harness.master.received.filter((r) => r.endpoint === endpoint && r.procId === procId).length;
+    const callsOf = (endpoint: 'retry' | 'abort', procId: string | undefined) =>
+      harness.master.received.filter((r) => r.endpoint === endpoint && r.procId === procId).length;
     const faultsOnCreate = (requestId: string) => createsOf(requestId).map((r) => faults.decidedFor(r));
 
     // Figures first (a failing run prints them too), then the checks.
@@ -302,8 +330,12 @@ describe('a mix of faults at the master over many lifecycles', () => {
         if (held !== (l.scenario === 'refused' ? 0 : 1)) mismatches.push(`${where}: UNCERTAIN, and the master holds ${held} jobs for it`);
         continue;
       }
-      if (creates.some((f) => f !== null && ambiguousCreateFaults.has(f))) mismatches.push(`${where}: a create's answer was lost, yet the task is not UNCERTAIN`);
-      const problem = checkScenario(l.scenario, task, { retries: callsOf('retry', task.remoteId), procState: procs.find((p) => p.id === task.remoteId)?.state });
+      if (creates.some((f) => f !== null && ambiguousCreateFaults.has(f)))
+        mismatches.push(`${where}: a create's answer was lost, yet the task is not UNCERTAIN`);
+      const problem = checkScenario(l.scenario, task, {
+        retries: callsOf('retry', task.remoteId),
+        procState: procs.find((p) => p.id === task.remoteId)?.state,
+      });
       if (problem) mismatches.push(`${where}: ${problem}`);
       if (l.scenario !== 'refused' && processed !== 1) mismatches.push(`${where}: ${processed} creates processed, expected 1`);
     }
@@ -313,7 +345,10 @@ describe('a mix of faults at the master over many lifecycles', () => {
       lifecycles,
       createRequests: harness.master.creates().length,
       infoRequests: harness.master.received.filter((r) => r.endpoint === 'info').length,
-      faults: Object.entries(firedPerKind).sort().map(([k, n]) => `${k}:${n}`).join(' '),
+      faults: Object.entries(firedPerKind)
+        .sort()
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' '),
       faultsTotal: faults.fired.length,
       messages: messages.length,
       deliveries,
@@ -324,7 +359,10 @@ describe('a mix of faults at the master over many lifecycles', () => {
       lettersInDlq: letters.length,
       ambiguousCreates,
       uncertainWithoutFault: uncertainByLoad,
-      finalStates: Object.entries(finalStates).sort().map(([k, n]) => `${k}:${n}`).join(' '),
+      finalStates: Object.entries(finalStates)
+        .sort()
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' '),
       mismatches: mismatches.length,
       ticks,
       virtualMinutes: Math.round((endedAt - Date.parse('2026-11-21T10:00:00Z')) / 60_000),
@@ -341,7 +379,12 @@ describe('a mix of faults at the master over many lifecycles', () => {
     expect(finals['pending'] ?? 0).toBe(0);
     expect(finals['duplicate'] ?? 0).toBe(0); // nothing was delivered twice at once, so nothing may look like a duplicate
     expect((finals['submitted'] ?? 0) + (finals['rejected'] ?? 0) + (finals['dead-lettered'] ?? 0) + (finals['uncertain'] ?? 0)).toBe(lifecycles);
-    expect(letters.map((l) => l.Body).sort()).toEqual(messages.filter((m) => m.final === 'rejected').map((m) => m.record.body).sort());
+    expect(letters.map((l) => l.Body).sort()).toEqual(
+      messages
+        .filter((m) => m.final === 'rejected')
+        .map((m) => m.record.body)
+        .sort(),
+    );
 
     // 3. Every task as its scenario dictates (see above).
     expect(mismatches).toEqual([]);
@@ -353,7 +396,8 @@ describe('a mix of faults at the master over many lifecycles', () => {
     expect(maxOverrunActive).toBeLessThanOrEqual(onePollInterval);
 
     // 5. The chaos happened: every kind of fault was injected.
-    for (const kind of ['create:503-before', 'create:500-after', 'info:slow', 'info:malformed', 'info:reset']) expect(firedPerKind[kind] ?? 0).toBeGreaterThan(0);
+    for (const kind of ['create:503-before', 'create:500-after', 'info:slow', 'info:malformed', 'info:reset'])
+      expect(firedPerKind[kind] ?? 0).toBeGreaterThan(0);
   });
 });
 
@@ -369,24 +413,33 @@ function checkScenario(scenario: Scenario, task: Task, master: { retries: number
     case 'fail-once':
       return (
         expectState('SUCCEEDED') ??
-        (task.attempt !== 2 || master.retries !== 1 || path.filter((s) => s === 'FAILED').length !== 1 ? `expected one failure and one retry: attempt ${task.attempt}, ${master.retries} retry calls, ${path.join('→')}` : undefined)
+        (task.attempt !== 2 || master.retries !== 1 || path.filter((s) => s === 'FAILED').length !== 1
+          ? `expected one failure and one retry: attempt ${task.attempt}, ${master.retries} retry calls, ${path.join('→')}`
+          : undefined)
       );
     case 'fail-always':
       return (
         expectState('FAILED_FINAL') ??
-        (task.attempt !== 3 || master.retries !== 2 || !/attempt 3 of 3 failed/.test(last.reason) ? `expected 3 runs and 2 retry calls: attempt ${task.attempt}, ${master.retries} retry calls, "${last.reason}"` : undefined)
+        (task.attempt !== 3 || master.retries !== 2 || !/attempt 3 of 3 failed/.test(last.reason)
+          ? `expected 3 runs and 2 retry calls: attempt ${task.attempt}, ${master.retries} retry calls, "${last.reason}"`
+          : undefined)
       );
     case 'timeout':
       return (
         expectState('FAILED_FINAL') ??
-        (!/^timed out/.test(last.reason) || !path.includes('ABORTING') || master.procState !== 'ABORTED' ? `expected an abort for running too long: "${last.reason}", job ${master.procState}` : undefined)
+        (!/^timed out/.test(last.reason) || !path.includes('ABORTING') || master.procState !== 'ABORTED'
+          ? `expected an abort for running too long: "${last.reason}", job ${master.procState}`
+          : undefined)
       );
     case 'lost':
       return expectState('LOST');
     case 'console-abort':
       return expectState('ABORTED') ?? (/aborted outside bulkpilot/.test(last.reason) ? undefined : `unexpected reason "${last.reason}"`);
     case 'refused':
-      return expectState('REJECTED') ?? (task.error?.source === 'backend' && task.error.reason.includes('unregistered_source') ? undefined : `unexpected error ${JSON.stringify(task.error)}`);
+      return (
+        expectState('REJECTED') ??
+        (task.error?.source === 'backend' && task.error.reason.includes('unregistered_source') ? undefined : `unexpected error ${JSON.stringify(task.error)}`)
+      );
   }
 }
 
@@ -397,7 +450,9 @@ function checkScenario(scenario: Scenario, task: Task, master: { retries: number
 function overrun(task: Task, now: number): { running: number; active: number } {
   if (task.runStartedAt === undefined) return { running: 0, active: 0 };
   const deadline = task.runStartedAt + (task.maxDurationMs ?? defaultPollPolicy.defaultMaxDurationMs);
-  const left = task.history.find((e) => e.at >= task.runStartedAt! && e.from !== null && ['SUBMITTED', 'RUNNING'].includes(e.from) && !['SUBMITTED', 'RUNNING'].includes(e.to));
+  const left = task.history.find(
+    (e) => e.at >= task.runStartedAt! && e.from !== null && ['SUBMITTED', 'RUNNING'].includes(e.from) && !['SUBMITTED', 'RUNNING'].includes(e.to),
+  );
   const leftAt = left?.at ?? (isTerminal(task.state) ? task.finishedAt! : now);
   const endedAt = isTerminal(task.state) ? task.finishedAt! : now;
   return { running: Math.max(0, leftAt - deadline), active: Math.max(0, endedAt - deadline) };

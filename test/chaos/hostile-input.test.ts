@@ -20,7 +20,12 @@ import { reportFigures } from './scale.ts';
 // fauxqs refuses characters beyond U+FFFF in a message body (real SQS accepts them): those travel as JSON
 // \u escapes, which JSON.parse reads back as the same request.
 const body = (request: unknown) =>
-  JSON.stringify(request).replace(/[\u{10000}-\u{10FFFF}]/gu, (c) => c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16)}`).join(''));
+  JSON.stringify(request).replace(/[\u{10000}-\u{10FFFF}]/gu, (c) =>
+    c
+      .split('')
+      .map((unit) => `\\u${unit.charCodeAt(0).toString(16)}`)
+      .join(''),
+  );
 
 const run = `${Date.now().toString(36)}`;
 const id = (label: string) => `hostile-${run}-${label}`;
@@ -46,7 +51,16 @@ const baseReader = (tag: string) => ({ _tag: tag, filePath: 'incoming/', column:
 /** A valid request, tagged so that each create at the master can be traced back to it. */
 function valid(label: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const requestId = id(`valid-${label}`);
-  return { requestId, src: 'oss', dst: 'ld', readerConfig: baseReader(requestId), writerConfig: seedWriterConfig, driverSpec: 'large', instances: 4, ...overrides };
+  return {
+    requestId,
+    src: 'oss',
+    dst: 'ld',
+    readerConfig: baseReader(requestId),
+    writerConfig: seedWriterConfig,
+    driverSpec: 'large',
+    instances: 4,
+    ...overrides,
+  };
 }
 
 /** A readerConfig string of exactly `bytes` UTF-8 bytes, tagged. */
@@ -64,7 +78,11 @@ function nested(levels: number): unknown {
 }
 
 const validSiblings: Array<Record<string, unknown>> = [
-  valid('seed-tricky', { src: 'hdfs', fileType: 'Parquet', readerConfig: JSON.stringify({ ...JSON.parse(trickyReaderConfig), _tag: id('valid-seed-tricky') }) }),
+  valid('seed-tricky', {
+    src: 'hdfs',
+    fileType: 'Parquet',
+    readerConfig: JSON.stringify({ ...JSON.parse(trickyReaderConfig), _tag: id('valid-seed-tricky') }),
+  }),
   valid('dst-ampersand', { dst: hostileNames.ampersand }),
   valid('src-percent', { src: hostileNames.percent }),
   valid('dst-dotdot', { dst: hostileNames.dotdot }),
@@ -74,7 +92,17 @@ const validSiblings: Array<Record<string, unknown>> = [
   valid('dst-url', { dst: hostileNames.url, instances: 1000 }),
   valid('spark-injection', { sparkAdditionalParams: `--conf spark.a=b&src=evil&dst=x %26src%3Devil "q" 's' ../ +plus=1 😀`, fileType: 'CSV' }),
   valid('config-keys', {
-    writerConfig: { '&': '=', '%26src%3D': 'evil', src: 'evil', ['__proto__']: { polluted: true }, '"quote': 'line\nbreak\ttab', 'emoji😀': '😀', '': '', namespace: 'default', lindormTable: 't' },
+    writerConfig: {
+      '&': '=',
+      '%26src%3D': 'evil',
+      src: 'evil',
+      ['__proto__']: { polluted: true },
+      '"quote': 'line\nbreak\ttab',
+      'emoji😀': '😀',
+      '': '',
+      namespace: 'default',
+      lindormTable: 't',
+    },
   }),
   valid('unsafe-integer-as-string', { readerConfig: `{"_tag":${JSON.stringify(id('valid-unsafe-integer-as-string'))},"n":9007199254740993,"f":1.10}` }),
   valid('reader-64k', { readerConfig: readerOfBytes(id('valid-reader-64k'), 64 * 1024) }),
@@ -117,11 +145,13 @@ const malformed: MalformedCase[] = [
   raw('null', 'null'),
   raw('boolean', 'true'),
   // required fields missing
-  ...(['src', 'dst', 'readerConfig', 'writerConfig', 'driverSpec', 'instances'] as const).map((field): MalformedCase => ({
-    label: `missing-${field}`,
-    field,
-    body: body({ ...without(ok(field), field), requestId: id(`bad-missing-${field}`) }),
-  })),
+  ...(['src', 'dst', 'readerConfig', 'writerConfig', 'driverSpec', 'instances'] as const).map(
+    (field): MalformedCase => ({
+      label: `missing-${field}`,
+      field,
+      body: body({ ...without(ok(field), field), requestId: id(`bad-missing-${field}`) }),
+    }),
+  ),
   // unknown fields, caught by name
   bad('typo-dest', 'dest', { dest: 'ld' }),
   { label: 'proto-key', field: '__proto__', body: body({ ...ok('proto'), requestId: id('bad-proto') }).replace(/^\{/, '{"__proto__":{"src":"evil"},') },
@@ -134,9 +164,28 @@ const malformed: MalformedCase[] = [
   bad('reader-object-too-big', 'readerConfig', { readerConfig: { pad: 'x'.repeat(64 * 1024) } }),
   bad('spark-4097', 'sparkAdditionalParams', { sparkAdditionalParams: 's'.repeat(4097) }),
   bad('reader-depth-33', 'readerConfig', { readerConfig: { deep: nested(32) } }),
-  { label: 'reader-depth-40000', field: 'readerConfig', body: body({ ...ok('deep'), requestId: id('bad-deep') }).replace(/"readerConfig":\{[^}]*\}/, `"readerConfig":${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`) },
-  { label: 'writer-string-depth-40000', field: 'writerConfig', body: body({ ...ok('deep-w'), requestId: id('bad-deep-w'), writerConfig: `${'['.repeat(40_000)}${']'.repeat(40_000)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}') }) },
-  { label: 'unknown-deep-field', field: 'deep', body: body({ ...ok('deep-x'), requestId: id('bad-deep-x') }).replace(/\}$/, `,"deep":${'['.repeat(40_000)}${']'.repeat(40_000)}}`) },
+  {
+    label: 'reader-depth-40000',
+    field: 'readerConfig',
+    body: body({ ...ok('deep'), requestId: id('bad-deep') }).replace(
+      /"readerConfig":\{[^}]*\}/,
+      `"readerConfig":${'{"a":'.repeat(40_000)}1${'}'.repeat(40_000)}`,
+    ),
+  },
+  {
+    label: 'writer-string-depth-40000',
+    field: 'writerConfig',
+    body: body({
+      ...ok('deep-w'),
+      requestId: id('bad-deep-w'),
+      writerConfig: `${'['.repeat(40_000)}${']'.repeat(40_000)}`.replace(/^\[/, '{"a":[').replace(/\]$/, ']}'),
+    }),
+  },
+  {
+    label: 'unknown-deep-field',
+    field: 'deep',
+    body: body({ ...ok('deep-x'), requestId: id('bad-deep-x') }).replace(/\}$/, `,"deep":${'['.repeat(40_000)}${']'.repeat(40_000)}}`),
+  },
   // numbers out of range or of the wrong kind
   bad('instances-0', 'instances', { instances: 0 }),
   bad('instances-1001', 'instances', { instances: 1001 }),
@@ -144,7 +193,11 @@ const malformed: MalformedCase[] = [
   bad('instances-fraction', 'instances', { instances: 1.5 }),
   bad('instances-word', 'instances', { instances: 'five' }),
   bad('instances-exponent-string', 'instances', { instances: '1e3' }),
-  { label: 'instances-infinite', field: 'instances', body: body({ ...ok('inf'), requestId: id('bad-inf'), instances: 12345 }).replace('"instances":12345', '"instances":1e309') },
+  {
+    label: 'instances-infinite',
+    field: 'instances',
+    body: body({ ...ok('inf'), requestId: id('bad-inf'), instances: 12345 }).replace('"instances":12345', '"instances":1e309'),
+  },
   bad('instances-boolean', 'instances', { instances: true }),
   bad('instances-fullwidth', 'instances', { instances: '５' }),
   bad('instances-injection', 'instances', { instances: '5&driverSpec=xlarge' }),
@@ -233,8 +286,18 @@ beforeAll(async () => {
   master = await startLindormMaster({ dataSources });
   harness = createSubmitHarness(aws, master);
 
-  await deliver(mixedBatches(validSiblings.map(body), malformed.map((m) => m.body)));
-  await deliver(mixedBatches(lateValid.map(body), clashes.map((m) => m.body)));
+  await deliver(
+    mixedBatches(
+      validSiblings.map(body),
+      malformed.map((m) => m.body),
+    ),
+  );
+  await deliver(
+    mixedBatches(
+      lateValid.map(body),
+      clashes.map((m) => m.body),
+    ),
+  );
   letters = await receiveAll(aws.sqs, aws.dlqUrl, malformed.length + clashes.length, 10_000);
   extraLetters = await receiveAll(aws.sqs, aws.dlqUrl, 1, 1_000);
 });
@@ -357,11 +420,13 @@ describe('hostile input on the import queue', () => {
         wrong.push(`${request.requestId}: fields ${JSON.stringify(names)}`);
       }
       for (const [name, value] of Object.entries(expected)) {
-        if (form.get(name) !== value) wrong.push(`${request.requestId}: ${name} = ${JSON.stringify(form.get(name)?.slice(0, 120))}, expected ${JSON.stringify(value.slice(0, 120))}`);
+        if (form.get(name) !== value)
+          wrong.push(`${request.requestId}: ${name} = ${JSON.stringify(form.get(name)?.slice(0, 120))}, expected ${JSON.stringify(value.slice(0, 120))}`);
       }
       // A config given as an object must arrive as that object.
       for (const key of ['readerConfig', 'writerConfig'] as const) {
-        if (typeof request[key] === 'object' && JSON.stringify(JSON.parse(form.get(key)!)) !== JSON.stringify(request[key])) wrong.push(`${request.requestId}: ${key} changed`);
+        if (typeof request[key] === 'object' && JSON.stringify(JSON.parse(form.get(key)!)) !== JSON.stringify(request[key]))
+          wrong.push(`${request.requestId}: ${key} changed`);
       }
     }
     expect(wrong).toEqual([]);

@@ -37,29 +37,45 @@ const t0 = Date.parse('2026-11-21T10:00:00Z');
 const stateArb = fc.constantFrom(...taskStates);
 
 type Step =
-  | { kind: 'transition'; to: TaskState; preferLegal: boolean; pick: number; by: 'system' | 'operator' | undefined; dt: number; reason: string; dueAt: number | undefined; stage: string | undefined }
+  | {
+      kind: 'transition';
+      to: TaskState;
+      preferLegal: boolean;
+      pick: number;
+      by: 'system' | 'operator' | undefined;
+      dt: number;
+      reason: string;
+      dueAt: number | undefined;
+      stage: string | undefined;
+    }
   | { kind: 'update'; dt: number; dueAt: number | undefined; stage: string | undefined };
 
 const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({
-    kind: fc.constant('transition' as const),
-    to: stateArb,
-    // Half the attempts aim at a successor the table lists (else few random targets would be legal); the rest
-    // are any state at all.
-    preferLegal: fc.boolean(),
-    pick: fc.nat(),
-    by: fc.constantFrom('system' as const, 'operator' as const, undefined),
-    dt: fc.integer({ min: 0, max: 86_400_000 }),
-    reason: fc.string({ unit: 'binary', maxLength: 30 }),
-    dueAt: fc.option(fc.integer({ min: t0, max: t0 + 365 * 86_400_000 }), { nil: undefined }),
-    stage: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
-  }) },
-  { weight: 1, arbitrary: fc.record({
-    kind: fc.constant('update' as const),
-    dt: fc.integer({ min: 0, max: 86_400_000 }),
-    dueAt: fc.option(fc.integer({ min: t0, max: t0 + 365 * 86_400_000 }), { nil: undefined }),
-    stage: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
-  }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('transition' as const),
+      to: stateArb,
+      // Half the attempts aim at a successor the table lists (else few random targets would be legal); the rest
+      // are any state at all.
+      preferLegal: fc.boolean(),
+      pick: fc.nat(),
+      by: fc.constantFrom('system' as const, 'operator' as const, undefined),
+      dt: fc.integer({ min: 0, max: 86_400_000 }),
+      reason: fc.string({ unit: 'binary', maxLength: 30 }),
+      dueAt: fc.option(fc.integer({ min: t0, max: t0 + 365 * 86_400_000 }), { nil: undefined }),
+      stage: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('update' as const),
+      dt: fc.integer({ min: 0, max: 86_400_000 }),
+      dueAt: fc.option(fc.integer({ min: t0, max: t0 + 365 * 86_400_000 }), { nil: undefined }),
+      stage: fc.option(fc.string({ maxLength: 12 }), { nil: undefined }),
+    }),
+  },
 );
 
 const policyArb: fc.Arbitrary<TaskPolicy> = fc.record({
@@ -99,7 +115,15 @@ describe('property: the task state machine', () => {
       fc.property(stateArb, policyArb, fc.array(stepArb, { minLength: 1, maxLength: 40 }), (start, policy, steps) => {
         let now = t0;
         let task = newTask(
-          { taskId: taskIdFor(`prop-${start}`), requestId: `prop-${start}`, requestIdSource: 'client', backend: 'lindorm-bulkload', state: start, createdAt: now, summary: {} },
+          {
+            taskId: taskIdFor(`prop-${start}`),
+            requestId: `prop-${start}`,
+            requestIdSource: 'client',
+            backend: 'lindorm-bulkload',
+            state: start,
+            createdAt: now,
+            summary: {},
+          },
           'import request received',
           policy,
           now + 1000,
@@ -126,7 +150,15 @@ describe('property: the task state machine', () => {
           const inTable = allowedTransitions[from].includes(to) || (step.by === 'operator' && (operatorReopenTransitions[from] ?? []).includes(to));
           let next: Task | undefined;
           try {
-            next = transition(task, { to, reason: step.reason, now, policy, ...(step.by ? { by: step.by } : {}), ...(step.dueAt !== undefined ? { dueAt: step.dueAt } : {}), ...(step.stage !== undefined ? { changes: { stage: step.stage } } : {}) });
+            next = transition(task, {
+              to,
+              reason: step.reason,
+              now,
+              policy,
+              ...(step.by ? { by: step.by } : {}),
+              ...(step.dueAt !== undefined ? { dueAt: step.dueAt } : {}),
+              ...(step.stage !== undefined ? { changes: { stage: step.stage } } : {}),
+            });
           } catch (error) {
             expect(error).toBeInstanceOf(IllegalTransitionError);
             expect(error).toMatchObject({ from, to });
@@ -169,8 +201,14 @@ describe('property: the task state machine', () => {
     check(
       'terminal states by system',
       fc.property(fc.constantFrom(...documentedTerminal), stateArb, fc.constantFrom('system' as const, undefined), (from, to, by) => {
-        const task = newTask({ taskId: 't-x', requestId: 'x', requestIdSource: 'client', backend: 'b', state: from, createdAt: t0, summary: {} }, 'r', { historyLimit: 50, shards: 4, retentionDays: 30 });
-        expect(() => transition(task, { to, reason: 'r', now: t0 + 1, policy: { historyLimit: 50, shards: 4, retentionDays: 30 }, ...(by ? { by } : {}) })).toThrow(IllegalTransitionError);
+        const task = newTask({ taskId: 't-x', requestId: 'x', requestIdSource: 'client', backend: 'b', state: from, createdAt: t0, summary: {} }, 'r', {
+          historyLimit: 50,
+          shards: 4,
+          retentionDays: 30,
+        });
+        expect(() =>
+          transition(task, { to, reason: 'r', now: t0 + 1, policy: { historyLimit: 50, shards: 4, retentionDays: 30 }, ...(by ? { by } : {}) }),
+        ).toThrow(IllegalTransitionError);
       }),
     );
   });
@@ -220,7 +258,9 @@ const configObject = fc.dictionary(
 /** A config as the request may give it: an object, or a JSON text (indented or not, or with a raw lone surrogate). */
 const configArb = fc.oneof(
   configObject.map((value) => ({ given: value as unknown, value })),
-  fc.tuple(configObject, fc.constantFrom(undefined, 2, '\t', ' \r\n')).map(([value, indent]) => ({ given: JSON.stringify(value, null, indent) as unknown, value })),
+  fc
+    .tuple(configObject, fc.constantFrom(undefined, 2, '\t', ' \r\n'))
+    .map(([value, indent]) => ({ given: JSON.stringify(value, null, indent) as unknown, value })),
   fc.constantFrom('\ud800', '\udfff', 'a\udc00b').map((lone) => ({ given: `{"k":"${lone}"}` as unknown, value: { k: lone } })),
 );
 
@@ -241,7 +281,14 @@ describe('property: the create form', () => {
           spark: fc.option(anyText(200), { nil: undefined }),
         }),
         (r) => {
-          const fields: Record<string, unknown> = { src: r.src, dst: r.dst, readerConfig: r.reader.given, writerConfig: r.writer.given, driverSpec: r.driverSpec, instances: r.instances };
+          const fields: Record<string, unknown> = {
+            src: r.src,
+            dst: r.dst,
+            readerConfig: r.reader.given,
+            writerConfig: r.writer.given,
+            driverSpec: r.driverSpec,
+            instances: r.instances,
+          };
           if (r.fileType !== undefined) fields.fileType = r.fileType;
           if (r.spark !== undefined) fields.sparkAdditionalParams = r.spark;
           let params: LindormBulkloadParams;
@@ -253,7 +300,16 @@ describe('property: the create form', () => {
           }
           accepted++;
           const form = new URLSearchParams(encodeCreateForm(params));
-          const expected = ['src', 'dst', 'readerConfig', 'writerConfig', 'driverSpec', 'instances', ...(r.fileType ? ['fileType'] : []), ...(r.spark !== undefined ? ['sparkAdditionalParams'] : [])];
+          const expected = [
+            'src',
+            'dst',
+            'readerConfig',
+            'writerConfig',
+            'driverSpec',
+            'instances',
+            ...(r.fileType ? ['fileType'] : []),
+            ...(r.spark !== undefined ? ['sparkAdditionalParams'] : []),
+          ];
           expect([...form.keys()]).toEqual(expected);
           expect(form.get('src')).toBe(r.src);
           expect(form.get('dst')).toBe(r.dst);
@@ -261,7 +317,10 @@ describe('property: the create form', () => {
           expect(form.get('instances')).toBe(String(Number(r.instances)));
           if (r.fileType) expect(form.get('fileType')).toBe(r.fileType);
           if (r.spark !== undefined) expect(form.get('sparkAdditionalParams')).toBe(r.spark);
-          for (const [key, config] of [['readerConfig', r.reader], ['writerConfig', r.writer]] as const) {
+          for (const [key, config] of [
+            ['readerConfig', r.reader],
+            ['writerConfig', r.writer],
+          ] as const) {
             const text = form.get(key)!;
             if (typeof config.given === 'string') expect(text).toBe(config.given); // a string is sent verbatim
             expect(sameJson(JSON.parse(text), config.value)).toBe(true);
@@ -277,19 +336,35 @@ describe('property: the create form', () => {
     const wellFormed = (maxLength: number) => fc.string({ unit: 'binary', maxLength }).filter((s) => s.isWellFormed());
     check(
       'form: encoding alone',
-      fc.property(wellFormed(60), wellFormed(60), wellFormed(300), wellFormed(300), fc.nat(), fc.option(wellFormed(60), { nil: undefined }), (src, dst, readerConfig, writerConfig, instances, spark) => {
-        const params: LindormBulkloadParams = { src, dst, readerConfig, writerConfig, driverSpec: 'large', instances, ...(spark !== undefined ? { sparkAdditionalParams: spark } : {}) };
-        const form = new URLSearchParams(encodeCreateForm(params));
-        expect([...form.entries()]).toEqual([
-          ['src', src],
-          ['dst', dst],
-          ['readerConfig', readerConfig],
-          ['writerConfig', writerConfig],
-          ['driverSpec', 'large'],
-          ['instances', String(instances)],
-          ...(spark !== undefined ? [['sparkAdditionalParams', spark]] : []),
-        ]);
-      }),
+      fc.property(
+        wellFormed(60),
+        wellFormed(60),
+        wellFormed(300),
+        wellFormed(300),
+        fc.nat(),
+        fc.option(wellFormed(60), { nil: undefined }),
+        (src, dst, readerConfig, writerConfig, instances, spark) => {
+          const params: LindormBulkloadParams = {
+            src,
+            dst,
+            readerConfig,
+            writerConfig,
+            driverSpec: 'large',
+            instances,
+            ...(spark !== undefined ? { sparkAdditionalParams: spark } : {}),
+          };
+          const form = new URLSearchParams(encodeCreateForm(params));
+          expect([...form.entries()]).toEqual([
+            ['src', src],
+            ['dst', dst],
+            ['readerConfig', readerConfig],
+            ['writerConfig', writerConfig],
+            ['driverSpec', 'large'],
+            ['instances', String(instances)],
+            ...(spark !== undefined ? [['sparkAdditionalParams', spark]] : []),
+          ]);
+        },
+      ),
     );
   });
 });
@@ -319,7 +394,21 @@ const retryOverridesArb = fc.record(
 );
 
 function failedTask(attempt: number, retry: Task['retry'], message: string): Task {
-  const task = newTask({ taskId: 't-r', requestId: 'r', requestIdSource: 'client', backend: 'b', state: 'FAILED', createdAt: t0, summary: {}, attempt, error: { reason: message, source: 'backend', at: t0 } }, 'r', { historyLimit: 50, shards: 4, retentionDays: 30 });
+  const task = newTask(
+    {
+      taskId: 't-r',
+      requestId: 'r',
+      requestIdSource: 'client',
+      backend: 'b',
+      state: 'FAILED',
+      createdAt: t0,
+      summary: {},
+      attempt,
+      error: { reason: message, source: 'backend', at: t0 },
+    },
+    'r',
+    { historyLimit: 50, shards: 4, retentionDays: 30 },
+  );
   return retry === undefined ? task : { ...task, retry };
 }
 
@@ -465,7 +554,16 @@ describe('property: check times without writes (poll-schedule)', () => {
         (suffix, ageAtAnchor, tickGaps, stage) => {
           const policy = defaultPollPolicy;
           const start = 1_800_000_000_000;
-          const task: IndexedTask = { taskId: `t-${suffix}`, state: 'RUNNING', version: 3, backend: 'b', remoteId: 'p', dueAt: start + ageAtAnchor, runStartedAt: start, ...(stage ? { stage } : {}) };
+          const task: IndexedTask = {
+            taskId: `t-${suffix}`,
+            state: 'RUNNING',
+            version: 3,
+            backend: 'b',
+            remoteId: 'p',
+            dueAt: start + ageAtAnchor,
+            runStartedAt: start,
+            ...(stage ? { stage } : {}),
+          };
           const memo: ScheduleMemo = { after: -Infinity, at: 0, n: 0 };
           let previous: number | undefined;
           let lastServed = task.dueAt;

@@ -86,7 +86,8 @@ function materialize(mine: Write[]): Array<{ task: Task; action: Action }> {
       continue;
     }
     const before = out.at(-1)?.task;
-    if (!before || before.version !== w.patch.expectedVersion) throw new Error(`${w.taskId}: a transition from version ${w.patch.expectedVersion}, which no recorded write left`);
+    if (!before || before.version !== w.patch.expectedVersion)
+      throw new Error(`${w.taskId}: a transition from version ${w.patch.expectedVersion}, which no recorded write left`);
     const next = { ...structuredClone(before), ...structuredClone(w.patch.set) } as Task & Record<string, unknown>;
     for (const key of w.patch.remove) delete next[key];
     next.history = [...before.history, w.patch.historyEntry];
@@ -110,7 +111,14 @@ describe('the poller, the retry function and operators racing on the same tasks'
     // Prepare: jobs of 7 min; some fail once, some on every run; a tenth of the creates lose their answer
     // (the master stored the job), so those tasks are UNCERTAIN and an operator can settle them.
     h = await createTrackingHarness(aws, {
-      master: { seed: 21, stages: [{ name: 'PREPARE', durationMs: 60_000 }, { name: 'BULKLOAD', durationMs: 4 * 60_000 }, { name: 'WAIT_FOR_SUCCESS', durationMs: 2 * 60_000 }] },
+      master: {
+        seed: 21,
+        stages: [
+          { name: 'PREPARE', durationMs: 60_000 },
+          { name: 'BULKLOAD', durationMs: 4 * 60_000 },
+          { name: 'WAIT_FOR_SUCCESS', durationMs: 2 * 60_000 },
+        ],
+      },
       seed: 9,
     });
     const harness = h;
@@ -139,7 +147,13 @@ describe('the poller, the retry function and operators racing on the same tasks'
       return { requestId, ...seedRequest, sparkAdditionalParams: `${tag} ${hints}`.trim(), retry: { maxAttempts: 3, baseDelaySeconds: 20 } };
     });
     const tagOf = (params: string | undefined) => (params ?? '').split(' ')[0]!;
-    harness.master.faults.add({ endpoint: 'create', kind: 'status', status: 500, phase: 'after', match: (r) => uncertainTags.has(tagOf(r.form?.sparkAdditionalParams)) });
+    harness.master.faults.add({
+      endpoint: 'create',
+      kind: 'status',
+      status: 500,
+      phase: 'after',
+      match: (r) => uncertainTags.has(tagOf(r.form?.sparkAdditionalParams)),
+    });
     const ids: string[] = [];
     for (let i = 0; i < requests.length; i += 50) ids.push(...(await act('submit', () => harness.submitRequests(requests.slice(i, i + 50)))));
     const procOfTask = async (taskId: string) => {
@@ -167,14 +181,19 @@ describe('the poller, the retry function and operators racing on the same tasks'
           }
         } catch (error) {
           const name =
-            error instanceof OperationRefusedError ? 'refused'
-            : error instanceof TaskVersionConflictError ? 'conflict'
-            : error instanceof IllegalTransitionError ? 'illegal-transition'
-            : error instanceof BackendUnavailableError ? 'backend-unavailable'
-            // The master's own refusal, passed on as is (the CLI prints it): e.g. deleting a task read as
-            // finished whose job a concurrent `bulkpilot retry` has just restarted. Nothing is written.
-            : error instanceof RemoteRefusedError ? 'backend-refused'
-            : undefined;
+            error instanceof OperationRefusedError
+              ? 'refused'
+              : error instanceof TaskVersionConflictError
+                ? 'conflict'
+                : error instanceof IllegalTransitionError
+                  ? 'illegal-transition'
+                  : error instanceof BackendUnavailableError
+                    ? 'backend-unavailable'
+                    : // The master's own refusal, passed on as is (the CLI prints it): e.g. deleting a task read as
+                      // finished whose job a concurrent `bulkpilot retry` has just restarted. Nothing is written.
+                      error instanceof RemoteRefusedError
+                      ? 'backend-refused'
+                      : undefined;
           if (name === undefined) unexpected.push(`${kind} ${taskId}: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
           else refused[`${kind}:${name}`] = (refused[`${kind}:${name}`] ?? 0) + 1;
         }
@@ -231,8 +250,12 @@ describe('the poller, the retry function and operators racing on the same tasks'
     let reopenedByOperator = 0;
     for (const [taskId, task] of finals) {
       // No lost update: versions 1..n, each written once, the last one stored.
-      const versions = writes.filter((w) => w.taskId === taskId).map((w) => w.version).sort((a, b) => a - b);
-      if (versions.join() !== Array.from({ length: task.version }, (_, i) => i + 1).join()) violations.push(`${taskId}: versions written ${versions.join(',')}, stored ${task.version}`);
+      const versions = writes
+        .filter((w) => w.taskId === taskId)
+        .map((w) => w.version)
+        .sort((a, b) => a - b);
+      if (versions.join() !== Array.from({ length: task.version }, (_, i) => i + 1).join())
+        violations.push(`${taskId}: versions written ${versions.join(',')}, stored ${task.version}`);
       const mine = chainOf(taskId);
       let added = 0;
       for (let k = 1; k < mine.length; k++) {
@@ -244,7 +267,8 @@ describe('the poller, the retry function and operators racing on the same tasks'
         if (growth === 1) {
           added++;
           const entry = cur.history.at(-1)!;
-          if (entry.from !== prev.state || entry.to !== cur.state) violations.push(`${where}: entry ${entry.from}→${entry.to} on a write ${prev.state}→${cur.state}`);
+          if (entry.from !== prev.state || entry.to !== cur.state)
+            violations.push(`${where}: entry ${entry.from}→${entry.to} on a write ${prev.state}→${cur.state}`);
           const legal = canTransition(prev.state, cur.state, 'system');
           const operatorReopen = !legal && canTransition(prev.state, cur.state, 'operator');
           if (operatorReopen) reopenedByOperator++;
@@ -253,9 +277,11 @@ describe('the poller, the retry function and operators racing on the same tasks'
           if (cur.state !== prev.state) violations.push(`${where}: state ${prev.state}→${cur.state} without a history entry`);
         } else violations.push(`${where}: history grew by ${growth}`);
       }
-      if (task.history.length + (task.historyDropped ?? 0) !== added + 1) violations.push(`${taskId}: ${task.history.length} history entries, ${added + 1} written`);
+      if (task.history.length + (task.historyDropped ?? 0) !== added + 1)
+        violations.push(`${taskId}: ${task.history.length} history entries, ${added + 1} written`);
       const last = mine.at(-1)?.task;
-      if (!last || last.state !== task.state || !isDeepStrictEqual(last.history, task.history)) violations.push(`${taskId}: stored task differs from its last write`);
+      if (!last || last.state !== task.state || !isDeepStrictEqual(last.history, task.history))
+        violations.push(`${taskId}: stored task differs from its last write`);
       // Every history consistent: each entry starts where the previous ended; time never goes back.
       // (A capped history drops its second entry onwards, so the first link is checked only if nothing was dropped.)
       for (let i = task.historyDropped ? 2 : 1; i < task.history.length; i++) {
@@ -271,12 +297,16 @@ describe('the poller, the retry function and operators racing on the same tasks'
       const retryCalls = harness.master.received.filter((r) => r.endpoint === 'retry' && r.procId === task.remoteId).length;
       // (Counted over the writes, which the history cap of 50 entries cannot shorten.)
       const waits = mine.filter((w, k) => w.task.state === 'RETRY_WAIT' && mine[k - 1]?.task.state !== 'RETRY_WAIT').length;
-      if (task.remoteId && retryCalls > waits) violations.push(`${taskId}: ${retryCalls} retry calls for ${waits} retry waits (${task.history.map((e) => e.to).join('→')})`);
+      if (task.remoteId && retryCalls > waits)
+        violations.push(`${taskId}: ${retryCalls} retry calls for ${waits} retry waits (${task.history.map((e) => e.to).join('→')})`);
     }
     // Each call with a side effect was made by an action that recorded the intent first: a retry after its
     // claim (retryCall) was written; an abort after ABORTING (or a repeat) was written, or once for an
     // operator's own abort/delete of a task already ABORTING.
-    const groups = new Map<string, { action: Action; taskId: string; retries: number; aborts: number; claims: number; abortWrites: number; intentWrites: number }>();
+    const groups = new Map<
+      string,
+      { action: Action; taskId: string; retries: number; aborts: number; claims: number; abortWrites: number; intentWrites: number }
+    >();
     const group = (action: Action, taskId: string) => {
       const key = `${action.id}/${taskId}`;
       let g = groups.get(key);
@@ -315,19 +345,32 @@ describe('the poller, the retry function and operators racing on the same tasks'
       for (const taskId of new Set(violations.flatMap((v) => v.match(/t-[0-9a-f]{24}/g) ?? []))) {
         const task = finals.get(taskId);
         if (!task) continue;
-        console.log(JSON.stringify({
-          taskId,
-          writes: chainOf(taskId).map((w) => `v${w.task.version} ${w.task.state} by ${w.action.actor}#${w.action.id} at +${w.task.updatedAt - t0} attempt=${w.task.attempt} retryCall=${JSON.stringify(w.task.retryCall)} abort=${JSON.stringify(w.task.abort)}`),
-          calls: calls.filter((c) => c.remoteId === task.remoteId).map((c) => `${c.verb} by ${c.action.actor}#${c.action.id}`),
-          atMaster: harness.master.received.filter((r) => r.procId === task.remoteId).map((r) => `${r.endpoint} at +${r.at - t0}`),
-        }, null, 1));
+        console.log(
+          JSON.stringify(
+            {
+              taskId,
+              writes: chainOf(taskId).map(
+                (w) =>
+                  `v${w.task.version} ${w.task.state} by ${w.action.actor}#${w.action.id} at +${w.task.updatedAt - t0} attempt=${w.task.attempt} retryCall=${JSON.stringify(w.task.retryCall)} abort=${JSON.stringify(w.task.abort)}`,
+              ),
+              calls: calls.filter((c) => c.remoteId === task.remoteId).map((c) => `${c.verb} by ${c.action.actor}#${c.action.id}`),
+              atMaster: harness.master.received.filter((r) => r.procId === task.remoteId).map((r) => `${r.endpoint} at +${r.at - t0}`),
+            },
+            null,
+            1,
+          ),
+        );
       }
     }
     const totalConflicts = Object.values(conflicts).reduce((a, b) => a + b, 0);
     const finalStates: Record<string, number> = {};
     for (const t of finals.values()) finalStates[t.state] = (finalStates[t.state] ?? 0) + 1;
     const streamRetries = harness.logLines.filter((l) => l.message === 'stream record failed; the shard resumes from it').length;
-    const fmt = (r: Record<string, number>) => Object.entries(r).sort().map(([k, n]) => `${k}:${n}`).join(' ');
+    const fmt = (r: Record<string, number>) =>
+      Object.entries(r)
+        .sort()
+        .map(([k, n]) => `${k}:${n}`)
+        .join(' ');
     reportFigures('races', {
       tasks: taskCount,
       rounds,
@@ -349,7 +392,9 @@ describe('the poller, the retry function and operators racing on the same tasks'
 
     expect(violations).toEqual([]);
     expect(unexpected).toEqual([]);
-    const failedChecks = harness.logLines.filter((l) => l.message === 'poll of a task failed' || l.message === 'poll of a shard failed' || l.message === 'stream handler failed');
+    const failedChecks = harness.logLines.filter(
+      (l) => l.message === 'poll of a task failed' || l.message === 'poll of a shard failed' || l.message === 'stream handler failed',
+    );
     expect(failedChecks.map((l) => JSON.stringify(l.error))).toEqual([]);
     expect(harness.logLines.filter((l) => JSON.stringify(l).includes('IllegalTransition'))).toEqual([]);
     expect(quiet).toBeLessThan(quietTicks);
@@ -368,9 +413,23 @@ describe('the poller, the retry function and operators racing on the same tasks'
     // it resumes from), so the task is left RETRY_WAIT under the claim, and when the claim ages out the
     // failed new run is retried as if it were the old one: one job run more than maxAttempts, which the
     // task's history and attempt count never show.
-    const harness = await createTrackingHarness(aws, { master: { stages: [{ name: 'PREPARE', durationMs: 60_000 }, { name: 'BULKLOAD', durationMs: 5 * 60_000 }] } });
+    const harness = await createTrackingHarness(aws, {
+      master: {
+        stages: [
+          { name: 'PREPARE', durationMs: 60_000 },
+          { name: 'BULKLOAD', durationMs: 5 * 60_000 },
+        ],
+      },
+    });
     try {
-      const [taskId] = await harness.submitRequests([{ requestId: `race-retry-${Date.now()}`, ...seedRequest, sparkAdditionalParams: 'sim.failAt=BULKLOAD', retry: { maxAttempts: 3, baseDelaySeconds: 3600 } }]);
+      const [taskId] = await harness.submitRequests([
+        {
+          requestId: `race-retry-${Date.now()}`,
+          ...seedRequest,
+          sparkAdditionalParams: 'sim.failAt=BULKLOAD',
+          retry: { maxAttempts: 3, baseDelaySeconds: 3600 },
+        },
+      ]);
       await harness.runUntil([taskId!], ['RETRY_WAIT']);
       harness.clock.advance(2 * 3600_000); // the wait is over
       const backend = harness.deps.backends.get('lindorm-bulkload')!;

@@ -3,7 +3,14 @@
 // several invocations at once, and the items a batch reports in batchItemFailures handed back to the queue
 // (made visible again, as when their visibility timeout ends) until none remain. "Never the same load twice"
 // means exactly one create and one SUBMITTED task per request, however the copies meet.
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type Message,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
 import type { BatchReport } from '../../lib/submit/submit-batch.ts';
@@ -33,7 +40,15 @@ let left = { visible: -1, inFlight: -1 };
 let deadLettered: Message[] = [];
 
 function body(i: number): string {
-  return JSON.stringify({ requestId: requestId(i), src: 'oss', dst: 'ld', readerConfig: { filePath: `in/${i}/`, n: i }, writerConfig: seedWriterConfig, driverSpec: 'large', instances: 1 + (i % 10) });
+  return JSON.stringify({
+    requestId: requestId(i),
+    src: 'oss',
+    dst: 'ld',
+    readerConfig: { filePath: `in/${i}/`, n: i },
+    writerConfig: seedWriterConfig,
+    driverSpec: 'large',
+    instances: 1 + (i % 10),
+  });
 }
 
 /** The copies of each block of ten requests are shuffled together, so they meet in one batch, in concurrent invocations, or later. */
@@ -61,7 +76,14 @@ async function send(bodies: string[]): Promise<void> {
 }
 
 const receive = () =>
-  aws.sqs.send(new ReceiveMessageCommand({ QueueUrl: aws.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+  aws.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+    }),
+  );
 
 /** One round: up to `concurrentInvocations` batches received and handled at once; then each is settled as Lambda would. */
 async function round(): Promise<number> {
@@ -82,7 +104,9 @@ async function round(): Promise<number> {
       figures.invocations++;
       figures.deliveries += batch.length;
       figures.redeliveries += batch.filter((m) => Number(m.Attributes?.ApproximateReceiveCount ?? '1') > 1).length;
-      return harness.invoke(batch.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } })));
+      return harness.invoke(
+        batch.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } })),
+      );
     }),
   );
   for (const [k, result] of results.entries()) {
@@ -93,7 +117,9 @@ async function round(): Promise<number> {
     const again = batch.filter((m) => failed.has(m.MessageId!));
     figures.handedBack += again.length;
     if (done.length > 0) {
-      const out = await aws.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: aws.queueUrl, Entries: done.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
+      const out = await aws.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: aws.queueUrl, Entries: done.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }),
+      );
       expect(out.Failed ?? []).toEqual([]);
       for (const m of done) {
         expect(acknowledged.has(m.MessageId!)).toBe(false);
@@ -101,7 +127,12 @@ async function round(): Promise<number> {
       }
     }
     if (again.length > 0) {
-      await aws.sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: aws.queueUrl, Entries: again.map((m, i) => ({ Id: `v${i}`, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })) }));
+      await aws.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: aws.queueUrl,
+          Entries: again.map((m, i) => ({ Id: `v${i}`, ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: 0 })),
+        }),
+      );
     }
   }
   return batches.length;
@@ -120,7 +151,12 @@ beforeAll(async () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     } else idle = 0;
   }
-  const attributes = (await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: aws.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
+  const attributes =
+    (
+      await aws.sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: aws.queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+      )
+    ).Attributes ?? {};
   left = { visible: Number(attributes.ApproximateNumberOfMessages), inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible) };
   deadLettered = await receiveAll(aws.sqs, aws.dlqUrl, 1, 500);
   tasks = await Promise.all(Array.from({ length: requests }, (_, i) => harness.store.get(taskIdFor(requestId(i)))));
@@ -172,7 +208,11 @@ describe(`redelivery: ${requests} requests, each delivered ${copies} times`, () 
   it('keeps one SUBMITTED task per requestId, each holding the id of its own job', () => {
     expect(listed).toHaveLength(requests);
     const procByN = new Map(master.procs().map((p) => [(JSON.parse(p.form.readerConfig!) as { n: number }).n, p.id]));
-    const wrong = tasks.flatMap((task, i) => (task?.state === 'SUBMITTED' && task.requestId === requestId(i) && task.remoteId === procByN.get(i) && task.create.attempts === 1 ? [] : [`${requestId(i)}: ${task?.state} ${task?.remoteId}`]));
+    const wrong = tasks.flatMap((task, i) =>
+      task?.state === 'SUBMITTED' && task.requestId === requestId(i) && task.remoteId === procByN.get(i) && task.create.attempts === 1
+        ? []
+        : [`${requestId(i)}: ${task?.state} ${task?.remoteId}`],
+    );
     expect(wrong).toEqual([]);
     const kinds = new Set(reports.flatMap((r) => r.outcomes.map((o) => o.outcome.kind)));
     expect([...kinds].sort()).toEqual(['duplicate', 'retry', 'submitted']);

@@ -22,7 +22,9 @@ import { reportFigures } from './scale.ts';
 const run = Date.now().toString(36);
 
 /** A plain HTTP server that records what reaches it and answers as `answer` says. */
-async function startRecorder(answer: (req: IncomingMessage) => { status: number; body: string } = () => ({ status: 200, body: '{"success":"true","message":"ok"}' })) {
+async function startRecorder(
+  answer: (req: IncomingMessage) => { status: number; body: string } = () => ({ status: 200, body: '{"success":"true","message":"ok"}' }),
+) {
   const requests: Array<{ method: string; url: string; headers: IncomingMessage['headers'] }> = [];
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
@@ -39,10 +41,11 @@ async function startRecorder(answer: (req: IncomingMessage) => { status: number;
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 type Recorder = Awaited<ReturnType<typeof startRecorder>>;
@@ -77,9 +80,24 @@ describe('(a) secrets never reach a log line', () => {
   const reports: BatchReport[] = [];
   let lifecycleStates: string[] = [];
 
-  const readerConfig = { filePath: 'in/', accessKey: secrets.readerAccessKey, secretKey: secrets.readerSecretKey, password: secrets.readerPassword, oss: { endpoint: 'oss-cn', accessKeySecret: secrets.nestedOssSecret } };
+  const readerConfig = {
+    filePath: 'in/',
+    accessKey: secrets.readerAccessKey,
+    secretKey: secrets.readerSecretKey,
+    password: secrets.readerPassword,
+    oss: { endpoint: 'oss-cn', accessKeySecret: secrets.nestedOssSecret },
+  };
   const writerConfig = { ...JSON.parse(seedWriterConfig), token: secrets.writerToken };
-  const request = (label: string, extra: Record<string, unknown> = {}) => ({ requestId: `sec-${run}-${label}`, src: 'oss', dst: 'ld', readerConfig, writerConfig, driverSpec: 'large', instances: 2, ...extra });
+  const request = (label: string, extra: Record<string, unknown> = {}) => ({
+    requestId: `sec-${run}-${label}`,
+    src: 'oss',
+    dst: 'ld',
+    readerConfig,
+    writerConfig,
+    driverSpec: 'large',
+    instances: 2,
+    ...extra,
+  });
 
   beforeAll(async () => {
     const output = captureOutput(lines);
@@ -107,7 +125,12 @@ describe('(a) secrets never reach a log line', () => {
       h.master.faults.add({ endpoint: 'create', kind: 'malformed', times: 1, match: isMarked('uncertain') });
       h.master.faults.add({ endpoint: 'create', kind: 'status', status: 503, times: 1, match: isMarked('unavailable') });
       const first = await invoke([
-        JSON.stringify(request('lifecycle', { sparkAdditionalParams: `--conf spark.hadoop.fs.oss.accessKeySecret=${secrets.redactConfigured} sim.failAt=BULKLOAD sim.failTimes=1`, retry: { baseDelaySeconds: 5 } })),
+        JSON.stringify(
+          request('lifecycle', {
+            sparkAdditionalParams: `--conf spark.hadoop.fs.oss.accessKeySecret=${secrets.redactConfigured} sim.failAt=BULKLOAD sim.failTimes=1`,
+            retry: { baseDelaySeconds: 5 },
+          }),
+        ),
         JSON.stringify(request('refused', { src: 'unregistered' })),
         JSON.stringify(request('uncertain', { sparkAdditionalParams: 'uncertain' })),
         JSON.stringify(request('unavailable', { sparkAdditionalParams: 'unavailable' })),
@@ -183,14 +206,37 @@ describe('(a) secrets in a broken answer of the master', () => {
   beforeAll(async () => {
     master = await startRecorder((req) => {
       if (req.url === '/pro/proc/bulkload/create') return { status: 200, body: '{"success":"true","message":"proc-7-0123456789abcdef0123456789abcdef"}' };
-      const answer = JSON.stringify({ success: 'true', data: { procConfig: { src: 'oss', dst: 'ld', readerConfig: { filePath: 'in/', secretKey: secret, accessKey: 'AKIAEXAMPLE' } }, procId: 'proc-7', state: 'RUNNING', stage: 'BULKLOAD' } });
+      const answer = JSON.stringify({
+        success: 'true',
+        data: {
+          procConfig: { src: 'oss', dst: 'ld', readerConfig: { filePath: 'in/', secretKey: secret, accessKey: 'AKIAEXAMPLE' } },
+          procId: 'proc-7',
+          state: 'RUNNING',
+          stage: 'BULKLOAD',
+        },
+      });
       return { status: 200, body: answer.slice(0, answer.length - 40) }; // the connection dropped mid-answer
     });
     const output = captureOutput(lines);
     try {
       const observability = createLambdaObservability({ LOG_LEVEL: 'debug', BULKPILOT_STAGE: 'chaos' }, 'security');
-      h = await createTrackingHarness(aws, { logger: observability.logger, metrics: observability.metrics, ledger: observability.ledger, masterUrl: () => master.url });
-      await h.submitRequests([{ requestId: `echo-${run}`, src: 'oss', dst: 'ld', readerConfig: { filePath: 'in/', secretKey: secret, accessKey: 'AKIAEXAMPLE' }, writerConfig: seedWriterConfig, driverSpec: 'large', instances: 1 }]);
+      h = await createTrackingHarness(aws, {
+        logger: observability.logger,
+        metrics: observability.metrics,
+        ledger: observability.ledger,
+        masterUrl: () => master.url,
+      });
+      await h.submitRequests([
+        {
+          requestId: `echo-${run}`,
+          src: 'oss',
+          dst: 'ld',
+          readerConfig: { filePath: 'in/', secretKey: secret, accessKey: 'AKIAEXAMPLE' },
+          writerConfig: seedWriterConfig,
+          driverSpec: 'large',
+          instances: 1,
+        },
+      ]);
       for (let i = 0; i < 3; i++) await h.tick();
       observability.endInvocation();
     } finally {
@@ -205,7 +251,11 @@ describe('(a) secrets in a broken answer of the master', () => {
   it('does not log the request secrets a broken status answer echoes', () => {
     expect(master.requests.filter((r) => r.url.endsWith('/info')).length).toBeGreaterThan(0);
     const leaks = lines.filter((l) => l.includes(secret));
-    reportFigures('security: secrets echoed in a broken answer', { logLines: lines.length, statusCalls: master.requests.filter((r) => r.url.endsWith('/info')).length, leaks: leaks.length });
+    reportFigures('security: secrets echoed in a broken answer', {
+      logLines: lines.length,
+      statusCalls: master.requests.filter((r) => r.url.endsWith('/info')).length,
+      leaks: leaks.length,
+    });
     expect(leaks.map((l) => l.slice(0, 400))).toEqual([]);
   });
 });
@@ -222,13 +272,22 @@ describe('(b) the master URL comes only from configuration', () => {
     h = await createTrackingHarness(aws, { master: { dataSources } });
     const base = { src: 'oss', dst: 'ld', readerConfig: { filePath: 'in/' }, writerConfig: seedWriterConfig, driverSpec: 'large', instances: 1 };
     const bodies = [
-      ...['masterUrl', 'url', 'host', 'baseUrl', 'endpoint', 'BDS_MASTER_URL', 'headers', 'Host'].map((field) => JSON.stringify({ requestId: `redirect-${run}-${field}`, ...base, [field]: evilUrl() })),
+      ...['masterUrl', 'url', 'host', 'baseUrl', 'endpoint', 'BDS_MASTER_URL', 'headers', 'Host'].map((field) =>
+        JSON.stringify({ requestId: `redirect-${run}-${field}`, ...base, [field]: evilUrl() }),
+      ),
       JSON.stringify({ requestId: `${evilUrl()}/r-${run}`, ...base, src: hostileNames()[0], dst: hostileNames()[1] }),
       JSON.stringify({
         requestId: `redirect-${run}-in-configs`,
         ...base,
         dst: hostileNames()[2],
-        readerConfig: { masterUrl: evilUrl(), url: evilUrl(), host: '127.0.0.1', port: evil.port, baseUrl: evilUrl(), headers: { Host: `127.0.0.1:${evil.port}` } },
+        readerConfig: {
+          masterUrl: evilUrl(),
+          url: evilUrl(),
+          host: '127.0.0.1',
+          port: evil.port,
+          baseUrl: evilUrl(),
+          headers: { Host: `127.0.0.1:${evil.port}` },
+        },
         sparkAdditionalParams: `--master ${evilUrl()} --conf spark.driver.host=127.0.0.1 Host: 127.0.0.1:${evil.port}`,
       }),
       JSON.stringify({ requestId: `redirect-${run}-at`, ...base, src: hostileNames()[3] }),
@@ -245,7 +304,9 @@ describe('(b) the master URL comes only from configuration', () => {
 
   it('rejects fields that look like an address, naming them', () => {
     const rejected = reports.flatMap((r) => r.outcomes.map((o) => o.outcome)).filter((o) => o.kind === 'rejected') as Array<{ field?: string }>;
-    expect(rejected.map((o) => o.field).sort()).toEqual(['BDS_MASTER_URL', 'Host', 'backend', 'baseUrl', 'endpoint', 'headers', 'host', 'masterUrl', 'url'].sort());
+    expect(rejected.map((o) => o.field).sort()).toEqual(
+      ['BDS_MASTER_URL', 'Host', 'backend', 'baseUrl', 'endpoint', 'headers', 'host', 'masterUrl', 'url'].sort(),
+    );
   });
 
   it('sends every call, creates and status checks alike, to the configured master and nothing to any other host', async () => {
@@ -261,7 +322,7 @@ describe('(b) the master URL comes only from configuration', () => {
     }
   });
 
-  it('sends the master no field but the API\'s own, with the address-like values kept as plain values', () => {
+  it("sends the master no field but the API's own, with the address-like values kept as plain values", () => {
     const sentNames = new Set<string>();
     for (const create of h.master.creates()) {
       const form = new URLSearchParams(create.rawBody.toString('utf8'));
@@ -279,7 +340,16 @@ describe('(b) the master URL comes only from configuration', () => {
   });
 
   it('keeps a procId the master answers on the master, whatever it looks like (never a URL, a host or a path out)', async () => {
-    const hostileIds = [`${evilUrl()}/pro/proc/x`, `//127.0.0.1:${evil.port}/x`, '../../../../x', `@127.0.0.1:${evil.port}`, '%2e%2e%2f%2e%2e%2fx', 'x?url=http://127.0.0.1', 'x#frag', 'a/../../b'];
+    const hostileIds = [
+      `${evilUrl()}/pro/proc/x`,
+      `//127.0.0.1:${evil.port}/x`,
+      '../../../../x',
+      `@127.0.0.1:${evil.port}`,
+      '%2e%2e%2f%2e%2e%2fx',
+      'x?url=http://127.0.0.1',
+      'x#frag',
+      'a/../../b',
+    ];
     let next = 0;
     const fake = await startRecorder((req) =>
       req.url === '/pro/proc/bulkload/create'
@@ -291,7 +361,17 @@ describe('(b) the master URL comes only from configuration', () => {
     try {
       const records = await roundTripThroughQueue(
         aws,
-        hostileIds.map((_, i) => JSON.stringify({ requestId: `procid-${run}-${i}`, src: 'oss', dst: 'ld', readerConfig: { i }, writerConfig: seedWriterConfig, driverSpec: 'large', instances: 1 })),
+        hostileIds.map((_, i) =>
+          JSON.stringify({
+            requestId: `procid-${run}-${i}`,
+            src: 'oss',
+            dst: 'ld',
+            readerConfig: { i },
+            writerConfig: seedWriterConfig,
+            driverSpec: 'large',
+            instances: 1,
+          }),
+        ),
       );
       // One at a time, so that the n-th create gets the n-th id.
       const remoteIds: string[] = [];

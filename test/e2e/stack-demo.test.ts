@@ -33,7 +33,9 @@ describe('npm start + npm run demo', () => {
       expect(output).toContain('local stack is up');
 
       // Act
-      const demo = await promisify(execFile)(process.execPath, ['local/demo/demo.ts'], { cwd: root, env, timeout: 240_000 }).catch((e: { stdout: string; code: number }) => e);
+      const demo = await promisify(execFile)(process.execPath, ['local/demo/demo.ts'], { cwd: root, env, timeout: 240_000 }).catch(
+        (e: { stdout: string; code: number }) => e,
+      );
 
       // Assess
       expect(demo.stdout).toContain('every demo task ended as expected');

@@ -30,7 +30,15 @@ afterAll(async () => {
 async function cli(args: string[], env: Record<string, string | undefined> = { ...h.aws.env, BDS_MASTER_URL: h.master.url }) {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { env, out: (t) => out.push(t), err: (t) => err.push(t), readStdin: () => '', sleep: async () => {}, now: () => h.clock.now(), isTty: false };
+  const io: CliIo = {
+    env,
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readStdin: () => '',
+    sleep: async () => {},
+    now: () => h.clock.now(),
+    isTty: false,
+  };
   const code = await runCli(args, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -85,7 +93,10 @@ describe('bulkpilot CLI', () => {
   });
 
   it('an unknown id, a forbidden transition and an unreachable master each give one clear line and exit 1', async () => {
-    expect(await cli(['status', 'nope'])).toMatchObject({ code: 1, err: 'bulkpilot status: no task found for "nope" (tried task id, requestId and backend job id)' });
+    expect(await cli(['status', 'nope'])).toMatchObject({
+      code: 1,
+      err: 'bulkpilot status: no task found for "nope" (tried task id, requestId and backend job id)',
+    });
     expect(await cli(['abort', done])).toMatchObject({ code: 1, err: `bulkpilot abort: task ${done} is SUCCEEDED: there is nothing to abort` });
     expect(await cli(['delete', running])).toMatchObject({ code: 1, err: expect.stringContaining('abort it first, or delete with --force') });
     const closed = `http://127.0.0.1:${await freePort()}`;
@@ -120,7 +131,9 @@ describe('bulkpilot CLI', () => {
     const run = promisify(execFile);
     const help = await run(process.execPath, [`${root}bin/bulkpilot.ts`, '--help']);
     expect(help.stdout).toContain('usage: bulkpilot <command>');
-    const failed = await run(process.execPath, [`${root}bin/bulkpilot.ts`, 'list'], { env: { PATH: process.env.PATH } }).catch((e: { code: number; stderr: string }) => e);
+    const failed = await run(process.execPath, [`${root}bin/bulkpilot.ts`, 'list'], { env: { PATH: process.env.PATH } }).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect(failed).toMatchObject({ code: 1, stderr: 'bulkpilot list: configuration: TASKS_TABLE is not set\n' });
   });
 });

@@ -3,7 +3,12 @@ import { CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, 
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
-import { DynamoDbStreamEventSource, DynamoDbStreamReader, type DynamoDBStreamRecord, type StreamRecordBatchHandler } from '../../local/stack/dynamodb-stream-source.ts';
+import {
+  DynamoDbStreamEventSource,
+  DynamoDbStreamReader,
+  type DynamoDBStreamRecord,
+  type StreamRecordBatchHandler,
+} from '../../local/stack/dynamodb-stream-source.ts';
 
 const config = { endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 const dynamodb = new DynamoDBClient(config);
@@ -42,7 +47,11 @@ const setState = (tableName: string, taskId: string, state: string) =>
   );
 const ids = (records: DynamoDBStreamRecord[]) => records.map((r) => r.dynamodb?.Keys?.taskId?.S);
 
-function eventSource(tableName: string, handler: StreamRecordBatchHandler, options: { filterPatterns?: unknown[]; batchSize?: number; pollIntervalMs?: number } = {}) {
+function eventSource(
+  tableName: string,
+  handler: StreamRecordBatchHandler,
+  options: { filterPatterns?: unknown[]; batchSize?: number; pollIntervalMs?: number } = {},
+) {
   const batches: string[][] = [];
   const errors: unknown[] = [];
   const source = new DynamoDbStreamEventSource({
@@ -61,7 +70,9 @@ describe('DynamoDbStreamReader', () => {
   it('returns inserts, modifications and removals in order, in the Lambda record shape, then only newer records', async () => {
     const tableName = await freshTable();
     const reader = new DynamoDbStreamReader({ dynamodb, streams, tableName });
-    await dynamodb.send(new PutItemCommand({ TableName: tableName, Item: { taskId: { S: 't1' }, state: { S: 'RUNNING' }, blob: { B: new Uint8Array([1, 2, 3]) } } }));
+    await dynamodb.send(
+      new PutItemCommand({ TableName: tableName, Item: { taskId: { S: 't1' }, state: { S: 'RUNNING' }, blob: { B: new Uint8Array([1, 2, 3]) } } }),
+    );
     await setState(tableName, 't1', 'FAILED');
     await dynamodb.send(new DeleteItemCommand({ TableName: tableName, Key: { taskId: { S: 't1' } } }));
 
@@ -166,7 +177,10 @@ describe('DynamoDbStreamEventSource', () => {
     expect(await source.pump()).toBe(3);
     expect(await source.pump()).toBe(2);
     expect(await source.pump()).toBe(0);
-    expect(batches).toEqual([['a', 'b', 'c'], ['b', 'c']]);
+    expect(batches).toEqual([
+      ['a', 'b', 'c'],
+      ['b', 'c'],
+    ]);
   });
 
   it('holds back later batches of the shard until the failed record succeeds', async () => {
@@ -198,7 +212,11 @@ describe('DynamoDbStreamEventSource', () => {
     await source.pump();
     await source.pump();
     await source.pump();
-    expect(batches).toEqual([['a', 'b'], ['a', 'b'], ['a', 'b']]);
+    expect(batches).toEqual([
+      ['a', 'b'],
+      ['a', 'b'],
+      ['a', 'b'],
+    ]);
     expect(errors).toHaveLength(2);
     expect(await source.pump()).toBe(0);
   });

@@ -28,7 +28,12 @@ beforeAll(async () => {
     masterUrl: (url) => url.replace('http://', `http://admin:${secret}@`),
   });
   [taskId] = (await h.submitRequests([
-    { requestId: 'observed', ...seedRequest, sparkAdditionalParams: `--conf spark.hadoop.fs.oss.accessKeySecret=${secret} sim.failAt=BULKLOAD sim.failTimes=1`, retry: { baseDelaySeconds: 5 } },
+    {
+      requestId: 'observed',
+      ...seedRequest,
+      sparkAdditionalParams: `--conf spark.hadoop.fs.oss.accessKeySecret=${secret} sim.failAt=BULKLOAD sim.failTimes=1`,
+      retry: { baseDelaySeconds: 5 },
+    },
   ])) as [string];
   // A status call against a closed connection logs an error line with the master URL in it.
   h.master.faults.add({ endpoint: 'info', kind: 'reset', times: 2 });
@@ -49,7 +54,9 @@ describe('logs and metrics of a task lifecycle', () => {
       expect(line).toMatchObject({ taskId, service: 'bulkpilot', level: expect.any(String), timestamp: expect.any(String) });
     }
     expect(aboutTasks.some((l) => l.remoteId)).toBe(true);
-    expect(aboutTasks.filter((l) => l.message === 'task state changed').every((l) => l.requestId === 'observed' && l.backend === 'lindorm-bulkload' && l.remoteId)).toBe(true);
+    expect(
+      aboutTasks.filter((l) => l.message === 'task state changed').every((l) => l.requestId === 'observed' && l.backend === 'lindorm-bulkload' && l.remoteId),
+    ).toBe(true);
   });
 
   it('never writes a configured secret', () => {
@@ -60,8 +67,12 @@ describe('logs and metrics of a task lifecycle', () => {
   it('publishes metrics in the embedded metric format with the service and stage dimensions', () => {
     const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => '_aws' in l);
     expect(emf.length).toBeGreaterThan(0);
-    const names = emf.flatMap((d) => ((d._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)));
-    expect(names).toEqual(expect.arrayContaining(['TasksSubmitted', 'TasksFailed', 'TasksRetried', 'TasksSucceeded', 'TaskDuration', 'PollLag', 'BackendInfoLatency']));
+    const names = emf.flatMap((d) =>
+      (d._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name),
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['TasksSubmitted', 'TasksFailed', 'TasksRetried', 'TasksSucceeded', 'TaskDuration', 'PollLag', 'BackendInfoLatency']),
+    );
     expect(emf[0]).toMatchObject({ service: 'bulkpilot', stage: 'test' });
   });
 
@@ -71,7 +82,15 @@ describe('logs and metrics of a task lifecycle', () => {
     expect(task.cost!.writeUnits).toBeGreaterThan(0);
     expect(task.cost!.backendCalls).toBeGreaterThanOrEqual(4); // create, info…, retry
     const out: string[] = [];
-    const io = { env: h.aws.env, out: (t: string) => out.push(t), err: () => {}, readStdin: () => '', sleep: async () => {}, now: () => h.clock.now(), isTty: false };
+    const io = {
+      env: h.aws.env,
+      out: (t: string) => out.push(t),
+      err: () => {},
+      readStdin: () => '',
+      sleep: async () => {},
+      now: () => h.clock.now(),
+      isTty: false,
+    };
     expect(await runCli(['status', taskId], io)).toBe(0);
     expect(out.join('\n')).toMatch(/^cost +[\d.]+ read \+ [\d.]+ write units \(DynamoDB\), \d+ backend calls, .* of Lambda time$/m);
   });

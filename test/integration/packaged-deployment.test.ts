@@ -21,7 +21,8 @@ beforeAll(async () => {
 }, 150_000);
 
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
-const statementsOf = (role: string) => template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
+const statementsOf = (role: string) =>
+  template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>;
 
 describe('the function bundles', () => {
   it('import nothing but Node built-ins and the SDK clients the nodejs24.x runtime provides', () => {
@@ -58,17 +59,24 @@ describe('the packaged CloudFormation template', () => {
     const submit = template.Resources.SubmitLambdaFunction!;
     expect(submit.Properties.Runtime).toBe('nodejs24.x');
     expect(submit.Properties.Handler).toBe('dist/submit/index.handler');
-    expect(Object.keys(submit.Properties.Environment.Variables)).toEqual(expect.arrayContaining(['TASKS_TABLE', 'IMPORT_QUEUE_URL', 'IMPORT_DLQ_URL', 'BDS_MASTER_URL']));
+    expect(Object.keys(submit.Properties.Environment.Variables)).toEqual(
+      expect.arrayContaining(['TASKS_TABLE', 'IMPORT_QUEUE_URL', 'IMPORT_DLQ_URL', 'BDS_MASTER_URL']),
+    );
   });
 
   it('schedules the poller and the cron-rule scheduler every minute', () => {
     const targets = ofType('AWS::Events::Rule').map(([, r]) => [r.Properties.ScheduleExpression, r.Properties.Targets[0].Arn['Fn::GetAtt'][0]]);
-    expect(targets.sort()).toEqual([['rate(1 minute)', 'PollLambdaFunction'], ['rate(1 minute)', 'ScheduleLambdaFunction']]);
+    expect(targets.sort()).toEqual([
+      ['rate(1 minute)', 'PollLambdaFunction'],
+      ['rate(1 minute)', 'ScheduleLambdaFunction'],
+    ]);
   });
 
   it('notifies file arrivals in the landing bucket to a queue that feeds on-file, with the rules file packaged', () => {
     const bucket = template.Resources.LandingBucket!;
-    expect(bucket.Properties.NotificationConfiguration.QueueConfigurations).toEqual([{ Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['FileEventsQueue', 'Arn'] } }]);
+    expect(bucket.Properties.NotificationConfiguration.QueueConfigurations).toEqual([
+      { Event: 's3:ObjectCreated:*', Queue: { 'Fn::GetAtt': ['FileEventsQueue', 'Arn'] } },
+    ]);
     const mapping = ofType('AWS::Lambda::EventSourceMapping').find(([, r]) => JSON.stringify(r.Properties.EventSourceArn).includes('FileEventsQueue'))![1];
     expect(mapping.Properties.FunctionName).toEqual({ 'Fn::GetAtt': ['OnFileLambdaFunction', 'Arn'] });
     expect(mapping.Properties.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -80,7 +88,9 @@ describe('the packaged CloudFormation template', () => {
     expect(retry.EventSourceArn).toEqual({ 'Fn::GetAtt': ['TasksTable', 'StreamArn'] });
     expect(retry.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     const retryFilters = retry.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
-    expect(retryFilters).toEqual([{ eventName: ['MODIFY'], dynamodb: { NewImage: { state: { S: ['FAILED'] } }, OldImage: { state: { S: [{ 'anything-but': ['FAILED'] }] } } } }]);
+    expect(retryFilters).toEqual([
+      { eventName: ['MODIFY'], dynamodb: { NewImage: { state: { S: ['FAILED'] } }, OldImage: { state: { S: [{ 'anything-but': ['FAILED'] }] } } } },
+    ]);
     const notify = template.Resources.NotifyEventSourceMappingDynamodbTasksTable!.Properties;
     const notifyFilters = notify.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY']]);
@@ -103,18 +113,25 @@ describe('the packaged CloudFormation template', () => {
   });
 
   it('scopes each role to what its function uses', () => {
-    const actions = (role: string) => statementsOf(role).flatMap((s) => s.Action).sort();
-    const resourceOf = (role: string, action: string) => statementsOf(role).filter((s) => s.Action.includes(action)).map((s) => s.Resource);
+    const actions = (role: string) =>
+      statementsOf(role)
+        .flatMap((s) => s.Action)
+        .sort();
+    const resourceOf = (role: string, action: string) =>
+      statementsOf(role)
+        .filter((s) => s.Action.includes(action))
+        .map((s) => s.Resource);
     expect(resourceOf('PollRole', 'dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
     expect(resourceOf('SubmitRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]);
     expect(resourceOf('OnFileRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }]);
     expect(resourceOf('NotifyRole', 'sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);
     expect(actions('RetryRole')).not.toContain('sns:Publish');
     expect(actions('RetryRole')).not.toContain('sqs:SendMessage');
-    for (const role of ['SubmitRole', 'PollRole', 'RetryRole', 'NotifyRole', 'OnFileRole', 'ScheduleRole']) expect(actions(role)).not.toContain('dynamodb:Scan');
+    for (const role of ['SubmitRole', 'PollRole', 'RetryRole', 'NotifyRole', 'OnFileRole', 'ScheduleRole'])
+      expect(actions(role)).not.toContain('dynamodb:Scan');
   });
 
-  it('puts every function in the master\'s VPC when subnets are given, with the ENI policy only then', () => {
+  it("puts every function in the master's VPC when subnets are given, with the ENI policy only then", () => {
     for (const [id] of ofType('AWS::Lambda::Function')) {
       expect(template.Resources[id]!.Properties.VpcConfig['Fn::If'][0]).toBe('InVpc');
     }
@@ -141,17 +158,36 @@ describe('the prod template (npm run package -- --stage prod)', () => {
   });
 
   it('keeps logs for a set time and dead letters long enough to act on', () => {
-    for (const [, group] of Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(90);
+    for (const [, group] of Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::Logs::LogGroup'))
+      expect(group.Properties.RetentionInDays).toBe(90);
     expect(prod.Resources.ImportDeadLetterQueue!.Properties.MessageRetentionPeriod).toBe(1209600);
     expect(prod.Resources.ImportQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * prod.Resources.SubmitLambdaFunction!.Properties.Timeout);
   });
 
   it('alarms on dead letters, poller errors and throttles, tasks failed for good and poll lag, to the notification topic', () => {
-    const alarms = Object.fromEntries(Object.entries(prod.Resources).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
-    expect(Object.keys(alarms).sort()).toEqual(['FailedFinalAlarm', 'FileEventsDeadLetterAlarm', 'ImportDeadLetterAlarm', 'PollLagAlarm', 'PollerErrorsAlarm', 'PollerThrottlesAlarm']);
+    const alarms = Object.fromEntries(
+      Object.entries(prod.Resources)
+        .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
+        .map(([id, r]) => [id, r.Properties]),
+    );
+    expect(Object.keys(alarms).sort()).toEqual([
+      'FailedFinalAlarm',
+      'FileEventsDeadLetterAlarm',
+      'ImportDeadLetterAlarm',
+      'PollLagAlarm',
+      'PollerErrorsAlarm',
+      'PollerThrottlesAlarm',
+    ]);
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'NotificationTopic' }]);
     expect(alarms.ImportDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
-    expect(alarms.FailedFinalAlarm).toMatchObject({ Namespace: 'bulkpilot', MetricName: 'TasksFailedFinal', Dimensions: [{ Name: 'service', Value: 'bulkpilot' }, { Name: 'stage', Value: 'prod' }] });
+    expect(alarms.FailedFinalAlarm).toMatchObject({
+      Namespace: 'bulkpilot',
+      MetricName: 'TasksFailedFinal',
+      Dimensions: [
+        { Name: 'service', Value: 'bulkpilot' },
+        { Name: 'stage', Value: 'prod' },
+      ],
+    });
     expect(alarms.PollLagAlarm).toMatchObject({ MetricName: 'PollLag', Statistic: 'Maximum', Threshold: 300000 });
   });
 });

@@ -21,7 +21,9 @@ async function freshQueue(visibilityTimeout: string) {
 }
 
 async function depth(queueUrl: string): Promise<number> {
-  const { Attributes } = await aws.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const { Attributes } = await aws.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
   return Number(Attributes!.ApproximateNumberOfMessages) + Number(Attributes!.ApproximateNumberOfMessagesNotVisible);
 }
 
@@ -57,7 +59,9 @@ describe('the local SQS event source keeps Lambda semantics', () => {
   it('deletes the records that succeeded and redelivers only the reported failures, then redrives them to the DLQ', async () => {
     const q = await freshQueue('1');
     for (const body of ['ok-1', 'bad', 'ok-2']) await aws.sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: body }));
-    const seen = run(q.url, async (event) => ({ batchItemFailures: event.Records.filter((r) => r.body === 'bad').map((r) => ({ itemIdentifier: r.messageId })) }));
+    const seen = run(q.url, async (event) => ({
+      batchItemFailures: event.Records.filter((r) => r.body === 'bad').map((r) => ({ itemIdentifier: r.messageId })),
+    }));
     // maxReceiveCount is 5 (serverless.yml): the failing message is seen 5 times, then dead-lettered.
     await until(async () => (await depth(q.deadLetter!.url)) === 1);
     expect(seen.flat().filter((b) => b === 'bad')).toHaveLength(5);

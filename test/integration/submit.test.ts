@@ -30,7 +30,12 @@ afterEach(async () => {
 // fauxqs refuses characters beyond U+FFFF in a message body (real SQS accepts them), so those are sent as
 // JSON \u escapes: the request JSON.parse reads is the same.
 const body = (request: Record<string, unknown>) =>
-  JSON.stringify(request).replace(/[\u{10000}-\u{10FFFF}]/gu, (c) => c.split('').map((unit) => `\\u${unit.charCodeAt(0).toString(16)}`).join(''));
+  JSON.stringify(request).replace(/[\u{10000}-\u{10FFFF}]/gu, (c) =>
+    c
+      .split('')
+      .map((unit) => `\\u${unit.charCodeAt(0).toString(16)}`)
+      .join(''),
+  );
 let counter = 0;
 const uniqueId = (label: string) => `${label}-${Date.now()}-${counter++}`;
 
@@ -67,7 +72,7 @@ describe('submit: one backend task per request', () => {
     await harness.invoke([records[0]!]);
     const second = await harness.invoke([records[1]!]);
     expect(second.outcomes[0]!.outcome.kind).toBe('duplicate');
-    expect(master.creates(( r) => r.form?.instances === '7')).toHaveLength(1);
+    expect(master.creates((r) => r.form?.instances === '7')).toHaveLength(1);
   });
 
   it('dead-letters a reused requestId carrying a different request and leaves the first task alone', async () => {
@@ -224,23 +229,24 @@ describe('submit: a crash at each step converges on redelivery', () => {
   /** A store whose next write of the given kind "crashes" the invocation right after (or instead of) it. */
   function crashingStore(when: 'after-intent' | 'instead-of-submitted-write') {
     let armed = true;
-    return (store: TaskStore): TaskStore => wrapStore(store, {
-      createIfAbsent: async (task) => {
-        const result = await store.createIfAbsent(task);
-        if (armed && when === 'after-intent' && task.state === 'ACCEPTED') {
-          armed = false;
-          throw new Error('crash after the intent write');
-        }
-        return result;
-      },
-      replace: async (task) => {
-        if (armed && when === 'instead-of-submitted-write' && task.state === 'SUBMITTED') {
-          armed = false;
-          throw new Error('crash between create and the procId write');
-        }
-        return store.replace(task);
-      },
-    });
+    return (store: TaskStore): TaskStore =>
+      wrapStore(store, {
+        createIfAbsent: async (task) => {
+          const result = await store.createIfAbsent(task);
+          if (armed && when === 'after-intent' && task.state === 'ACCEPTED') {
+            armed = false;
+            throw new Error('crash after the intent write');
+          }
+          return result;
+        },
+        replace: async (task) => {
+          if (armed && when === 'instead-of-submitted-write' && task.state === 'SUBMITTED') {
+            armed = false;
+            throw new Error('crash between create and the procId write');
+          }
+          return store.replace(task);
+        },
+      });
   }
 
   it('crash after the intent write (which carries the claim): no create; redeliveries wait out the lease, then hold the task as UNCERTAIN', async () => {
@@ -260,7 +266,9 @@ describe('submit: a crash at each step converges on redelivery', () => {
 
   it('an intent write whose answer was lost and retried finds its own claim and creates once', async () => {
     // The SDK retries a PutItem whose answer it lost; the retry fails its condition on the item it wrote.
-    harness = createSubmitHarness(aws, master, { wrapStore: (store) => wrapStore(store, { createIfAbsent: async (task) => (await store.createIfAbsent(task), store.createIfAbsent(task)) }) });
+    harness = createSubmitHarness(aws, master, {
+      wrapStore: (store) => wrapStore(store, { createIfAbsent: async (task) => (await store.createIfAbsent(task), store.createIfAbsent(task)) }),
+    });
     const requestId = uniqueId('lost-put-answer');
     const [record] = await roundTripThroughQueue(aws, [body({ requestId, ...seedRequest })]);
     expect((await harness.invoke([record!])).outcomes[0]!.outcome.kind).toBe('submitted');

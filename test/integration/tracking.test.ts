@@ -40,7 +40,16 @@ describe('the poller follows a task to its end', () => {
     expect(task!.expiresAt).toBeGreaterThan(0);
     const notes = await h.notifications();
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatchObject({ taskId, state: 'SUCCEEDED', backend: 'lindorm-bulkload', remoteId: task!.remoteId, dst: 'ld', table: 'default:bulkload_test', attempts: 1, lastError: null });
+    expect(notes[0]).toMatchObject({
+      taskId,
+      state: 'SUCCEEDED',
+      backend: 'lindorm-bulkload',
+      remoteId: task!.remoteId,
+      dst: 'ld',
+      table: 'default:bulkload_test',
+      attempts: 1,
+      lastError: null,
+    });
     // An 8-minute job is checked no more often than once-a-minute polling would (8 calls).
     expect(infoCalls(h.master)).toBeLessThanOrEqual(8);
   });
@@ -83,7 +92,15 @@ describe('the poller follows a task to its end', () => {
 describe('checks without news cost no write', () => {
   it('a 45-minute job is checked many times but its item is written only at state changes; the near-end stage is followed every 15 s', async () => {
     // Prepare: a last stage longer than the longest gap between checks, so a check surely sees it.
-    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'PREPARE', durationMs: 2 * 60_000 }, { name: 'BULKLOAD', durationMs: 30 * 60_000 }, { name: 'WAIT_FOR_SUCCESS', durationMs: 13 * 60_000 }] } });
+    h = await createTrackingHarness(aws, {
+      master: {
+        stages: [
+          { name: 'PREPARE', durationMs: 2 * 60_000 },
+          { name: 'BULKLOAD', durationMs: 30 * 60_000 },
+          { name: 'WAIT_FOR_SUCCESS', durationMs: 13 * 60_000 },
+        ],
+      },
+    });
     const [taskId] = await h.submitRequests([request()]);
     await h.runUntil([taskId!], ['RUNNING']);
     const running = await h.get(taskId!);
@@ -109,7 +126,10 @@ describe('checks without news cost no write', () => {
   });
 
   it('a task whose history is full still ends: the one-write update gives way to a read and a bounded rewrite', async () => {
-    h = await createTrackingHarness(aws, { settings: { taskPolicy: { ...defaultTaskPolicy, historyLimit: 3 } }, master: { stages: [{ name: 'BULKLOAD', durationMs: 3 * 60_000 }] } });
+    h = await createTrackingHarness(aws, {
+      settings: { taskPolicy: { ...defaultTaskPolicy, historyLimit: 3 } },
+      master: { stages: [{ name: 'BULKLOAD', durationMs: 3 * 60_000 }] },
+    });
     const [taskId] = await h.submitRequests([request()]);
     await h.runUntil([taskId!], ['SUCCEEDED']);
     const done = await h.get(taskId!);
@@ -140,7 +160,10 @@ describe('checks without news cost no write', () => {
     for (const r of h.master.received.slice(before)) if (r.endpoint === 'info' && procOf.has(r.procId!)) calls.set(r.procId!, (calls.get(r.procId!) ?? 0) + 1);
     expect(Math.max(...calls.values())).toBeLessThanOrEqual(3);
     const shard = (await h.store.get(poisoned))!.dueShard!;
-    expect((await h.store.readShard(shard)).failing[poisoned]).toMatchObject({ failures: expect.any(Number), error: expect.stringContaining('simulated store failure') });
+    expect((await h.store.readShard(shard)).failing[poisoned]).toMatchObject({
+      failures: expect.any(Number),
+      error: expect.stringContaining('simulated store failure'),
+    });
   });
 
   it('failed status calls are counted in the shard checkpoint, not on the task, and cleared by the next answer', async () => {
@@ -150,7 +173,10 @@ describe('checks without news cost no write', () => {
     const running = await h.get(taskId!);
     h.master.faults.add({ endpoint: 'info', kind: 'status', status: 503, times: 4 });
     for (let i = 0; i < 12 && !(await h.store.readShard(running.dueShard!)).failing[taskId!]; i++) await h.tick();
-    expect((await h.store.readShard(running.dueShard!)).failing[taskId!]).toMatchObject({ failures: expect.any(Number), error: expect.stringContaining('503') });
+    expect((await h.store.readShard(running.dueShard!)).failing[taskId!]).toMatchObject({
+      failures: expect.any(Number),
+      error: expect.stringContaining('503'),
+    });
     expect((await h.get(taskId!)).version).toBe(running.version);
     for (let i = 0; i < 40 && (await h.store.readShard(running.dueShard!)).failing[taskId!]; i++) await h.tick();
     expect((await h.store.readShard(running.dueShard!)).failing[taskId!]).toBeUndefined();
@@ -166,7 +192,14 @@ describe('notifications', () => {
     expect(await h.notifications()).toHaveLength(1);
     // The same record again, as a stream redelivers it after a timeout of the function.
     const task = await h.get(taskId!);
-    const record = { eventName: 'MODIFY', dynamodb: { SequenceNumber: '1', NewImage: marshall({ ...task, notifiedVersion: undefined }, { removeUndefinedValues: true }), OldImage: marshall({ taskId, state: 'RUNNING' }) } };
+    const record = {
+      eventName: 'MODIFY',
+      dynamodb: {
+        SequenceNumber: '1',
+        NewImage: marshall({ ...task, notifiedVersion: undefined }, { removeUndefinedValues: true }),
+        OldImage: marshall({ taskId, state: 'RUNNING' }),
+      },
+    };
     const result = await handleTerminalTransitions([record], { store: h.store, publisher: { publish: async () => void published++ }, logger: silentLogger });
     expect(result.batchItemFailures).toEqual([]);
     expect(published).toBe(0);
@@ -250,7 +283,14 @@ describe('operators act beside the poller', () => {
   });
 
   it('a concurrent abort and poller update lose no update and make no illegal transition', async () => {
-    h = await createTrackingHarness(aws, { master: { stages: [{ name: 'PREPARE', durationMs: 90_000 }, { name: 'BULKLOAD', durationMs: 60 * 60_000 }] } });
+    h = await createTrackingHarness(aws, {
+      master: {
+        stages: [
+          { name: 'PREPARE', durationMs: 90_000 },
+          { name: 'BULKLOAD', durationMs: 60 * 60_000 },
+        ],
+      },
+    });
     const ids = await h.submitRequests(Array.from({ length: 6 }, () => request()));
     await h.runUntil(ids, ['RUNNING']);
     h.clock.advance(5 * 60_000); // every task now has a stage change to record
@@ -279,7 +319,11 @@ describe('retries are called once, and only for a failed job', () => {
   it('two actors starting the same retry at once call the master once', async () => {
     h = await createTrackingHarness(aws, { master: { stages: [{ name: 'BULKLOAD', durationMs: 60 * 60_000 }] } });
     const taskId = await failedAndWaiting(h);
-    await Promise.all([pollTask(taskId, h.deps, { evenIfNotDue: true }), pollTask(taskId, h.deps, { evenIfNotDue: true }), pollTask(taskId, h.deps, { evenIfNotDue: true })]);
+    await Promise.all([
+      pollTask(taskId, h.deps, { evenIfNotDue: true }),
+      pollTask(taskId, h.deps, { evenIfNotDue: true }),
+      pollTask(taskId, h.deps, { evenIfNotDue: true }),
+    ]);
     expect(h.master.received.filter((r) => r.endpoint === 'retry')).toHaveLength(1);
     const task = await h.get(taskId);
     expect(task).toMatchObject({ state: 'RUNNING', attempt: 2 });

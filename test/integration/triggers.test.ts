@@ -16,11 +16,33 @@ const writer = { namespace: 'default', lindormTable: 'sales', compression: 'zstd
 const rules = parseImportRules(
   {
     fileRules: [
-      { id: 'sales', prefix: 'incoming/sales/', suffix: '.csv', template: { src: 'oss', dst: 'ld', readerConfig: { header: true }, writerConfig: writer, driverSpec: 'large', instances: 2 } },
-      { id: 'events', prefix: 'incoming/events/', suffix: '.parquet', marker: '_SUCCESS', template: { src: 'hdfs', dst: 'ld', readerConfig: {}, writerConfig: writer, driverSpec: 'large', instances: 2 } },
+      {
+        id: 'sales',
+        prefix: 'incoming/sales/',
+        suffix: '.csv',
+        template: { src: 'oss', dst: 'ld', readerConfig: { header: true }, writerConfig: writer, driverSpec: 'large', instances: 2 },
+      },
+      {
+        id: 'events',
+        prefix: 'incoming/events/',
+        suffix: '.parquet',
+        marker: '_SUCCESS',
+        template: { src: 'hdfs', dst: 'ld', readerConfig: {}, writerConfig: writer, driverSpec: 'large', instances: 2 },
+      },
     ],
     cronRules: [
-      { id: 'hourly', schedule: 'cron(0 * * * ? *)', template: { src: 'odps', dst: 'ld', readerConfig: { table: 'orders', partition: ['ds={yyyy}{MM}{dd}', 'hh={HH}'] }, writerConfig: writer, driverSpec: 'large', instances: 2 } },
+      {
+        id: 'hourly',
+        schedule: 'cron(0 * * * ? *)',
+        template: {
+          src: 'odps',
+          dst: 'ld',
+          readerConfig: { table: 'orders', partition: ['ds={yyyy}{MM}{dd}', 'hh={HH}'] },
+          writerConfig: writer,
+          driverSpec: 'large',
+          instances: 2,
+        },
+      },
     ],
   },
   'rules.json',
@@ -37,7 +59,9 @@ afterAll(async () => {
 
 const queue = () => new SqsImportQueue({ client: aws.sqs, queueUrl: aws.queueUrl });
 const s3Notification = (key: string, etag: string) =>
-  JSON.stringify({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'landing' }, object: { key, size: 3, eTag: etag } } }] });
+  JSON.stringify({
+    Records: [{ eventSource: 'aws:s3', eventName: 'ObjectCreated:Put', s3: { bucket: { name: 'landing' }, object: { key, size: 3, eTag: etag } } }],
+  });
 
 /** Takes what the triggers enqueued and runs it through the real submit path. */
 async function submitEnqueued() {
@@ -61,22 +85,38 @@ describe('file arrivals', () => {
       s3Notification('incoming/events/dt%3D21/_SUCCESS', 'm1'),
     ]);
     // Act: the on-file function (SQS shape), then the submit function on what it enqueued.
-    const fileResult = await handleFileEvent({ Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) }, { rules: rules.fileRules, queue: queue(), logger: silentLogger });
+    const fileResult = await handleFileEvent(
+      { Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) },
+      { rules: rules.fileRules, queue: queue(), logger: silentLogger },
+    );
     const { bodies, result } = await submitEnqueued();
     // Assess
     expect(fileResult).toEqual({ batchItemFailures: [], enqueued: 4 });
-    expect(bodies.map((b) => (b.readerConfig as { filePath: string }).filePath).sort()).toEqual(['incoming/events/dt=21/', 'incoming/events/dt=21/', 'incoming/sales/daily sales.csv', 'incoming/sales/daily sales.csv']);
+    expect(bodies.map((b) => (b.readerConfig as { filePath: string }).filePath).sort()).toEqual([
+      'incoming/events/dt=21/',
+      'incoming/events/dt=21/',
+      'incoming/sales/daily sales.csv',
+      'incoming/sales/daily sales.csv',
+    ]);
     // Copies in one batch meet a create in progress (retry later, then duplicate) or a finished one (duplicate).
     const kinds = result.outcomes.map((o) => o.outcome.kind);
     expect(kinds.filter((k) => k === 'submitted')).toHaveLength(2);
     expect(kinds.filter((k) => k !== 'submitted').every((k) => k === 'duplicate' || k === 'retry')).toBe(true);
-    expect(master.creates().map((c) => c.form!.fileType).sort()).toEqual(['CSV', 'Parquet']);
+    expect(
+      master
+        .creates()
+        .map((c) => c.form!.fileType)
+        .sort(),
+    ).toEqual(['CSV', 'Parquet']);
   });
 
   it('a notification that is not JSON fails alone; its siblings are imported', async () => {
     master.reset();
     const records = await roundTripThroughQueue(aws, ['{broken', s3Notification('incoming/sales/b.csv', 'b1')]);
-    const fileResult = await handleFileEvent({ Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) }, { rules: rules.fileRules, queue: queue(), logger: silentLogger });
+    const fileResult = await handleFileEvent(
+      { Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) },
+      { rules: rules.fileRules, queue: queue(), logger: silentLogger },
+    );
     expect(fileResult.batchItemFailures).toEqual([{ itemIdentifier: records[0]!.messageId }]);
     expect(fileResult.enqueued).toBe(1);
     await submitEnqueued();
@@ -100,7 +140,15 @@ describe('cron import rules', () => {
     master.reset();
     const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
     const nightly = parseImportRules(
-      { cronRules: [{ id: 'nightly', schedule: 'cron(30 2 * * ? *)', template: { src: 'odps', dst: 'ld', readerConfig: { table: 'o' }, writerConfig: writer, driverSpec: 'large', instances: 2 } }] },
+      {
+        cronRules: [
+          {
+            id: 'nightly',
+            schedule: 'cron(30 2 * * ? *)',
+            template: { src: 'odps', dst: 'ld', readerConfig: { table: 'o' }, writerConfig: writer, driverSpec: 'large', instances: 2 },
+          },
+        ],
+      },
       'rules.json',
       validationRegistry(),
     ).cronRules;
@@ -110,7 +158,7 @@ describe('cron import rules', () => {
     await submitEnqueued();
   });
 
-  it('fires each slot once — with the slot\'s date, not the invocation\'s — even if invoked twice, concurrently or late', async () => {
+  it("fires each slot once — with the slot's date, not the invocation's — even if invoked twice, concurrently or late", async () => {
     master.reset();
     const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
     const tick = (iso: string) => cronTick(rules.cronRules, { cursors, queue: queue(), logger: silentLogger, now: Date.parse(iso) });

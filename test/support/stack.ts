@@ -48,11 +48,18 @@ export async function createTestAws(): Promise<TestAws> {
 }
 
 /** Sends bodies to the queue and receives them back as Lambda would hand them over (an SQS event's records). */
-export async function roundTripThroughQueue(aws: TestAws, bodies: string[]): Promise<Array<{ messageId: string; body: string; attributes: { ApproximateReceiveCount: string } }>> {
+export async function roundTripThroughQueue(
+  aws: TestAws,
+  bodies: string[],
+): Promise<Array<{ messageId: string; body: string; attributes: { ApproximateReceiveCount: string } }>> {
   for (const body of bodies) await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.queueUrl, MessageBody: body }));
   const messages = await receiveAll(aws.sqs, aws.queueUrl, bodies.length);
   for (const m of messages) await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: aws.queueUrl, ReceiptHandle: m.ReceiptHandle }));
-  return messages.map((m) => ({ messageId: m.MessageId!, body: m.Body!, attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' } }));
+  return messages.map((m) => ({
+    messageId: m.MessageId!,
+    body: m.Body!,
+    attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' },
+  }));
 }
 
 export async function receiveAll(sqs: SQSClient, queueUrl: string, expected: number, waitMs = 3000): Promise<Message[]> {
@@ -60,7 +67,13 @@ export async function receiveAll(sqs: SQSClient, queueUrl: string, expected: num
   const deadline = Date.now() + waitMs;
   while (messages.length < expected && Date.now() < deadline) {
     const out = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitMs >= 1000 ? 1 : 0, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitMs >= 1000 ? 1 : 0,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     messages.push(...(out.Messages ?? []));
   }

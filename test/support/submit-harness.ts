@@ -28,7 +28,15 @@ export interface SubmitHarness {
 export function createSubmitHarness(
   aws: TestAws,
   master: LindormMaster,
-  options: { settings?: Partial<SubmitSettings>; wrapStore?: (store: TaskStore) => TaskStore; clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number }; clock?: FakeClock; logger?: Logger; metrics?: MetricsSink; masterUrl?: string } = {},
+  options: {
+    settings?: Partial<SubmitSettings>;
+    wrapStore?: (store: TaskStore) => TaskStore;
+    clientTimeouts?: { connectMs: number; headersMs: number; bodyMs: number };
+    clock?: FakeClock;
+    logger?: Logger;
+    metrics?: MetricsSink;
+    masterUrl?: string;
+  } = {},
 ): SubmitHarness {
   const clock = options.clock ?? new FakeClock();
   const logLines: Array<Record<string, unknown>> = [];

@@ -58,7 +58,15 @@ export interface TrackingHarness {
 
 export async function createTrackingHarness(
   sharedAws: TestAws,
-  options: { master?: LindormMasterOptions; settings?: Partial<TrackingSettings>; seed?: number; logger?: Logger; metrics?: MetricsSink; ledger?: CostLedger; masterUrl?: (url: string) => string } = {},
+  options: {
+    master?: LindormMasterOptions;
+    settings?: Partial<TrackingSettings>;
+    seed?: number;
+    logger?: Logger;
+    metrics?: MetricsSink;
+    ledger?: CostLedger;
+    masterUrl?: (url: string) => string;
+  } = {},
 ): Promise<TrackingHarness> {
   // Its own table: the active tasks and shard checkpoints of one test never meet another's (time restarts).
   const tableName = `${sharedAws.tableName}-${randomUUID().slice(0, 6)}`;
@@ -78,7 +86,13 @@ export async function createTrackingHarness(
   const logger = options.logger ?? createJsonLogger({ level: 'debug', write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>) });
   const masterUrl = options.masterUrl ? options.masterUrl(master.url) : master.url;
   const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName, ...(options.ledger ? { ledger: options.ledger } : {}) });
-  const client = new LindormBulkloadClient({ baseUrl: masterUrl, clock, timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 }, keepAliveTimeoutMs: 200, infoRetry: { maxAttempts: 2 } });
+  const client = new LindormBulkloadClient({
+    baseUrl: masterUrl,
+    clock,
+    timeouts: { connectMs: 1_000, headersMs: 400, bodyMs: 400 },
+    keepAliveTimeoutMs: 200,
+    infoRetry: { maxAttempts: 2 },
+  });
   const lindorm = new LindormBulkloadBackend(client);
   const deps: TrackingDependencies = {
     store,
@@ -102,9 +116,16 @@ export async function createTrackingHarness(
   const topic = await provisionTopic(sns, aws.sqs, { topicName: `events-${suffix}`, subscribeQueueName: `notes-${suffix}` });
   const publisher = new SnsPublisher({ client: sns, topicArn: topic.arn });
 
-  const streams = new DynamoDBStreamsClient({ endpoint: inject('dynamodbEndpoint'), region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: inject('dynamodbEndpoint'),
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const functions = readServerlessConfig().functions;
-  const streamSource = (name: 'retry' | 'notify', handler: (records: TaskStreamRecord[]) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>) =>
+  const streamSource = (
+    name: 'retry' | 'notify',
+    handler: (records: TaskStreamRecord[]) => Promise<{ batchItemFailures: Array<{ itemIdentifier: string }> }>,
+  ) =>
     new DynamoDbStreamEventSource({
       reader: new DynamoDbStreamReader({ dynamodb: aws.dynamodb, streams, tableName: aws.tableName }),
       handler: (event) => handler(event.Records as TaskStreamRecord[]),
@@ -112,7 +133,15 @@ export async function createTrackingHarness(
       onError: (error) => logger.error('stream handler failed', { function: name, error }),
     });
   const retrySource = streamSource('retry', (records) => handleFailedTransitions(records, deps));
-  const notifySource = streamSource('notify', (records) => handleTerminalTransitions(records, { store, publisher, logger, ...(options.metrics ? { metrics: options.metrics } : {}), ...(options.ledger ? { ledger: options.ledger } : {}) }));
+  const notifySource = streamSource('notify', (records) =>
+    handleTerminalTransitions(records, {
+      store,
+      publisher,
+      logger,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.ledger ? { ledger: options.ledger } : {}),
+    }),
+  );
 
   const drainStreams = async () => {
     // The retry function writes RETRY_WAIT or FAILED_FINAL, which the notify function then sees.
@@ -123,14 +152,17 @@ export async function createTrackingHarness(
   };
   const tick: TrackingHarness['tick'] = async (o = {}) => {
     clock.advance(o.advanceMs ?? 60_000);
-    const report = await pollTick({ ...deps, checkpoints: store }, {
-      owner: o.owner ?? 'tick',
-      remainingMs: o.remainingMs ?? (() => 60_000),
-      marginMs: 15_000,
-      concurrencyPerBackend: 8,
-      pageSize: 25,
-      ...(o.passWindowMs ? { passIntervalMs: deps.settings.poll.nearEndIntervalMs, passesUntil: clock.now() + o.passWindowMs } : {}),
-    });
+    const report = await pollTick(
+      { ...deps, checkpoints: store },
+      {
+        owner: o.owner ?? 'tick',
+        remainingMs: o.remainingMs ?? (() => 60_000),
+        marginMs: 15_000,
+        concurrencyPerBackend: 8,
+        pageSize: 25,
+        ...(o.passWindowMs ? { passIntervalMs: deps.settings.poll.nearEndIntervalMs, passesUntil: clock.now() + o.passWindowMs } : {}),
+      },
+    );
     await drainStreams();
     return report;
   };
@@ -148,7 +180,10 @@ export async function createTrackingHarness(
     drainStreams,
     get,
     async submitRequests(requests) {
-      const records = await roundTripThroughQueue(aws, requests.map((r) => JSON.stringify(r)));
+      const records = await roundTripThroughQueue(
+        aws,
+        requests.map((r) => JSON.stringify(r)),
+      );
       const result = await submit.invoke(records);
       await drainStreams();
       // In the order of the requests (SQS may hand them back in another), each by its own requestId.

@@ -2,14 +2,7 @@ import { systemClock, type Clock } from '../../clock.ts';
 import { KeepAliveTransport, TransportError } from '../../http/keep-alive-transport.ts';
 import { parseRetryAfter, withRetries, type RetryBudget } from '../../http/retry.ts';
 import { assertKnownKeys } from '../../options.ts';
-import {
-  LindormError,
-  LindormHttpError,
-  LindormMalformedResponseError,
-  LindormNetworkError,
-  LindormRefusedError,
-  LindormTimeoutError,
-} from './errors.ts';
+import { LindormError, LindormHttpError, LindormMalformedResponseError, LindormNetworkError, LindormRefusedError, LindormTimeoutError } from './errors.ts';
 import { encodeCreateForm } from './form.ts';
 import { readProcInfo, type LindormProcInfo } from './info.ts';
 import type { LindormBulkloadParams } from './request.ts';
@@ -95,7 +88,12 @@ export class LindormBulkloadClient {
     const envelope = await this.#call('POST', path, options.signal, encodeCreateForm(params));
     const procId = typeof envelope.body.message === 'string' ? envelope.body.message.trim() : '';
     if (!procId) {
-      throw new LindormMalformedResponseError({ ...envelope.where, status: envelope.status, problem: 'success without a procId in `message`', bodySnippet: envelope.text.slice(0, 200) });
+      throw new LindormMalformedResponseError({
+        ...envelope.where,
+        status: envelope.status,
+        problem: 'success without a procId in `message`',
+        bodySnippet: envelope.text.slice(0, 200),
+      });
     }
     return procId;
   }
@@ -179,7 +177,12 @@ export class LindormBulkloadClient {
       throw new LindormHttpError({ ...where, status, bodySnippet: text.slice(0, 200), ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
     }
     if (body === undefined || !('success' in body)) {
-      throw new LindormMalformedResponseError({ ...where, status, problem: body === undefined ? 'not a JSON object' : 'no `success` field', bodySnippet: text.slice(0, 200) });
+      throw new LindormMalformedResponseError({
+        ...where,
+        status,
+        problem: body === undefined ? 'not a JSON object' : 'no `success` field',
+        bodySnippet: text.slice(0, 200),
+      });
     }
     return { where, status, body, text };
   }

@@ -1,11 +1,4 @@
-import {
-  optionalText,
-  rejectUnknownFields,
-  requireInteger,
-  requireJsonObject,
-  requireName,
-  requireOneOf,
-} from '../../request/fields.ts';
+import { optionalText, rejectUnknownFields, requireInteger, requireJsonObject, requireName, requireOneOf } from '../../request/fields.ts';
 
 /** The create call's parameters, under the Lindorm API's own field names. */
 export interface LindormBulkloadParams {

@@ -17,4 +17,3 @@ export const lindormSchema: RequestSchema<LindormBulkloadParams> = {
     };
   },
 };
-

@@ -65,7 +65,9 @@ describe('create', () => {
 
   it('raises LindormRefusedError with the master message when success is "false"', async () => {
     const params = parseLindormRequest({ ...seedRequest, dst: 'no-such-source' });
-    const error = await client().create(params).catch((e: unknown) => e);
+    const error = await client()
+      .create(params)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormRefusedError);
     expect((error as LindormRefusedError).apiMessage).toContain('no-such-source');
     expect((error as Error).message).toContain(`POST ${master.url}/pro/proc/bulkload/create`);
@@ -73,7 +75,9 @@ describe('create', () => {
 
   it('never retries a create, even on a transient 503', async () => {
     master.faults.add({ endpoint: 'create', kind: 'status', status: 503 });
-    const error = await client().create(seedParams).catch((e: unknown) => e);
+    const error = await client()
+      .create(seedParams)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormHttpError);
     expect((error as LindormHttpError).status).toBe(503);
     expect(master.creates()).toHaveLength(1);
@@ -81,7 +85,9 @@ describe('create', () => {
 
   it('reports a response slower than the headers timeout as a timeout that may have reached the master', async () => {
     master.faults.add({ endpoint: 'create', kind: 'slow', delayMs: 1_500 });
-    const error = await client().create(seedParams).catch((e: unknown) => e);
+    const error = await client()
+      .create(seedParams)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormTimeoutError);
     expect((error as LindormTimeoutError).phase).toBe('headers');
     expect((error as LindormTimeoutError).mayHaveReachedMaster).toBe(true);
@@ -90,14 +96,18 @@ describe('create', () => {
 
   it('reports a reset connection as a network error that may have reached the master', async () => {
     master.faults.add({ endpoint: 'create', kind: 'reset' });
-    const error = await client().create(seedParams).catch((e: unknown) => e);
+    const error = await client()
+      .create(seedParams)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormNetworkError);
     expect((error as LindormNetworkError).mayHaveReachedMaster).toBe(true);
   });
 
   it('reports a malformed body as LindormMalformedResponseError naming method and URL', async () => {
     master.faults.add({ endpoint: 'create', kind: 'malformed' });
-    const error = await client().create(seedParams).catch((e: unknown) => e);
+    const error = await client()
+      .create(seedParams)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormMalformedResponseError);
     expect((error as Error).message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/pro\/proc\/bulkload\/create: malformed response/);
   });
@@ -108,7 +118,9 @@ describe('create', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as { port: number };
     try {
-      const error = await client({ baseUrl: `http://127.0.0.1:${port}` }).info('p').catch((e: unknown) => e);
+      const error = await client({ baseUrl: `http://127.0.0.1:${port}` })
+        .info('p')
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LindormMalformedResponseError);
       expect((error as Error).message).toContain('body larger than 1048576 bytes');
     } finally {
@@ -119,7 +131,9 @@ describe('create', () => {
 
   it('knows a refused connection never reached the master', async () => {
     const closedPort = await freePort();
-    const error = await client({ baseUrl: `http://127.0.0.1:${closedPort}` }).create(seedParams).catch((e: unknown) => e);
+    const error = await client({ baseUrl: `http://127.0.0.1:${closedPort}` })
+      .create(seedParams)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormNetworkError);
     expect((error as LindormNetworkError).mayHaveReachedMaster).toBe(false);
   });
@@ -181,7 +195,9 @@ describe('info', () => {
   });
 
   it('does not retry a refusal for an unknown procId', async () => {
-    const error = await client().info('proc-0-unknown').catch((e: unknown) => e);
+    const error = await client()
+      .info('proc-0-unknown')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LindormRefusedError);
     expect((error as LindormRefusedError).apiMessage).toContain('proc-0-unknown');
     expect(master.received).toHaveLength(1);
@@ -227,7 +243,9 @@ describe('options', () => {
 
   it('redacts credentials of the base URL in error messages', async () => {
     const closedPort = await freePort();
-    const error = await client({ baseUrl: `http://user:secret@127.0.0.1:${closedPort}` }).info('p').catch((e: unknown) => e);
+    const error = await client({ baseUrl: `http://user:secret@127.0.0.1:${closedPort}` })
+      .info('p')
+      .catch((e: unknown) => e);
     expect((error as Error).message).not.toContain('secret');
   });
 });

@@ -9,7 +9,10 @@ const http = (status: number) => new LindormHttpError({ ...where, status, bodySn
 
 describe('what a failed create means', () => {
   it('a refusal is final', () => {
-    expect(backend.classifyCreateFailure(new LindormRefusedError({ ...where, apiMessage: 'data source not found: x', status: 200 }))).toEqual({ kind: 'refused', reason: 'data source not found: x' });
+    expect(backend.classifyCreateFailure(new LindormRefusedError({ ...where, apiMessage: 'data source not found: x', status: 200 }))).toEqual({
+      kind: 'refused',
+      reason: 'data source not found: x',
+    });
   });
 
   it('503 and 429 say the request was not taken on: create again later', () => {
@@ -26,9 +29,13 @@ describe('what a failed create means', () => {
   });
 
   it('only errors proving nothing was sent are "not created"; a timeout or reset is ambiguous', () => {
-    expect(backend.classifyCreateFailure(new LindormNetworkError({ ...where, code: 'ECONNREFUSED', mayHaveReachedMaster: false, cause: new Error('x') })).kind).toBe('not-created');
+    expect(
+      backend.classifyCreateFailure(new LindormNetworkError({ ...where, code: 'ECONNREFUSED', mayHaveReachedMaster: false, cause: new Error('x') })).kind,
+    ).toBe('not-created');
     expect(backend.classifyCreateFailure(new LindormTimeoutError({ ...where, phase: 'connect' })).kind).toBe('not-created');
     expect(backend.classifyCreateFailure(new LindormTimeoutError({ ...where, phase: 'headers' })).kind).toBe('ambiguous');
-    expect(backend.classifyCreateFailure(new LindormNetworkError({ ...where, code: 'UND_ERR_SOCKET', mayHaveReachedMaster: true, cause: new Error('x') })).kind).toBe('ambiguous');
+    expect(
+      backend.classifyCreateFailure(new LindormNetworkError({ ...where, code: 'UND_ERR_SOCKET', mayHaveReachedMaster: true, cause: new Error('x') })).kind,
+    ).toBe('ambiguous');
   });
 });

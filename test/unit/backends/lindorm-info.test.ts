@@ -5,14 +5,39 @@ import { parseRetryAfter } from '../../../lib/http/retry.ts';
 describe('reading a proc info leniently', () => {
   it('reads the documented example', () => {
     const info = readProcInfo(
-      { checkJobs: [], procId: 'proc-91-ff38', incrJobs: [], procConfig: {}, stage: 'WAIT_FOR_SUCCESS', fullJobs: [], mergeJobs: [], srcDS: 'hdfs', sinkDS: 'ld-uf6', state: 'RUNNING', schemaJob: {}, procType: 'SPARK_BULKLOAD' },
+      {
+        checkJobs: [],
+        procId: 'proc-91-ff38',
+        incrJobs: [],
+        procConfig: {},
+        stage: 'WAIT_FOR_SUCCESS',
+        fullJobs: [],
+        mergeJobs: [],
+        srcDS: 'hdfs',
+        sinkDS: 'ld-uf6',
+        state: 'RUNNING',
+        schemaJob: {},
+        procType: 'SPARK_BULKLOAD',
+      },
       'proc-91-ff38',
     );
-    expect(info).toMatchObject({ procId: 'proc-91-ff38', state: 'RUNNING', stage: 'WAIT_FOR_SUCCESS', srcDS: 'hdfs', sinkDS: 'ld-uf6', procType: 'SPARK_BULKLOAD', subJobs: [] });
+    expect(info).toMatchObject({
+      procId: 'proc-91-ff38',
+      state: 'RUNNING',
+      stage: 'WAIT_FOR_SUCCESS',
+      srcDS: 'hdfs',
+      sinkDS: 'ld-uf6',
+      procType: 'SPARK_BULKLOAD',
+      subJobs: [],
+    });
   });
 
   it('keeps unknown states and stages verbatim', () => {
-    expect(readProcInfo({ state: 'QUEUED_FOR_YARN', stage: 'SOMETHING_NEW' }, 'p')).toMatchObject({ state: 'QUEUED_FOR_YARN', stage: 'SOMETHING_NEW', procId: 'p' });
+    expect(readProcInfo({ state: 'QUEUED_FOR_YARN', stage: 'SOMETHING_NEW' }, 'p')).toMatchObject({
+      state: 'QUEUED_FOR_YARN',
+      stage: 'SOMETHING_NEW',
+      procId: 'p',
+    });
   });
 
   it('tolerates sub-job lists of any shape', () => {

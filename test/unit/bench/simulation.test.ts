@@ -24,7 +24,7 @@ describe('the virtual-time simulation', () => {
     expect(sfn.cost.stepFunctions).toBeCloseTo(sfn.checks * 3 * 0.000025, 8);
   });
 
-  it('bulkpilot\'s polling rule makes fewer backend calls per task than fixed polling', () => {
+  it("bulkpilot's polling rule makes fewer backend calls per task than fixed polling", () => {
     expect(summarize(simulate('bulkpilot', small)).backendCallsPerTask).toBeLessThan(summarize(simulate('fixed-60s', small)).backendCallsPerTask);
   });
 });

@@ -223,7 +223,10 @@ describe('lindorm master simulator: refusals', () => {
 
   it('does not require fileType when the source is not HDFS', async () => {
     const master = await start();
-    const r = await create(master, seedForm({ src: 'odps', fileType: undefined, readerConfig: '{"table":"t1","column":["id"],"partition":[],"numPartitions":4}' }));
+    const r = await create(
+      master,
+      seedForm({ src: 'odps', fileType: undefined, readerConfig: '{"table":"t1","column":["id"],"partition":[],"numPartitions":4}' }),
+    );
     expect(r.json.success).toBe('true');
   });
 
@@ -263,13 +266,7 @@ describe('lindorm master simulator: lifecycle on a fake clock', () => {
     }
     clock.advance(2_000);
     const done = await info(master, procId);
-    expect(seen).toEqual([
-      'RUNNING/PREPARE',
-      'RUNNING/SCHEMA_CHECK',
-      'RUNNING/BULKLOAD',
-      'RUNNING/MERGE',
-      'RUNNING/WAIT_FOR_SUCCESS',
-    ]);
+    expect(seen).toEqual(['RUNNING/PREPARE', 'RUNNING/SCHEMA_CHECK', 'RUNNING/BULKLOAD', 'RUNNING/MERGE', 'RUNNING/WAIT_FOR_SUCCESS']);
     expect([done.state, done.stage, done['fullJobs'][0].state]).toEqual(['SUCCEEDED', 'FINISHED', 'SUCCEEDED']);
     expect(done['errorMessage']).toBeUndefined();
   });
@@ -421,19 +418,16 @@ describe('lindorm master simulator: faults', () => {
     await expect(rawGet(`${master.url}/pro/proc/p-1/info`)).rejects.toMatchObject({ code: 'ECONNRESET', syscall: 'read' });
   });
 
-  it.each(['status', 'malformed', 'reset'] as const)(
-    'creates the proc although the answer is lost on a %s fault with phase after',
-    async (kind) => {
-      const master = await start();
-      master.faults.add({ endpoint: 'create', kind, phase: 'after' });
-      const attempt = create(master, seedForm()).then(
-        (r) => r.json?.success,
-        () => 'network error',
-      );
-      expect(await attempt).not.toBe('true');
-      expect(master.procs()).toHaveLength(1);
-    },
-  );
+  it.each(['status', 'malformed', 'reset'] as const)('creates the proc although the answer is lost on a %s fault with phase after', async (kind) => {
+    const master = await start();
+    master.faults.add({ endpoint: 'create', kind, phase: 'after' });
+    const attempt = create(master, seedForm()).then(
+      (r) => r.json?.success,
+      () => 'network error',
+    );
+    expect(await attempt).not.toBe('true');
+    expect(master.procs()).toHaveLength(1);
+  });
 
   it('fires a fault only times times and only for requests its match accepts', async () => {
     const master = await start();

@@ -25,7 +25,15 @@ describe('the import request schema', () => {
     for (const instances of ['5', 5]) {
       const request = parse({ ...seedRequest, instances });
       expect(request).toMatchObject({ backend: 'lindorm-bulkload', requestIdSource: 'derived' });
-      expect(request.params).toEqual({ src: 'hdfs', dst: 'ld', readerConfig: seedReaderConfig, writerConfig: seedWriterConfig, driverSpec: 'large', instances: 5, fileType: 'Parquet' });
+      expect(request.params).toEqual({
+        src: 'hdfs',
+        dst: 'ld',
+        readerConfig: seedReaderConfig,
+        writerConfig: seedWriterConfig,
+        driverSpec: 'large',
+        instances: 5,
+        fileType: 'Parquet',
+      });
     }
   });
 
@@ -39,7 +47,10 @@ describe('the import request schema', () => {
   });
 
   it('keeps a given requestId and the backend field', () => {
-    expect(parse({ ...seedRequest, requestId: 'daily-2026-11-21', backend: 'lindorm-bulkload' })).toMatchObject({ requestId: 'daily-2026-11-21', requestIdSource: 'client' });
+    expect(parse({ ...seedRequest, requestId: 'daily-2026-11-21', backend: 'lindorm-bulkload' })).toMatchObject({
+      requestId: 'daily-2026-11-21',
+      requestIdSource: 'client',
+    });
   });
 
   it('sends a config given as a string verbatim, and one given as an object serialized', () => {
@@ -69,12 +80,22 @@ describe('the import request schema', () => {
     ['writerConfig missing', { ...seedRequest, writerConfig: undefined }, 'writerConfig', /is required/],
     ['readerConfig too deep', { ...seedRequest, readerConfig: JSON.parse('{"a":'.repeat(40) + '1' + '}'.repeat(40)) }, 'readerConfig', /deeper than 32/],
     ['readerConfig too large', { ...seedRequest, readerConfig: { filePath: 'x'.repeat(70_000) } }, 'readerConfig', /at most 65536 bytes/],
-    ['an unsafe integer in an object config', { ...seedRequest, readerConfig: '{}', writerConfig: { timestamp: 12345678901234567890 } }, 'writerConfig.timestamp', /too large/],
+    [
+      'an unsafe integer in an object config',
+      { ...seedRequest, readerConfig: '{}', writerConfig: { timestamp: 12345678901234567890 } },
+      'writerConfig.timestamp',
+      /too large/,
+    ],
     ['an unknown field', { ...seedRequest, dest: 'ld' }, 'dest', /not a known field/],
     ['an unknown backend', { ...seedRequest, backend: 'oracle' }, 'backend', /unknown backend "oracle"/],
     ['a requestId with spaces', { ...seedRequest, requestId: 'a b' }, 'requestId', /printable ASCII/],
     ['a requestId number', { ...seedRequest, requestId: 7 }, 'requestId', /must be a string/],
-    ['sparkAdditionalParams with a newline', { ...seedRequest, sparkAdditionalParams: '--conf a=b\n--conf c=d' }, 'sparkAdditionalParams', /control characters/],
+    [
+      'sparkAdditionalParams with a newline',
+      { ...seedRequest, sparkAdditionalParams: '--conf a=b\n--conf c=d' },
+      'sparkAdditionalParams',
+      /control characters/,
+    ],
   ])('rejects %s, naming the field', (_label, request, field, reason) => {
     const error = rejection(request);
     expect(error.field).toBe(field);

@@ -76,11 +76,31 @@ describe('a transition applied from an index entry (transitionPatch)', () => {
   }
 
   it('gives the same task as transition(), for running, terminal and waiting targets', () => {
-    const running = transition(transition(accepted(), { to: 'SUBMITTED', reason: 's', now: t0 + 5, policy, changes: { remoteId: 'p' }, dueAt: t0 + 30_000 }), { to: 'RUNNING', reason: 'r', now: t0 + 40_000, policy, dueAt: t0 + 90_000 });
+    const running = transition(transition(accepted(), { to: 'SUBMITTED', reason: 's', now: t0 + 5, policy, changes: { remoteId: 'p' }, dueAt: t0 + 30_000 }), {
+      to: 'RUNNING',
+      reason: 'r',
+      now: t0 + 40_000,
+      policy,
+      dueAt: t0 + 90_000,
+    });
     const cases = [
       { to: 'SUCCEEDED' as const, reason: 'done', now: t0 + 600_000, policy, changes: { remoteState: 'SUCCEEDED' } },
-      { to: 'FAILED' as const, reason: 'failed', now: t0 + 600_000, policy, changes: { error: { reason: 'boom', source: 'backend' as const, at: t0 + 600_000 } }, dueAt: t0 + 900_000 },
-      { to: 'ABORTING' as const, reason: 'timeout', now: t0 + 600_000, policy, changes: { abort: { reason: 'timeout' as const, requestedAt: t0 + 600_000, calls: 1 } }, dueAt: t0 + 630_000 },
+      {
+        to: 'FAILED' as const,
+        reason: 'failed',
+        now: t0 + 600_000,
+        policy,
+        changes: { error: { reason: 'boom', source: 'backend' as const, at: t0 + 600_000 } },
+        dueAt: t0 + 900_000,
+      },
+      {
+        to: 'ABORTING' as const,
+        reason: 'timeout',
+        now: t0 + 600_000,
+        policy,
+        changes: { abort: { reason: 'timeout' as const, requestedAt: t0 + 600_000, calls: 1 } },
+        dueAt: t0 + 630_000,
+      },
     ];
     for (const options of cases) {
       const entry = { taskId: running.taskId, state: running.state, version: running.version, dueAt: running.dueAt };
@@ -89,6 +109,8 @@ describe('a transition applied from an index entry (transitionPatch)', () => {
   });
 
   it('refuses an illegal transition as transition() does', () => {
-    expect(() => transitionPatch({ taskId: 't', state: 'ACCEPTED', version: 1 }, { to: 'SUCCEEDED', reason: 'x', now: t0, policy })).toThrow(IllegalTransitionError);
+    expect(() => transitionPatch({ taskId: 't', state: 'ACCEPTED', version: 1 }, { to: 'SUCCEEDED', reason: 'x', now: t0, policy })).toThrow(
+      IllegalTransitionError,
+    );
   });
 });

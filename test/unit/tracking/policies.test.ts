@@ -8,7 +8,11 @@ const t0 = Date.parse('2026-11-21T10:00:00Z');
 const min = 60_000;
 
 function running(overrides: Partial<Task> = {}): Task {
-  const task = newTask({ taskId: taskIdFor('r'), requestId: 'r', requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: t0, summary: {} }, 'x', { historyLimit: 50, shards: 4, retentionDays: 30 });
+  const task = newTask(
+    { taskId: taskIdFor('r'), requestId: 'r', requestIdSource: 'client', backend: 'lindorm-bulkload', state: 'ACCEPTED', createdAt: t0, summary: {} },
+    'x',
+    { historyLimit: 50, shards: 4, retentionDays: 30 },
+  );
   return { ...task, state: 'RUNNING', submittedAt: t0, runStartedAt: t0, attempt: 1, ...overrides };
 }
 const noJitter = { ...defaultPollPolicy, jitter: 0 };
@@ -60,12 +64,24 @@ describe('the retry policy', () => {
 
   it('waits then retries until the last attempt, then gives up', () => {
     const failed = (attempt: number) => running({ state: 'FAILED', attempt, error: { reason: 'job FAILED at stage BULKLOAD', source: 'backend', at: t0 } });
-    expect(decideAfterFailure(failed(1), defaultRetryPolicy, t0, () => 0.5)).toEqual({ to: 'RETRY_WAIT', nextAttemptAt: t0 + 30_000, reason: expect.stringMatching(/^attempt 1 of 3 failed; retry in 30 s/) });
-    expect(decideAfterFailure(failed(3), defaultRetryPolicy, t0, () => 0.5)).toMatchObject({ to: 'FAILED_FINAL', reason: expect.stringMatching(/^attempt 3 of 3 failed/) });
+    expect(decideAfterFailure(failed(1), defaultRetryPolicy, t0, () => 0.5)).toEqual({
+      to: 'RETRY_WAIT',
+      nextAttemptAt: t0 + 30_000,
+      reason: expect.stringMatching(/^attempt 1 of 3 failed; retry in 30 s/),
+    });
+    expect(decideAfterFailure(failed(3), defaultRetryPolicy, t0, () => 0.5)).toMatchObject({
+      to: 'FAILED_FINAL',
+      reason: expect.stringMatching(/^attempt 3 of 3 failed/),
+    });
   });
 
   it('honours per-request overrides and non-retryable messages', () => {
-    const task = running({ state: 'FAILED', attempt: 3, retry: { maxAttempts: 5 }, error: { reason: 'Permission denied on table t', source: 'backend', at: t0 } });
+    const task = running({
+      state: 'FAILED',
+      attempt: 3,
+      retry: { maxAttempts: 5 },
+      error: { reason: 'Permission denied on table t', source: 'backend', at: t0 },
+    });
     expect(decideAfterFailure(task, defaultRetryPolicy, t0, () => 0)).toMatchObject({ to: 'RETRY_WAIT' });
     expect(decideAfterFailure(task, { ...defaultRetryPolicy, nonRetryablePatterns: ['permission denied'] }, t0, () => 0)).toMatchObject({
       to: 'FAILED_FINAL',

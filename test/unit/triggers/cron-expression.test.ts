@@ -7,13 +7,24 @@ const iso = (slots: number[]) => slots.map((s) => new Date(s).toISOString());
 describe('schedule expressions', () => {
   it('cron: every day at 02:30 UTC', () => {
     const s = parseSchedule('cron(30 2 * * ? *)');
-    expect(iso(s.slotsBetween(at('2026-11-20T00:00:00Z'), at('2026-11-22T03:00:00Z'), 10))).toEqual(['2026-11-20T02:30:00.000Z', '2026-11-21T02:30:00.000Z', '2026-11-22T02:30:00.000Z']);
+    expect(iso(s.slotsBetween(at('2026-11-20T00:00:00Z'), at('2026-11-22T03:00:00Z'), 10))).toEqual([
+      '2026-11-20T02:30:00.000Z',
+      '2026-11-21T02:30:00.000Z',
+      '2026-11-22T02:30:00.000Z',
+    ]);
   });
 
   it('cron: steps, ranges, lists and names (every 15 min, 9–17 h, Monday to Friday)', () => {
     const s = parseSchedule('cron(0/15 9-17 ? * MON-FRI *)');
     const slots = s.slotsBetween(at('2026-11-20T16:50:00Z'), at('2026-11-23T09:20:00Z'), 100); // Fri 16:50 → Mon 09:20
-    expect(iso(slots)).toEqual(['2026-11-20T17:00:00.000Z', '2026-11-20T17:15:00.000Z', '2026-11-20T17:30:00.000Z', '2026-11-20T17:45:00.000Z', '2026-11-23T09:00:00.000Z', '2026-11-23T09:15:00.000Z']);
+    expect(iso(slots)).toEqual([
+      '2026-11-20T17:00:00.000Z',
+      '2026-11-20T17:15:00.000Z',
+      '2026-11-20T17:30:00.000Z',
+      '2026-11-20T17:45:00.000Z',
+      '2026-11-23T09:00:00.000Z',
+      '2026-11-23T09:15:00.000Z',
+    ]);
   });
 
   it('cron: the interval is (after, upTo]: a slot equal to `after` is not repeated', () => {
@@ -23,7 +34,11 @@ describe('schedule expressions', () => {
 
   it('rate: slots at multiples of the rate', () => {
     const s = parseSchedule('rate(5 minutes)');
-    expect(iso(s.slotsBetween(at('2026-11-21T10:03:00Z'), at('2026-11-21T10:16:00Z'), 10))).toEqual(['2026-11-21T10:05:00.000Z', '2026-11-21T10:10:00.000Z', '2026-11-21T10:15:00.000Z']);
+    expect(iso(s.slotsBetween(at('2026-11-21T10:03:00Z'), at('2026-11-21T10:16:00Z'), 10))).toEqual([
+      '2026-11-21T10:05:00.000Z',
+      '2026-11-21T10:10:00.000Z',
+      '2026-11-21T10:15:00.000Z',
+    ]);
   });
 
   it.each([

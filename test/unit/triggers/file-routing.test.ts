@@ -10,7 +10,14 @@ const rules = parseImportRules(
     fileRules: [
       { id: 'csv', bucket: 'landing', prefix: 'in/sales/', suffix: '.csv', template: { ...base, readerConfig: { header: true } } },
       { id: 'typed', prefix: 'in/typed/', suffix: '.csv', template: { ...base, fileType: 'Parquet', readerConfig: '{"header":false}' } },
-      { id: 'dirs', prefix: 'in/events/', suffix: '.parquet', marker: '_SUCCESS', filePath: 's3://{bucket}/{dir}', template: { ...base, src: 'hdfs', readerConfig: {} } },
+      {
+        id: 'dirs',
+        prefix: 'in/events/',
+        suffix: '.parquet',
+        marker: '_SUCCESS',
+        filePath: 's3://{bucket}/{dir}',
+        template: { ...base, src: 'hdfs', readerConfig: {} },
+      },
     ],
   },
   'rules.json',
@@ -36,7 +43,13 @@ describe('S3 notifications', () => {
     const [deleted] = objectsOfS3Notification({ Records: [{ eventSource: 'aws:s3', eventName: 'ObjectRemoved:Delete', s3: {} }] });
     expect(deleted).toMatchObject({ reason: expect.stringContaining('not an object creation') });
     // EventBridge keys are not encoded: a + stays a +.
-    expect(objectOfEventBridge({ source: 'aws.s3', 'detail-type': 'Object Created', detail: { bucket: { name: 'landing' }, object: { key: 'in/a+b c.csv', etag: 'e', 'version-id': 'v1' } } })).toEqual({
+    expect(
+      objectOfEventBridge({
+        source: 'aws.s3',
+        'detail-type': 'Object Created',
+        detail: { bucket: { name: 'landing' }, object: { key: 'in/a+b c.csv', etag: 'e', 'version-id': 'v1' } },
+      }),
+    ).toEqual({
       bucket: 'landing',
       key: 'in/a+b c.csv',
       etag: 'e',
@@ -51,7 +64,11 @@ describe('routing a file to import requests', () => {
     const [object] = objectsOfS3Notification(s3Event('in/sales/daily+sales.csv'));
     const [routed] = routeObject(object as never, rules);
     expect(routed!.ruleId).toBe('csv');
-    expect(routed!.request).toMatchObject({ readerConfig: { header: true, filePath: 'in/sales/daily sales.csv' }, fileType: 'CSV', requestId: expect.stringMatching(/^file-csv-[0-9a-f]{32}$/) });
+    expect(routed!.request).toMatchObject({
+      readerConfig: { header: true, filePath: 'in/sales/daily sales.csv' },
+      fileType: 'CSV',
+      requestId: expect.stringMatching(/^file-csv-[0-9a-f]{32}$/),
+    });
   });
 
   it('keeps a fileType set by the template, and a config given as JSON text stays text', () => {
@@ -87,10 +104,21 @@ describe('import rules validation', () => {
     [{ fileRules: [{ id: 'a', sufix: '.csv', template: base }] }, /rules\.json: fileRules\[0\]\.sufix: unknown key/],
     [{ fileRules: 'x' }, /fileRules: must be an array/],
     [{ cronRules: [{ id: 'n', schedule: 'cron(0 2 * * *)', template: base }] }, /cronRules\[0\]\.schedule: .*needs 6 fields/],
-    [{ cronRules: [{ id: 'n', schedule: 'rate(1 hour)', template: { ...base, readerConfig: {}, instances: 'many' } }] }, /cronRules\[0\]\.template\.instances: must be an integer/],
+    [
+      { cronRules: [{ id: 'n', schedule: 'rate(1 hour)', template: { ...base, readerConfig: {}, instances: 'many' } }] },
+      /cronRules\[0\]\.template\.instances: must be an integer/,
+    ],
     [{ fileRules: [{ id: 'a', template: { ...base, readerConfig: {}, requestId: 'x' } }] }, /fileRules\[0\]\.template\.requestId: is derived/],
     [{ fileRules: [{ id: 'a', filePath: '{path}', template: { ...base, readerConfig: {} } }] }, /fileRules\[0\]\.filePath: unknown placeholder \{path\}/],
-    [{ fileRules: [{ id: 'a', template: { ...base, readerConfig: {} } }, { id: 'a', template: { ...base, readerConfig: {} } }] }, /fileRules\[1\]\.id: duplicate rule id "a"/],
+    [
+      {
+        fileRules: [
+          { id: 'a', template: { ...base, readerConfig: {} } },
+          { id: 'a', template: { ...base, readerConfig: {} } },
+        ],
+      },
+      /fileRules\[1\]\.id: duplicate rule id "a"/,
+    ],
     [{ rules: [] }, /\(root\)\.rules: unknown key/],
   ])('rejects %j naming the path', (document, message) => {
     expect(check(document)).toThrow(ImportRulesError);
