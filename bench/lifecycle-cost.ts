@@ -7,7 +7,8 @@ import { LindormBulkloadClient } from '../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../lib/backends/registry.ts';
 import { CostLedger } from '../lib/cost/cost-ledger.ts';
 import { silentLogger } from '../lib/logger.ts';
-import { MeteredBackend } from '../lib/observability/metered-backend.ts';
+import { metered } from '../lib/observability/metered-backend.ts';
+import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { noMetrics } from '../lib/observability/metrics.ts';
 import { seededRandom } from '../lib/random.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
@@ -84,7 +85,7 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       saveShard: (...a: Parameters<DynamoDbTaskStore['saveShard']>) => inner.saveShard(...a),
     });
     const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
-    const backends = new BackendRegistry([new MeteredBackend(new LindormBulkloadBackend(client), noMetrics, ledger)]);
+    const backends = new BackendRegistry([metered(new LindormBulkloadBackend(client), noMetrics, ledger)]);
     const settings = { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy };
     const seed = {
       src: 'hdfs',
@@ -118,6 +119,7 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
         { remainingMs: () => 60_000 },
         {
           store,
+          targets: targetsFromEnv({ BDS_MASTER_URL: master.url }),
           backends,
           deadLetters: { send: async () => {} },
           clock,
@@ -132,7 +134,7 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
     const done = new Set<string>();
     for (let tick = 0; done.size < taskIds.length && tick < options.runMinutes * 3; tick++) {
       clock.current += 60_000;
-      await pollTick(deps, { owner: `t${tick}`, remainingMs: () => 600_000, marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 100 });
+      await pollTick(deps, { owner: `t${tick}`, remainingMs: () => 600_000, concurrencyPerTarget: 16, pageSize: 100 });
       endInvocation();
       for (const id of taskIds) {
         if (done.has(id)) continue;

@@ -18,6 +18,7 @@ import { defaultTaskPolicy, newTask, taskIdFor, transition } from '../lib/task/t
 import { defaultPollPolicy } from '../lib/tracking/poll-policy.ts';
 import { pollTick } from '../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../lib/tracking/retry-policy.ts';
+import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
 import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
 import { provisionTable } from '../local/provision/provision.ts';
@@ -95,11 +96,12 @@ export async function pollThroughput(
         taskId: taskIdFor(`bench-${i}`),
         requestId: `bench-${i}`,
         requestIdSource: 'client',
+        target: 'lindorm',
         backend: 'lindorm-bulkload',
         state: 'ACCEPTED',
         createdAt: now - 60_000,
         params,
-        summary: { dst: 'ld' },
+        summary: { destination: 'ld/default:t' },
       },
       'bench',
       defaultTaskPolicy,
@@ -109,7 +111,7 @@ export async function pollThroughput(
       reason: 'bench',
       now: now - 60_000,
       policy: defaultTaskPolicy,
-      changes: { remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 },
+      changes: { remote: { procId: remoteId }, remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 },
       dueAt: now - 1_000,
     });
     return kind === 'first-check'
@@ -149,9 +151,7 @@ export async function pollThroughput(
   let checked = 0;
   let invocations = 0;
   for (let tick = 0; checked < o.pollTasks && tick < 20; tick++, invocations++) {
-    checked += (
-      await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, marginMs: 25_000, concurrencyPerBackend: o.concurrency, pageSize: 100 })
-    ).checked;
+    checked += (await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, concurrencyPerTarget: o.concurrency, pageSize: 100 })).checked;
   }
   const bulkpilotMs = performance.now() - started;
 
@@ -198,6 +198,7 @@ async function submitThroughput(
   const store = new DynamoDbTaskStore({ client: dynamodb, tableName });
   const deps = {
     store,
+    targets: targetsFromEnv({ BDS_MASTER_URL: masterUrl }),
     backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
     deadLetters: { send: async () => {} },
     clock: systemClock,

@@ -7,6 +7,6 @@ let runtime: ReturnType<typeof createTrackingRuntime> | undefined;
 
 export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
   // The retry function decides and writes; it never calls the backend (the poller does when the wait ends).
-  const { deps, observability } = (runtime ??= createTrackingRuntime(process.env, { functionName: 'retry' }));
+  const { deps, observability } = await (runtime ??= createTrackingRuntime(process.env, { functionName: 'retry', connect: false }));
   return observability.invoke(context, () => handleFailedTransitions(event.Records as TaskStreamRecord[], deps));
 };

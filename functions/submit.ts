@@ -3,10 +3,10 @@ import { createSubmitRuntime, type SubmitRuntime } from '../lib/runtime/submit-r
 import { submitBatch } from '../lib/submit/submit-batch.ts';
 
 // Made on the first invocation and kept for the container's life (keep-alive pools, SDK clients).
-let runtime: SubmitRuntime | undefined;
+let runtime: Promise<SubmitRuntime> | undefined;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const { deps, concurrency, observability } = (runtime ??= createSubmitRuntime(process.env));
+  const { deps, concurrency, observability } = await (runtime ??= createSubmitRuntime(process.env));
   return observability.invoke(context, async () => {
     const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, deps, concurrency);
     return { batchItemFailures };

@@ -1,7 +1,7 @@
 // Bundles each Lambda handler in functions/ with esbuild (ESM, minified) into dist/<name>/index.mjs,
 // which serverless.yml packages. osls has no bundler of its own.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { externalPackages } from './runtime-provided.ts';
 
@@ -12,10 +12,16 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 
 for (const file of functions) {
   const name = basename(file, '.ts');
-  const outfile = join(root, 'dist', name, 'index.mjs');
+  const outdir = join(root, 'dist', name);
+  const outfile = join(outdir, 'index.mjs');
   await build({
-    entryPoints: [join(root, 'functions', file)],
-    outfile,
+    // Split: a backend's client (loaded by `import()` when a target is connected) and the Secrets Manager
+    // provider are chunks of their own, so a function that never connects never loads them.
+    entryPoints: { index: join(root, 'functions', file) },
+    outdir,
+    splitting: true,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     minify: true,
     sourcemap: 'linked',
@@ -28,5 +34,9 @@ for (const file of functions) {
     external,
     logLevel: 'warning',
   });
-  console.log(`built ${name}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB`);
+  const chunks = existsSync(join(outdir, 'chunks')) ? readdirSync(join(outdir, 'chunks')).filter((f) => f.endsWith('.mjs')) : [];
+  const chunkKiB = chunks.reduce((sum, f) => sum + statSync(join(outdir, 'chunks', f)).size, 0) / 1024;
+  console.log(
+    `built ${name}: ${(statSync(outfile).size / 1024).toFixed(0)} KiB${chunks.length ? ` + ${chunks.length} chunks, ${chunkKiB.toFixed(0)} KiB` : ''}`,
+  );
 }

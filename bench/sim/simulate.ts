@@ -2,7 +2,10 @@
 // polling rule (the real nextCheckDelayMs and retry policy, on one-minute poll ticks), fixed polling on
 // every tick, and a Step Functions poll loop (Wait 60 s → Task → Choice). Deterministic for a seed.
 import { newTask } from '../../lib/task/task.ts';
-import { defaultPollPolicy, nearEndStage, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { defaultPollPolicy, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+
+/** The simulated runs follow the Lindorm bulk load's stages; the master's last stage says the end is near. */
+const nearEndOf = (stage: string) => stage === 'WAIT_FOR_SUCCESS';
 import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint } from '../../lib/tracking/poll-schedule.ts';
 import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { seededRandom } from '../../lib/random.ts';
@@ -159,9 +162,10 @@ function watchRun(
         // The first "running" answer is a state change; its write sets the next anchor.
         task.state = 'RUNNING';
         task.stage = stage;
-        task.dueAt = at + nextCheckDelayMs({ ...stub, submittedAt: job.submittedAt, runStartedAt: runStart, stage }, at, poll, random);
+        task.nearEnd = nearEndOf(stage);
+        task.dueAt = at + nextCheckDelayMs({ ...stub, submittedAt: job.submittedAt, runStartedAt: runStart, nearEnd: task.nearEnd }, at, poll, random);
       }
-      if (nearEndStage(stage, poll)) checkpoint.nearEnd[task.taskId] = { stage, at };
+      if (nearEndOf(stage)) checkpoint.nearEnd[task.taskId] = { stage, at };
       else delete checkpoint.nearEnd[task.taskId];
     }
   }

@@ -31,16 +31,13 @@ export function time(ms: number | undefined): string {
         .replace(/\.\d+Z$/, 'Z');
 }
 
-export function target(task: Task): string {
-  return task.summary.table ?? task.summary.dst ?? '-';
-}
-
 export function taskRow(task: Task, now: number): string[] {
   return [
     task.taskId,
     task.state + (task.deletedAt ? ' (deleted)' : ''),
     task.stage ?? '-',
-    target(task),
+    task.target ?? '-',
+    task.summary.destination ?? '-',
     String(task.attempt ?? 0),
     duration((task.finishedAt ?? now) - task.createdAt),
     task.remoteId ?? '-',
@@ -48,7 +45,7 @@ export function taskRow(task: Task, now: number): string[] {
   ];
 }
 
-export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
+export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'DESTINATION', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
 
 export function taskDetail(
   task: Task,
@@ -58,11 +55,24 @@ export function taskDetail(
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
     ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],
-    ['backend', task.backend],
+    ['target', `${task.target ?? '-'} (${task.backend})`],
     ['state', task.state + (task.deletedAt ? ` (deleted ${time(task.deletedAt)})` : '')],
-    ['backend state', [task.remoteState, task.stage].filter(Boolean).join(' / ') || '-'],
+    [
+      'backend state',
+      [task.remoteState, task.stage, task.progress === undefined ? undefined : `${Math.round(task.progress * 100)} %`].filter(Boolean).join(' / ') || '-',
+    ],
     ['job', task.remoteId ?? '-'],
-    ['source → target', `${task.summary.src ?? '-'} → ${target(task)}`],
+    ...(task.remote && Object.keys(task.remote).length > 1
+      ? [
+          [
+            'reference',
+            Object.entries(task.remote)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          ] as [string, string],
+        ]
+      : []),
+    ['source → destination', `${task.summary.source ?? '-'} → ${task.summary.destination ?? '-'}`],
     ['attempt', String(task.attempt ?? 0)],
     ['created', time(task.createdAt)],
     ['duration', duration((task.finishedAt ?? now) - task.createdAt) + (task.finishedAt ? '' : ' (running)')],
@@ -70,7 +80,7 @@ export function taskDetail(
     ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
   ];
   if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
-  if (poller.nearEnd) fields.push(['last seen', `stage ${poller.nearEnd.stage} at ${time(poller.nearEnd.at)} (checked every pass)`]);
+  if (poller.nearEnd) fields.push(['last seen', `${poller.nearEnd.stage} at ${time(poller.nearEnd.at)}, near its end (checked every pass)`]);
   if (poller.failing) fields.push(['failed checks', `${poller.failing.failures} in a row, last at ${time(poller.failing.at)} (${poller.failing.error})`]);
   else if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
   if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { LindormError } from '../backends/lindorm/errors.ts';
-import { RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
+import { BackendCallError, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
+import { backendCatalog } from '../backends/catalog.ts';
 import { ConfigError, requireVar } from '../config.ts';
 import { createJsonLogger } from '../logger.ts';
 import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } from '../operations/errors.ts';
@@ -11,9 +11,11 @@ import { abortTask, deleteTask, retryTask, settleTask, type OperationResult } fr
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
-import { lindormBackendFromEnv } from '../runtime/lindorm-from-env.ts';
+import { targetsFromEnv } from '../runtime/deployment-targets.ts';
 import { createOperatorRuntime } from '../runtime/tracking-runtime.ts';
-import { validationRegistry } from '../runtime/validation-registry.ts';
+import { TargetsFileError } from '../targets/targets-file.ts';
+import { SecretUnavailableError } from '../targets/secrets.ts';
+import { createRedactor } from '../observability/redact.ts';
 import { scheduledStates, taskStates, type TaskState } from '../task/states.ts';
 import { taskIdFor, type Task } from '../task/task.ts';
 import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
@@ -29,13 +31,19 @@ export interface CliIo {
   isTty: boolean;
 }
 
+/** The variables a backend reads when there is no targets file, from the catalogue (e.g. one master's URL). */
+const implicitTargetVariables = backendCatalog
+  .all()
+  .flatMap((m) => m.environment?.slice(0, 1) ?? [])
+  .join(' or ');
+
 const usage = `bulkpilot — submit and follow bulk-load tasks
 
 usage: bulkpilot <command> [options]
 
 commands:
   submit <file.json | - | '{…json…}'>   validate an import request and put it on the import queue
-  list [--state S,S] [--backend B] [--dst D] [--limit N] [--page P] [--all]
+  list [--state S,S] [--target T] [--backend B] [--destination D] [--limit N] [--page P] [--all]
                                         tasks, newest first (--all includes deleted ones)
   status <id>                           one task with its history (id: task id, requestId or job id)
   watch [id] [--interval S] [--count N] live view of one task, or of every active task
@@ -44,14 +52,16 @@ commands:
   delete <id> [--force]                 delete the job at the backend and mark the task deleted
                                         (--force: abort a running task first)
   settle <id> (--job <jobId> | --give-up)
-                                        settle an UNCERTAIN task: its job was found, or give it up
+                                        settle an UNCERTAIN task: its job was found (its id as the
+                                        backend shows it), or give it up
 
 options:
   --json      machine-readable output (every read command; one JSON document per watch frame)
   -h, --help  this text
 
-configuration (environment): TASKS_TABLE (all), IMPORT_QUEUE_URL (submit), BDS_MASTER_URL (abort, retry,
-delete, settle), AWS credentials and region as for any AWS tool; AWS_ENDPOINT_URL_* for local emulators.`;
+configuration (environment): TASKS_TABLE (all), IMPORT_QUEUE_URL (submit), the targets (submit, abort, retry,
+delete, settle): TARGETS_FILE, or without one ${implicitTargetVariables || 'a targets file'}; secrets of the targets as
+the file names them; AWS credentials and region as for any AWS tool; AWS_ENDPOINT_URL_* for local emulators.`;
 
 /** Exit codes: 0 done, 1 the operation failed (unknown task, refused, unreachable, configuration), 2 usage. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -65,7 +75,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         help: { type: 'boolean', short: 'h' },
         state: { type: 'string' },
         backend: { type: 'string' },
-        dst: { type: 'string' },
+        target: { type: 'string' },
+        destination: { type: 'string' },
         limit: { type: 'string' },
         page: { type: 'string' },
         all: { type: 'boolean' },
@@ -106,9 +117,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // Operator logs go to stderr and only when asked for: the output is the answer.
     const logger = createJsonLogger({ level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (line) => io.err(line) });
     const withBackends = ['abort', 'retry', 'delete', 'settle'].includes(command);
-    const runtime = () => createOperatorRuntime(io.env, { logger, ...(withBackends ? { backend: lindormBackendFromEnv } : {}) });
-    const operation = async (run: (deps: ReturnType<typeof runtime>['deps']) => Promise<OperationResult>) => {
-      const { deps } = runtime();
+    const runtime = () => createOperatorRuntime(io.env, { logger, connect: withBackends });
+    const operation = async (run: (deps: Awaited<ReturnType<typeof runtime>>['deps']) => Promise<OperationResult>) => {
+      const { deps } = await runtime();
       try {
         const result = await run(deps);
         print(result.task, () => result.message);
@@ -126,12 +137,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (unknown) throw new UsageError(`--state: unknown state ${unknown} (known: ${taskStates.join(', ')})`);
         const limit = positive('limit', o.limit, 20);
         const page = positive('page', o.page, 1);
-        const { store } = runtime();
+        const { store } = await runtime();
         const tasks = (
           await store.list({
             ...(states ? { states: states as TaskState[] } : {}),
             ...(o.backend ? { backend: o.backend } : {}),
-            ...(o.dst ? { dst: o.dst } : {}),
+            ...(o.target ? { target: o.target } : {}),
+            ...(o.destination ? { destination: o.destination } : {}),
           })
         )
           .filter((t) => o.all || !t.deletedAt)
@@ -149,7 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'status': {
-        const { store } = runtime();
+        const { store } = await runtime();
         const task = await findTask(store, id!);
         // What the poller knows beyond the task item: failing status calls, a near-end stage.
         const checkpoint = task.dueShard === undefined ? undefined : await store.readShard(task.dueShard);
@@ -159,7 +171,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
       case 'watch':
-        return await watch(id, runtime().store, io, {
+        return await watch(id, (await runtime()).store, io, {
           json: o.json === true,
           intervalMs: positive('interval', o.interval, 2) * 1000,
           count: o.count === undefined ? Infinity : positive('count', o.count, 1),
@@ -172,26 +184,36 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return await operation((deps) => deleteTask(id!, deps, { force: o.force === true }));
       case 'settle': {
         if (!o.job === !o['give-up']) throw new UsageError('give exactly one of --job <jobId> or --give-up');
-        return await operation((deps) => settleTask(id!, deps, o.job ? { remoteId: o.job } : { giveUp: true }));
+        return await operation((deps) => settleTask(id!, deps, o.job ? { job: o.job } : { giveUp: true }));
       }
       default:
         return usageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
-    io.err(`bulkpilot ${command}: ${explain(error)}`);
+    // Credentials read at run time are masked here too: an operator's terminal is a log of its own.
+    io.err(`bulkpilot ${command}: ${redact('', explain(error))}`);
     return 1;
   }
 }
 
 class UsageError extends Error {}
 
+const redact = createRedactor();
+
 function explain(error: unknown): string {
-  if (error instanceof ConfigError || error instanceof TaskNotFoundError || error instanceof OperationRefusedError || error instanceof BackendUnavailableError)
+  if (
+    error instanceof ConfigError ||
+    error instanceof TaskNotFoundError ||
+    error instanceof OperationRefusedError ||
+    error instanceof BackendUnavailableError ||
+    error instanceof TargetsFileError ||
+    error instanceof SecretUnavailableError
+  )
     return error.message;
   if (error instanceof RequestValidationError) return `invalid request: ${error.message}`;
   if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return error.message;
-  if (error instanceof LindormError) return `the bulk load master did not answer usefully: ${error.message}`;
+  if (error instanceof BackendCallError) return `the backend did not answer usefully: ${error.message}`;
   const name = (error as { name?: string } | null)?.name ?? '';
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'ResourceNotFoundException') return `the tasks table was not found (TASKS_TABLE, region, endpoint): ${message}`;
@@ -201,7 +223,7 @@ function explain(error: unknown): string {
 
 async function submit(source: string, io: CliIo, json: boolean): Promise<number> {
   const body = source === '-' ? io.readStdin() : source.trimStart().startsWith('{') ? source : readFileSync(source, 'utf8');
-  const request = parseImportRequest(body, validationRegistry());
+  const request = parseImportRequest(body, targetsFromEnv(io.env));
   const queueUrl = requireVar(io.env, 'IMPORT_QUEUE_URL');
   const { MessageId } = await createSqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
   const taskId = taskIdFor(request.requestId);
@@ -215,7 +237,7 @@ async function submit(source: string, io: CliIo, json: boolean): Promise<number>
 
 async function watch(
   id: string | undefined,
-  store: ReturnType<typeof createOperatorRuntime>['store'],
+  store: Awaited<ReturnType<typeof createOperatorRuntime>>['store'],
   io: CliIo,
   o: { json: boolean; intervalMs: number; count: number },
 ): Promise<number> {

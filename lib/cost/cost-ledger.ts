@@ -5,7 +5,7 @@ export interface TaskCost {
   /** DynamoDB capacity units as the SDK reports them (ReturnConsumedCapacity). */
   readUnits: number;
   writeUnits: number;
-  /** Calls to the backend's API made for the task (an info call counts once, with its automatic retries). */
+  /** Calls to the backend's API made for the task (a status call counts once, with its automatic retries). */
   backendCalls: number;
   /** Time spent on the task inside Lambda invocations. Tasks share invocations, so this is the task's own work, not a share of the bill. */
   lambdaMs: number;

@@ -10,13 +10,16 @@ export interface RetryBudget {
 
 /**
  * Runs `attempt` until it succeeds, `isRetryable` says no, attempts run out, or the next wait would
- * overrun the budget. Waits use full jitter (AWS architecture blog), or the server's Retry-After when
+ * overrun the budget — with `attemptMs`, the next wait and a whole attempt, so the budget is a true bound
+ * of the call (the poller's and the submit path's time margins rest on it). Waits use full jitter (AWS architecture blog), or the server's Retry-After when
  * it asks for longer. The last error is rethrown untouched so callers see the client's own error class.
  */
 export async function withRetries<T>(
   attempt: (attemptNumber: number) => Promise<T>,
   options: {
     budget: RetryBudget;
+    /** The longest one attempt can take; an attempt that could not finish within the budget is not started. */
+    attemptMs?: number;
     clock: Clock;
     random: () => number;
     isRetryable: (error: unknown) => boolean;
@@ -34,7 +37,7 @@ export async function withRetries<T>(
       if (n >= budget.maxAttempts || !options.isRetryable(error) || options.signal?.aborted) throw error;
       const jittered = Math.floor(options.random() * Math.min(budget.maxDelayMs, budget.baseDelayMs * 2 ** (n - 1)));
       const delay = Math.max(jittered, options.retryAfterMs?.(error) ?? 0);
-      if (clock.now() - startedAt + delay >= budget.budgetMs) throw error;
+      if (clock.now() - startedAt + delay + (options.attemptMs ?? 0) >= budget.budgetMs) throw error;
       options.onRetry?.(error, n, delay);
       await clock.sleep(delay, options.signal);
     }

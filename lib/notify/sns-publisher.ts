@@ -1,7 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Notification, NotificationPublisher } from '../tracking/notification.ts';
 
-/** Publishes a task summary as JSON, with state and backend as attributes for subscription filters. */
+/** Publishes a task summary as JSON, with state, backend and target as attributes for subscription filters. */
 export class SnsPublisher implements NotificationPublisher {
   readonly #client: SNSClient;
   readonly #topicArn: string;
@@ -20,6 +20,7 @@ export class SnsPublisher implements NotificationPublisher {
         MessageAttributes: {
           state: { DataType: 'String', StringValue: notification.summary.state },
           backend: { DataType: 'String', StringValue: notification.summary.backend },
+          ...(notification.summary.target ? { target: { DataType: 'String', StringValue: notification.summary.target } } : {}),
         },
       }),
     );

@@ -4,7 +4,7 @@ import type { Context } from 'aws-lambda';
 import { logLevelVar } from '../config.ts';
 import { CostLedger } from '../cost/cost-ledger.ts';
 import { errorReplacer, type LogFields, type Logger } from '../logger.ts';
-import type { MetricsSink } from './metrics.ts';
+import type { MetricDimensions, MetricsSink } from './metrics.ts';
 import { createRedactor, secretValuesFromEnv } from './redact.ts';
 
 type Env = Record<string, string | undefined>;
@@ -35,24 +35,37 @@ export function createLambdaObservability(env: Env, functionName: string): Lambd
     persistentKeys: { function: functionName },
     jsonReplacerFn: (key, value) => redact(key, errorReplacer(key, value)),
   });
-  const metrics = new Metrics({
-    namespace: env.POWERTOOLS_METRICS_NAMESPACE ?? 'bulkpilot',
-    serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'bulkpilot',
-    defaultDimensions: { stage: env.BULKPILOT_STAGE ?? 'dev' },
-  });
+  const namespace = env.POWERTOOLS_METRICS_NAMESPACE ?? 'bulkpilot';
+  const serviceName = env.POWERTOOLS_SERVICE_NAME ?? 'bulkpilot';
+  const stage = env.BULKPILOT_STAGE ?? 'dev';
+  const metrics = new Metrics({ namespace, serviceName, defaultDimensions: { stage } });
+  // One EMF document per target per invocation: values with a target also go to its own dimension set.
+  const byTarget = new Map<string, Metrics>();
+  const forTarget = (target: string) => {
+    let instance = byTarget.get(target);
+    if (!instance) {
+      instance = new Metrics({ namespace, serviceName, defaultDimensions: { stage, target } });
+      byTarget.set(target, instance);
+    }
+    return instance;
+  };
+  const add = (name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number, dimensions: MetricDimensions | undefined) => {
+    metrics.addMetric(name, unit, value);
+    if (dimensions?.target) forTarget(dimensions.target).addMetric(name, unit, value);
+  };
   const ledger = new CostLedger();
   const observability: LambdaObservability = {
     logger: adapt(powertools),
     ledger,
     metrics: {
-      count: (name, value = 1) => void metrics.addMetric(name, MetricUnit.Count, value),
-      milliseconds: (name, value) => void metrics.addMetric(name, MetricUnit.Milliseconds, value),
+      count: (name, value = 1, dimensions) => add(name, MetricUnit.Count, value, dimensions),
+      milliseconds: (name, value, dimensions) => add(name, MetricUnit.Milliseconds, value, dimensions),
     },
     startInvocation: (context) => {
       if (context) powertools.addContext(context);
     },
     endInvocation: () => {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      for (const instance of [metrics, ...byTarget.values()]) if (instance.hasStoredMetrics()) instance.publishStoredMetrics();
       ledger.reset();
     },
     invoke: async (context, work) => {

@@ -1,77 +1,44 @@
-import type { Backend, CreateFailure, RemoteStatus, TaskSummary } from '../backends/backend.ts';
+import type { Backend } from '../backends/backend.ts';
 import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { MetricsSink } from './metrics.ts';
 
-/** Latency and errors of every backend call, per operation (BackendInfoLatency, BackendCreateErrors, …), and the call counted for the task at hand. */
-export class MeteredBackend<P = unknown> implements Backend<P> {
-  readonly #inner: Backend<P>;
-  readonly #metrics: MetricsSink;
-  readonly #ledger: CostLedger | undefined;
-
-  constructor(inner: Backend<P>, metrics: MetricsSink, ledger?: CostLedger) {
-    this.#inner = inner;
-    this.#metrics = metrics;
-    this.#ledger = ledger;
-  }
-
-  get id(): string {
-    return this.#inner.id;
-  }
-
-  get maxCreateMs(): number {
-    return this.#inner.maxCreateMs;
-  }
-
-  parseRequest(fields: Record<string, unknown>): P {
-    return this.#inner.parseRequest(fields);
-  }
-
-  summarize(params: P): TaskSummary {
-    return this.#inner.summarize(params);
-  }
-
-  canonicalContent(params: P): unknown {
-    return this.#inner.canonicalContent(params);
-  }
-
-  classifyCreateFailure(error: unknown): CreateFailure {
-    return this.#inner.classifyCreateFailure(error);
-  }
-
-  create(params: P, options?: { signal?: AbortSignal }) {
-    return this.#measure('Create', () => this.#inner.create(params, options));
-  }
-
-  status(remoteId: string, options?: { signal?: AbortSignal }): Promise<RemoteStatus> {
-    return this.#measure('Info', () => this.#inner.status(remoteId, options));
-  }
-
-  abort(remoteId: string) {
-    return this.#measure('Abort', () => this.#inner.abort(remoteId));
-  }
-
-  retry(remoteId: string) {
-    return this.#measure('Retry', () => this.#inner.retry(remoteId));
-  }
-
-  delete(remoteId: string) {
-    return this.#measure('Delete', () => this.#inner.delete(remoteId));
-  }
-
-  close(): Promise<void> {
-    return this.#inner.close();
-  }
-
-  async #measure<T>(operation: string, call: () => Promise<T>): Promise<T> {
+/**
+ * Latency and errors of every backend call, per operation (BackendStatusLatency, BackendCreateErrors, …)
+ * and per target, and the call counted for the task at hand. The optional operations stay absent when the
+ * backend has none: what a backend cannot do is seen by their absence.
+ */
+export function metered<P>(inner: Backend<P>, metrics: MetricsSink, ledger?: CostLedger): Backend<P> {
+  const dimensions = { target: inner.target };
+  const measure = async <T>(operation: string, call: () => Promise<T>): Promise<T> => {
     const started = performance.now();
-    this.#ledger?.addBackendCall();
+    ledger?.addBackendCall();
     try {
       return await call();
     } catch (error) {
-      this.#metrics.count(`Backend${operation}Errors`);
+      metrics.count(`Backend${operation}Errors`, 1, dimensions);
       throw error;
     } finally {
-      this.#metrics.milliseconds(`Backend${operation}Latency`, performance.now() - started);
+      metrics.milliseconds(`Backend${operation}Latency`, performance.now() - started, dimensions);
     }
-  }
+  };
+  const backend: Backend<P> = {
+    id: inner.id,
+    target: inner.target,
+    capabilities: inner.capabilities,
+    get timing() {
+      return inner.timing;
+    },
+    create: (params, context, options) => measure('Create', () => inner.create(params, context, options)),
+    classifyCreateFailure: (error) => inner.classifyCreateFailure(error),
+    status: (ref, options) => measure('Status', () => inner.status(ref, options)),
+    abort: (ref, options) => measure('Abort', () => inner.abort(ref, options)),
+    describeRef: (ref) => inner.describeRef(ref),
+    parseRef: (text) => inner.parseRef(text),
+    close: () => inner.close(),
+  };
+  const { rerun, delete: remove, findCreated } = inner;
+  if (rerun) backend.rerun = (ref, params, context, options) => measure('Rerun', () => rerun.call(inner, ref, params, context, options));
+  if (remove) backend.delete = (ref, options) => measure('Delete', () => remove.call(inner, ref, options));
+  if (findCreated) backend.findCreated = (params, context, options) => measure('FindCreated', () => findCreated.call(inner, params, context, options));
+  return backend;
 }

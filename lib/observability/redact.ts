@@ -17,6 +17,16 @@ export function scrubSecrets(text: string): string {
     .replace(/([\w.-]{1,100})=([^&\s"]*)/g, (whole, key: string, value: string) => mask(whole, key, value));
 }
 
+/**
+ * Credentials read at run time (target secrets): every redactor masks them, whenever it was made. Values
+ * shorter than 4 characters are not registered — masking them would mangle ordinary words.
+ */
+const runtimeSecrets = new Set<string>();
+
+export function registerSecretValue(value: string): void {
+  if (value.length >= 4) runtimeSecrets.add(value);
+}
+
 export function createRedactor(secretValues: readonly string[] = []): (key: string, value: unknown) => unknown {
   const values = secretValues.filter((v) => v.length >= 4);
   return (key, value) => {
@@ -24,6 +34,7 @@ export function createRedactor(secretValues: readonly string[] = []): (key: stri
     if (typeof value !== 'string') return value;
     let text = scrubSecrets(value).replace(/(\w+:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@');
     for (const secret of values) text = text.split(secret).join('[redacted]');
+    for (const secret of runtimeSecrets) text = text.split(secret).join('[redacted]');
     return text;
   };
 }

@@ -4,7 +4,7 @@ import { TaskNotFoundError } from './errors.ts';
 
 const taskIdPattern = /^t-[0-9a-f]{24}$/;
 
-/** Finds a task by its id, its requestId, or the backend's id for its job (procId). */
+/** Finds a task by its id, its requestId, or its job's id as the backend shows it. */
 export async function findTask(store: TaskStore, id: string): Promise<Task> {
   if (taskIdPattern.test(id)) {
     const task = await store.get(id);

@@ -1,8 +1,9 @@
-import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend } from '../backends/backend.ts';
+import { type Backend, type RemoteRef, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { TaskVersionConflictError } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
-import { transition, update, type Task } from '../task/task.ts';
-import { pollTask } from '../tracking/poll-task.ts';
+import { type Task, transition, update } from '../task/task.ts';
+import { recordCreated } from '../task/uncertain-create.ts';
+import { pollTask, refOf } from '../tracking/poll-task.ts';
 import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
 import { BackendUnavailableError, OperationRefusedError } from './errors.ts';
 import { findTask } from './find-task.ts';
@@ -22,22 +23,22 @@ const activeStates = new Set(['SUBMITTED', 'RUNNING', 'RETRY_WAIT', 'FAILED', 'A
 
 export async function abortTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
-    const backend = requireJob(task, deps, 'abort');
+    const { backend, ref } = requireJob(task, deps, 'abort');
     if (!activeStates.has(task.state)) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: there is nothing to abort`);
-    await requireReachable(backend, task);
+    await requireReachable(backend, ref, task);
     if (task.state === 'ABORTING') {
-      await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
+      await callLoudly(() => backend.abort(ref), task, 'the abort is recorded and the poller repeats it while the job runs');
       return settle(task.taskId, deps, 'abort asked again');
     }
     await recordAbortIntent(task, 'abort requested by an operator', deps);
-    await callLoudly(() => backend.abort(task.remoteId!), task, 'the abort is recorded and the poller repeats it while the job runs');
+    await callLoudly(() => backend.abort(ref), task, 'the abort is recorded and the poller repeats it while the job runs');
     return settle(task.taskId, deps, 'abort requested');
   });
 }
 
 export async function retryTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
-    const backend = requireJob(task, deps, 'retry');
+    const { backend, ref } = requireJob(task, deps, 'retry');
     const reasons: Partial<Record<Task['state'], string>> = {
       SUCCEEDED: 'it succeeded; there is nothing to retry',
       REJECTED: 'a rejected request is never retried: fix it and submit it with a new requestId',
@@ -51,7 +52,11 @@ export async function retryTask(id: string, deps: TrackingDependencies): Promise
     const refusal = reasons[task.state];
     if (refusal) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: ${refusal}`);
     if (task.deletedAt) throw new OperationRefusedError(`task ${task.taskId} was deleted: its job is gone from the backend`);
-    await requireReachable(backend, task);
+    if (backend.capabilities.rerun === 'none')
+      throw new OperationRefusedError(
+        `task ${task.taskId}: backend ${backend.id} cannot run a failed job again; submit the request again with a new requestId`,
+      );
+    await requireReachable(backend, ref, task);
     const now = deps.clock.now();
     if (task.state === 'RETRY_WAIT') {
       // Already waiting for its retry: bring the retry forward instead of starting a new round.
@@ -91,17 +96,19 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
     if (active && !options.force) {
       throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: abort it first, or delete with --force (aborts, then deletes)`);
     }
-    const backend = task.remoteId ? deps.backends.get(task.backend) : undefined;
-    if (task.remoteId && !backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
-    if (backend) await requireReachable(backend, task);
-    if (active) {
+    const backend = task.remoteId || task.remote ? deps.backends.forTask(task) : undefined;
+    if ((task.remoteId || task.remote) && !backend)
+      throw new OperationRefusedError(`task ${task.taskId}: its target ${task.target ?? task.backend} is not configured here`);
+    const ref = backend ? refOf(task, backend) : undefined;
+    if (backend && ref) await requireReachable(backend, ref, task);
+    if (active && backend && ref) {
       // The intent first, as for an abort: the poller then follows the abort whatever happens below.
       await recordAbortIntent(task, 'delete --force requested by an operator: aborting first', deps);
-      await callQuietly(() => backend!.abort(task.remoteId!));
+      await callQuietly(() => backend.abort(ref));
     }
-    if (backend && task.remoteId) {
+    if (backend?.delete && ref) {
       try {
-        await backend.delete(task.remoteId);
+        await backend.delete(ref);
       } catch (error) {
         if (error instanceof RemoteRefusedError && active) {
           throw new BackendUnavailableError(
@@ -111,7 +118,12 @@ export async function deleteTask(id: string, deps: TrackingDependencies, options
         if (!(error instanceof RemoteTaskNotFoundError)) throw error; // already gone at the backend
       }
     }
-    return markDeleted(task.taskId, deps, `task ${task.taskId} deleted${task.remoteId ? ` (job ${task.remoteId} deleted at the backend)` : ''}`);
+    const where = !ref
+      ? ''
+      : backend?.delete
+        ? ` (job ${task.remoteId} deleted at the backend)`
+        : ` (backend ${backend?.id} keeps its jobs: job ${task.remoteId} stays in its history)`;
+    return markDeleted(task.taskId, deps, `task ${task.taskId} deleted${where}`);
   });
 }
 
@@ -146,8 +158,8 @@ async function markDeleted(taskId: string, deps: TrackingDependencies, done: str
   }
 }
 
-/** Settles an UNCERTAIN task: the operator found its job (`remoteId`), or gives it up. */
-export async function settleTask(id: string, deps: TrackingDependencies, decision: { remoteId: string } | { giveUp: true }): Promise<OperationResult> {
+/** Settles an UNCERTAIN task: the operator found its job (its id as the backend shows it), or gives it up. */
+export async function settleTask(id: string, deps: TrackingDependencies, decision: { job: string } | { giveUp: true }): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
     if (task.state !== 'UNCERTAIN') throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: only an UNCERTAIN task needs settling`);
     const now = deps.clock.now();
@@ -157,22 +169,32 @@ export async function settleTask(id: string, deps: TrackingDependencies, decisio
       await deps.store.replace(next);
       return { task: next, message: `task ${task.taskId} given up (FAILED_FINAL)` };
     }
-    const backend = deps.backends.get(task.backend);
-    if (!backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
-    const status = await backend.status(decision.remoteId).catch((error: unknown) => {
-      if (error instanceof RemoteTaskNotFoundError) throw new OperationRefusedError(`the backend does not know ${decision.remoteId}; check the id`);
+    const backend = deps.backends.forTask(task);
+    if (!backend) throw new OperationRefusedError(`task ${task.taskId}: its target ${task.target ?? task.backend} is not configured here`);
+    let ref: RemoteRef;
+    try {
+      ref = backend.parseRef(decision.job);
+    } catch (error) {
+      throw new OperationRefusedError(`--job: ${(error as Error).message}`);
+    }
+    const label = backend.describeRef(ref);
+    const status = await backend.status(ref).catch((error: unknown) => {
+      if (error instanceof RemoteTaskNotFoundError) throw new OperationRefusedError(`the backend does not know ${label}; check the id`);
       throw error;
     });
-    const next = transition(task, {
-      to: 'SUBMITTED',
-      reason: `settled by an operator: the job is ${decision.remoteId} (backend reports ${status.state})`,
-      now,
-      policy,
-      changes: { remoteId: decision.remoteId, attempt: 1, submittedAt: now, runStartedAt: now, remoteState: status.state },
-      dueAt: now,
-    });
+    const next = recordCreated(
+      task,
+      { ref, label },
+      {
+        reason: `settled by an operator: the job is ${label} (backend reports ${status.state})`,
+        now,
+        policy,
+        dueAt: now,
+        changes: { remoteState: status.state },
+      },
+    );
     await deps.store.replace(next);
-    return settle(task.taskId, deps, `settled as ${decision.remoteId}`);
+    return settle(task.taskId, deps, `settled as ${label}`);
   });
 }
 
@@ -192,11 +214,11 @@ async function recordAbortIntent(task: Task, reason: string, deps: TrackingDepen
   );
 }
 
-function requireJob(task: Task, deps: TrackingDependencies, what: string): Backend {
-  if (!task.remoteId) throw new OperationRefusedError(`task ${task.taskId} is ${task.state} and has no job at the backend to ${what}`);
-  const backend = deps.backends.get(task.backend);
-  if (!backend) throw new OperationRefusedError(`task ${task.taskId}: backend ${task.backend} is not configured here`);
-  return backend;
+function requireJob(task: Task, deps: TrackingDependencies, what: string): { backend: Backend; ref: RemoteRef } {
+  if (!task.remoteId && !task.remote) throw new OperationRefusedError(`task ${task.taskId} is ${task.state} and has no job at the backend to ${what}`);
+  const backend = deps.backends.forTask(task);
+  if (!backend) throw new OperationRefusedError(`task ${task.taskId}: its target ${task.target ?? task.backend} is not configured here`);
+  return { backend, ref: refOf(task, backend)! };
 }
 
 /** Checks the task at once instead of waiting for the poller, so the operator sees the outcome. */
@@ -208,9 +230,9 @@ async function settle(taskId: string, deps: TrackingDependencies, what: string):
 }
 
 /** Asks the backend before anything is written, so an unreachable backend leaves the task as it was. */
-async function requireReachable(backend: Backend, task: Task): Promise<void> {
+async function requireReachable(backend: Backend, ref: RemoteRef, task: Task): Promise<void> {
   try {
-    await backend.status(task.remoteId!);
+    await backend.status(ref);
   } catch (error) {
     if (error instanceof RemoteTaskNotFoundError || error instanceof RemoteRefusedError) return;
     throw new BackendUnavailableError(

@@ -1,19 +1,23 @@
-import { defaultBackendId, type SchemaRegistry } from '../backends/backend.ts';
+import type { RequestSchema, TaskSummary } from '../backends/backend.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import type { RetryOverrides } from '../task/task.ts';
 import { describeValue, jsonErrorPosition } from './fields.ts';
 import { RequestValidationError } from './validation-error.ts';
 
 /**
- * An import request as it arrives on the queue: the backend's own fields (for Lindorm: src, dst,
- * readerConfig, …) plus `requestId`, the idempotency key, and `backend`.
+ * An import request as it arrives on the queue: the backend's own fields at the top level, named as its
+ * API names them, plus `requestId` (the idempotency key), `target` and `backend`.
  */
 export interface ImportRequest {
   requestId: string;
   /** `client` when the producer gave the key; `derived` when it was computed from the content. */
   requestIdSource: 'client' | 'derived';
+  /** The target it goes to: the one it names, or the default. */
+  target: string;
   backend: string;
   params: unknown;
+  /** What people are shown of it (its source and destination, in the backend's words). */
+  summary: TaskSummary;
   /** bulkpilot's own per-request options: how long a run may take, how failures are retried. */
   options: RequestOptions;
   /** Hash of the normalized content: tells a redelivery (same hash) from a reused requestId (different hash). */
@@ -25,10 +29,15 @@ export interface RequestOptions {
   retry?: RetryOverrides;
 }
 
+/** Where a request may go: the deployment's targets (the Targets class is one). */
+export interface RequestTargets {
+  resolve(requested: { target?: unknown; backend?: unknown }): { target: { name: string; backend: string }; module: { requests: RequestSchema } };
+}
+
 export const maxRequestBytes = 256 * 1024;
 const requestIdPattern = /^[\x21-\x7e]{1,128}$/;
 
-export function parseImportRequest(body: string, backends: SchemaRegistry): ImportRequest {
+export function parseImportRequest(body: string, targets: RequestTargets): ImportRequest {
   if (Buffer.byteLength(body) > maxRequestBytes) throw new RequestValidationError('(message)', `is larger than ${maxRequestBytes} bytes`);
   let parsed: unknown;
   try {
@@ -39,25 +48,21 @@ export function parseImportRequest(body: string, backends: SchemaRegistry): Impo
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError('(message)', `must be a JSON object, got ${describeValue(parsed)}`);
   }
-  const { requestId, backend: backendField, maxDurationMinutes, retry, ...fields } = parsed as Record<string, unknown>;
-
-  if (backendField !== undefined && typeof backendField !== 'string') {
-    throw new RequestValidationError('backend', `must be a string, got ${describeValue(backendField)}`);
-  }
-  const backendId = backendField ?? defaultBackendId;
-  const backend = backends.get(backendId);
-  if (!backend) throw new RequestValidationError('backend', `unknown backend ${JSON.stringify(backendId)} (known: ${backends.ids().join(', ')})`);
+  const { requestId, target: targetField, backend: backendField, maxDurationMinutes, retry, ...fields } = parsed as Record<string, unknown>;
+  const { target, module } = targets.resolve({ target: targetField, backend: backendField });
 
   if (requestId !== undefined) checkRequestId(requestId);
   const options = parseOptions(maxDurationMinutes, retry);
-  const params = backend.parseRequest(fields);
+  const params = module.requests.parseRequest(fields);
   // Configs given as objects or as JSON strings are the same request: hash the parsed form.
-  const contentHash = sha256Hex(canonicalJson({ backend: backendId, content: backend.canonicalContent(params), options }));
+  const contentHash = sha256Hex(canonicalJson({ target: target.name, backend: target.backend, content: module.requests.canonicalContent(params), options }));
   return {
     requestId: (requestId as string | undefined) ?? `auto-${contentHash.slice(0, 32)}`,
     requestIdSource: requestId === undefined ? 'derived' : 'client',
-    backend: backendId,
+    target: target.name,
+    backend: target.backend,
     params,
+    summary: module.requests.summarize(params),
     options,
     contentHash,
   };

@@ -1,58 +1,71 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Backend } from '../backends/backend.ts';
+import { backendCatalog } from '../backends/catalog.ts';
 import { BackendRegistry } from '../backends/registry.ts';
 import { systemClock } from '../clock.ts';
 import { requireVar } from '../config.ts';
-import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
 import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
-import type { MetricsSink } from '../observability/metrics.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
+import type { Targets } from '../targets/targets.ts';
 import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
+import { connectTargets } from './connect-targets.ts';
+import { targetsFromEnv } from './deployment-targets.ts';
 import { trackingSettingsFromEnv } from './tracking-settings.ts';
 
 type Env = Record<string, string | undefined>;
 
-/**
- * Makes the backend a function talks to. Passed in rather than imported here, so a function that never
- * calls a backend (retry) does not bundle its client.
- */
-export type BackendFactory = (env: Env, metrics?: MetricsSink, ledger?: CostLedger) => Backend;
-
 export interface TrackingRuntime {
   deps: TrackingDependencies;
   store: DynamoDbTaskStore;
+  /** Absent when not asked for (an operator reading tasks needs no targets file). */
+  targets?: Targets;
 }
 
-/** The poller's and the retry function's dependencies in Lambda: Powertools logs, EMF metrics, cost ledger. */
-export function createTrackingRuntime(
+/**
+ * The poller's and the retry function's dependencies in Lambda: Powertools logs, EMF metrics, cost ledger.
+ * `connect: false` (the retry function, which decides and writes but never calls a backend) makes no
+ * connection and so never loads a backend's client.
+ */
+export async function createTrackingRuntime(
   env: Env,
-  options: { functionName: string; backend?: BackendFactory },
-): TrackingRuntime & { observability: LambdaObservability } {
+  options: { functionName: string; connect: boolean },
+): Promise<TrackingRuntime & { observability: LambdaObservability }> {
   const observability = createLambdaObservability(env, options.functionName);
-  return { ...build(env, options.backend, observability.logger, observability), observability };
+  return { ...(await build(env, options.connect, observability.logger, observability)), observability };
 }
 
-/** The operator CLI's dependencies: its own logger, no metrics, no cost ledger. */
-export function createOperatorRuntime(env: Env, options: { logger: Logger; backend?: BackendFactory }): TrackingRuntime {
-  return build(env, options.backend, options.logger, undefined);
+/** The operator CLI's dependencies: its own logger, no metrics, no cost ledger; targets only for commands that call backends. */
+export function createOperatorRuntime(env: Env, options: { logger: Logger; connect: boolean }): Promise<TrackingRuntime> {
+  return build(env, options.connect, options.logger, undefined);
 }
 
-function build(env: Env, backend: BackendFactory | undefined, logger: Logger, observability: LambdaObservability | undefined): TrackingRuntime {
+async function build(env: Env, connect: boolean, logger: Logger, observability: LambdaObservability | undefined): Promise<TrackingRuntime> {
   const metrics = observability?.metrics;
   const ledger = observability?.ledger;
   const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE'), ...(ledger ? { ledger } : {}) });
+  // A Lambda function always reads its targets (a bad file fails it at once); an operator's read command does not.
+  const targets = connect || observability ? targetsFromEnv(env) : undefined;
+  const backends =
+    connect && targets
+      ? await connectTargets(targets, { env, clock: systemClock, ...(metrics ? { metrics } : {}), ...(ledger ? { ledger } : {}) })
+      : new BackendRegistry([], targets ? { targetOf: (task) => targets.targetOf(task) } : {});
   return {
     store,
+    ...(targets ? { targets } : {}),
     deps: {
       store,
-      backends: new BackendRegistry(backend ? [backend(env, metrics, ledger)] : []),
+      backends,
       clock: systemClock,
       random: Math.random,
       logger,
       ...(metrics ? { metrics } : {}),
       ...(ledger ? { ledger } : {}),
       settings: trackingSettingsFromEnv(env),
+      rerunKindOf: (task) => {
+        const name = targets?.targetOf(task);
+        const target = name === undefined ? undefined : targets?.get(name);
+        return target ? backendCatalog.get(target.backend)?.capabilities.rerun : undefined;
+      },
     },
   };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, integerVar, listVar, numberVar, patternsVar } from '../config.ts';
+import { ConfigError, integerVar, numberVar, patternsVar } from '../config.ts';
 import { defaultTaskPolicy } from '../task/task.ts';
 import { defaultPollPolicy } from '../tracking/poll-policy.ts';
 import { defaultRetryPolicy } from '../tracking/retry-policy.ts';
@@ -23,10 +23,9 @@ export function trackingSettingsFromEnv(env: Env): TrackingSettings {
       minIntervalMs: integerVar(env, 'POLL_MIN_INTERVAL_S', p.minIntervalMs / s, 1, 86_400) * s,
       maxIntervalMs: integerVar(env, 'POLL_MAX_INTERVAL_S', p.maxIntervalMs / s, 1, 86_400) * s,
       ageFraction: numberVar(env, 'POLL_AGE_FRACTION', p.ageFraction, 0, 10),
-      nearEndStages: listVar(env, 'POLL_NEAR_END_STAGES', p.nearEndStages),
       nearEndIntervalMs: integerVar(env, 'POLL_NEAR_END_INTERVAL_S', p.nearEndIntervalMs / s, 1, 86_400) * s,
-      // Passes must end before the poll function's 60 s timeout less the 25 s a last check may take.
-      passWindowMs: integerVar(env, 'POLL_PASS_WINDOW_SECONDS', p.passWindowMs / s, 0, 35) * s,
+      // The handler cuts the window at run time so the last pass's checks end before the function's timeout.
+      passWindowMs: integerVar(env, 'POLL_PASS_WINDOW_SECONDS', p.passWindowMs / s, 0, 900) * s,
       jitter: numberVar(env, 'POLL_JITTER', p.jitter, 0, 0.9),
       lostConfirmations: integerVar(env, 'LOST_CONFIRMATIONS', p.lostConfirmations, 1, 100),
       lostMinSpanMs: integerVar(env, 'LOST_MIN_SPAN_S', p.lostMinSpanMs / s, 0, 7 * 86_400) * s,

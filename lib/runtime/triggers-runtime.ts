@@ -10,7 +10,7 @@ import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
 import type { ImportQueue } from '../triggers/import-queue.ts';
 import { parseImportRules, type ImportRules } from '../triggers/import-rules.ts';
-import { validationRegistry } from './validation-registry.ts';
+import { targetsFromEnv } from './deployment-targets.ts';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,7 +31,7 @@ export function loadImportRules(env: Env): ImportRules {
   } catch (error) {
     throw new ConfigError('IMPORT_RULES_FILE', `(${path}) cannot be read as JSON: ${(error as Error).message}`);
   }
-  return parseImportRules(document, file, validationRegistry());
+  return parseImportRules(document, file, targetsFromEnv(env));
 }
 
 export function createTriggersRuntime(env: Env, functionName: string): TriggersRuntime {

@@ -204,9 +204,14 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
       conditions.push('backend = :backend');
       values[':backend'] = { S: filter.backend };
     }
-    if (filter.dst) {
-      conditions.push('summary.dst = :dst');
-      values[':dst'] = { S: filter.dst };
+    if (filter.target) {
+      conditions.push('#target = :target');
+      names['#target'] = 'target';
+      values[':target'] = { S: filter.target };
+    }
+    if (filter.destination) {
+      conditions.push('summary.destination = :destination');
+      values[':destination'] = { S: filter.destination };
     }
     return this.#scan(conditions.join(' AND '), names, values);
   }

@@ -5,7 +5,9 @@ import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts'
 export interface TaskFilter {
   states?: TaskState[];
   backend?: string;
-  dst?: string;
+  target?: string;
+  /** The backend's description of where the data goes (the summary's destination), matched exactly. */
+  destination?: string;
 }
 
 /** Persistence of tasks. Every write is conditional, so concurrent actors never overwrite each other. */
@@ -31,6 +33,7 @@ export interface TaskStore {
   markNotified(taskId: string, version: number): Promise<boolean>;
   /** Every task matching the filter (a scan: for operators, not for hot paths). */
   list(filter: TaskFilter): Promise<Task[]>;
+  /** Tasks whose job has this id (as the backend shows it). */
   findByRemoteId(remoteId: string): Promise<Task[]>;
 }
 

@@ -2,21 +2,23 @@ import { randomUUID } from 'node:crypto';
 import type { Backend } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
+import { attributeTo, type CostLedger } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
-import { attributeTo, type CostLedger } from '../cost/cost-ledger.ts';
-import { parseImportRequest, requestIdOfInvalid, type ImportRequest } from '../request/import-request.ts';
+import { type ImportRequest, parseImportRequest, type RequestTargets, requestIdOfInvalid } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { TaskVersionConflictError, type TaskStore } from '../store/task-store.ts';
-import { newTask, taskIdFor, transition, update, type Task, type TaskPolicy } from '../task/task.ts';
-import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
+import { newTask, type Task, type TaskPolicy, taskIdFor, transition, update } from '../task/task.ts';
+import { createMarker, holdAsUncertain, readLookup, recordCreated } from '../task/uncertain-create.ts';
 import type { DeadLetterSink } from './dead-letter.ts';
-import { RetryLaterError, type QueueRecord } from './queue-record.ts';
+import { decideCreateFailure, decideExisting, decideUnknownOutcome } from './decisions.ts';
+import { type QueueRecord, RetryLaterError } from './queue-record.ts';
 
 export interface SubmitSettings {
   /**
-   * What to do when a create may have reached the backend but its answer was lost: `hold` (default) parks
-   * the task in UNCERTAIN for an operator; `resubmit` creates again and flags the task as a possible duplicate.
+   * What to do when a create may have reached a backend that cannot be asked for its job, and its answer
+   * was lost: `hold` (default) parks the task in UNCERTAIN for an operator; `resubmit` creates again and
+   * flags the task as a possible duplicate. A backend that can look its jobs up is asked instead.
    */
   ambiguousCreatePolicy: 'hold' | 'resubmit';
   /** Time allowed around a create call for the writes before and after it. */
@@ -34,6 +36,9 @@ export const defaultSubmitSettings: Omit<SubmitSettings, 'taskPolicy'> = {
 
 export interface SubmitDependencies {
   store: TaskStore;
+  /** Where requests may go (validation: target, backend, the backend's fields). */
+  targets: RequestTargets;
+  /** The connected targets. */
   backends: BackendRegistry;
   deadLetters: DeadLetterSink;
   clock: Clock;
@@ -61,25 +66,33 @@ const maxRawMessageChars = 16 * 1024;
  *   1. intent and claim, in one write: the task is created ACCEPTED (conditional on absence — the requestId
  *      claims it) with `create.startedAt` and a lease covering the call;
  *   2. create at the backend;
- *   3. the remote id is written (SUBMITTED) or the failure recorded.
+ *   3. the job's reference is written (SUBMITTED) or the failure recorded.
  * A redelivery finds the task and resumes at the right step. A death between 1 and 3 leaves a claim without
- * an outcome: a later delivery sees the expired lease and never creates silently again. (A separate claim
- * write would not narrow that window — a death between a claim and its call is as unknowable — and would
- * cost one more write per task.) A redelivery after a create that failed before leaving claims again.
- * Throws RetryLaterError when SQS should deliver the message again.
+ * an outcome: a later delivery sees the expired lease and never creates blindly again — it asks the backend
+ * for the job where it can, and holds the task for an operator where it cannot. A redelivery after a create
+ * that failed before leaving claims again. Throws RetryLaterError when SQS should deliver the message again.
  */
 export async function submitRecord(record: QueueRecord, budget: InvocationBudget, deps: SubmitDependencies): Promise<SubmitOutcome> {
   let request: ImportRequest;
   try {
-    request = parseImportRequest(record.body, deps.backends);
+    request = parseImportRequest(record.body, deps.targets);
   } catch (error) {
     if (error instanceof RequestValidationError) return rejectInvalid(record, error, deps);
     throw error;
   }
-  const backend = deps.backends.get(request.backend)!;
+  const backend = deps.backends.get(request.target);
+  if (!backend) throw new RetryLaterError(`target ${request.target} is not connected in this function`);
   const taskId = taskIdFor(request.requestId);
-  const log = deps.logger.child({ taskId, requestId: request.requestId, backend: request.backend, messageId: record.messageId });
+  const log = deps.logger.child({ taskId, requestId: request.requestId, target: request.target, messageId: record.messageId });
   return attributeTo(deps.ledger, taskId, () => claimAndCreate(taskId, request, backend, record, budget, deps, log));
+}
+
+interface Submission {
+  request: ImportRequest;
+  backend: Backend;
+  record: QueueRecord;
+  deps: SubmitDependencies;
+  log: Logger;
 }
 
 async function claimAndCreate(
@@ -92,21 +105,23 @@ async function claimAndCreate(
   log: Logger,
 ): Promise<SubmitOutcome> {
   const now = deps.clock.now();
-
+  const job: Submission = { request, backend, record, deps, log };
   // Never start a create that this invocation might not live to record: that is the ambiguous window.
-  const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
+  const needed = backend.timing.createMs + deps.settings.leaseMarginMs;
   const claim = { attempts: 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() };
   const intent = newTask(
     {
       taskId,
       requestId: request.requestId,
       requestIdSource: request.requestIdSource,
+      target: request.target,
       backend: request.backend,
+      ...(backend.capabilities.lifecycle === 'continuous' ? { lifecycle: 'continuous' as const } : {}),
       state: 'ACCEPTED',
       createdAt: now,
       contentHash: request.contentHash,
       params: request.params,
-      summary: backend.summarize(request.params),
+      summary: request.summary,
       create: claim,
       ...(request.options.maxDurationMs !== undefined ? { maxDurationMs: request.options.maxDurationMs } : {}),
       ...(request.options.retry !== undefined ? { retry: request.options.retry } : {}),
@@ -118,61 +133,61 @@ async function claimAndCreate(
   );
   if (budget.remainingMs() < needed) throw tooLittleTime(taskId, budget, needed);
   const written = await deps.store.createIfAbsent(intent);
-  if (written.created) return createAtBackend(intent, request, backend, record, deps, log);
+  if (written.created) return createAtBackend(intent, job);
   const existing = written.existing;
-  // Our own intent: its first answer was lost and the SDK's retry found the item it had written.
-  if (existing.state === 'ACCEPTED' && existing.version === 1 && existing.create.token === claim.token)
-    return createAtBackend(existing, request, backend, record, deps, log);
-  if (existing.contentHash !== request.contentHash) {
-    const reason = `requestId ${JSON.stringify(request.requestId)} is already used by task ${taskId} (${existing.state}) for a different request; use a new requestId`;
-    log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
-    await deps.deadLetters.send({ body: record.body, reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
-    return { kind: 'rejected', taskId, field: 'requestId', reason };
+  const decision = decideExisting(existing, request, claim.token, deps.clock.now());
+  switch (decision.kind) {
+    case 'own-intent':
+      return createAtBackend(existing, job);
+    case 'reused':
+      log.warn('request rejected: requestId reused with different content', { existingState: existing.state });
+      await deps.deadLetters.send({ body: record.body, reason: decision.reason, field: 'requestId', taskId, sourceMessageId: record.messageId });
+      return { kind: 'rejected', taskId, field: 'requestId', reason: decision.reason };
+    case 'rejected-again':
+      await deps.deadLetters.send({ body: record.body, reason: decision.reason, taskId, sourceMessageId: record.messageId });
+      log.warn('delivery of a rejected request dead-lettered again', { reason: decision.reason });
+      return { kind: 'rejected', taskId, field: decision.field, reason: decision.reason };
+    case 'duplicate':
+      log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
+      return { kind: 'duplicate', taskId, state: existing.state };
+    case 'in-progress':
+      throw new RetryLaterError(decision.reason);
+    case 'unrecorded':
+      return unknownOutcome(existing, decision.reason, job, budget);
+    case 'claim-again':
+      return claimAgain(existing, job, budget);
   }
-  if (existing.state === 'REJECTED') {
-    // Its letter may not have been sent (the send failed after the write): send it again — a duplicate
-    // letter is harmless, a missing one loses the request.
-    const reason = `refused by the backend: ${existing.error?.reason ?? 'see the task'}`;
-    await deps.deadLetters.send({ body: record.body, reason, taskId, sourceMessageId: record.messageId });
-    log.warn('delivery of a rejected request dead-lettered again', { reason });
-    return { kind: 'rejected', taskId, field: existing.error?.field, reason };
-  }
-  if (existing.state !== 'ACCEPTED') {
-    log.info('duplicate delivery ignored', { state: existing.state, remoteId: existing.remoteId });
-    return { kind: 'duplicate', taskId, state: existing.state };
-  }
-  return claimAgain(existing, request, backend, record, budget, deps, log);
 }
 
 function tooLittleTime(taskId: string, budget: InvocationBudget, needed: number): RetryLaterError {
   return new RetryLaterError(`task ${taskId}: ${budget.remainingMs()} ms left in this invocation, a create needs up to ${needed} ms`);
 }
 
-/** A redelivery of a request whose task is still ACCEPTED: a create in progress, lost, or failed before leaving. */
+/** A redelivery of a request whose task is ACCEPTED without a claim: the last create failed before leaving. */
 async function claimAgain(
   task: Task,
-  request: ImportRequest,
-  backend: Backend,
-  record: QueueRecord,
+  job: Submission,
   budget: InvocationBudget,
-  deps: SubmitDependencies,
-  log: Logger,
+  options: { possibleDuplicate?: boolean; note?: string } = {},
 ): Promise<SubmitOutcome> {
+  const { deps, backend } = job;
   const now = deps.clock.now();
-  if (task.create.startedAt !== undefined) {
-    if ((task.create.leaseUntil ?? 0) > now) {
-      throw new RetryLaterError(`task ${task.taskId}: a create started at ${new Date(task.create.startedAt).toISOString()} is still in progress`);
-    }
-    return settleAmbiguous(task, unrecordedCreateReason(task)!, deps, log);
-  }
-  const needed = backend.maxCreateMs + deps.settings.leaseMarginMs;
+  const needed = backend.timing.createMs + deps.settings.leaseMarginMs;
   if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
   const claimed = update(
     task,
     now,
     deps.settings.taskPolicy,
     {
-      create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() },
+      create: {
+        ...task.create,
+        attempts: task.create.attempts + 1,
+        startedAt: now,
+        leaseUntil: now + needed,
+        token: randomUUID(),
+        ...(options.possibleDuplicate ? { possibleDuplicate: true } : {}),
+      },
+      ...(options.note ? { history: [...task.history, { at: now, from: 'ACCEPTED' as const, to: 'ACCEPTED' as const, reason: options.note }] } : {}),
     },
     now + needed + 1_000,
   );
@@ -181,99 +196,118 @@ async function claimAgain(
   } catch (error) {
     if (!(error instanceof TaskVersionConflictError)) throw error;
     // Our own claim, its first answer lost: go on. Anyone else's: come back later.
-    if (error.current?.version === claimed.version && error.current.create.token === claimed.create.token)
-      return createAtBackend(error.current, request, backend, record, deps, log);
+    if (error.current?.version === claimed.version && error.current.create.token === claimed.create.token) return createAtBackend(error.current, job);
     throw new RetryLaterError(`task ${task.taskId}: another delivery claimed the create first`, { cause: error });
   }
-  return createAtBackend(claimed, request, backend, record, deps, log);
+  return createAtBackend(claimed, job);
 }
 
 /** Calls the backend for a task whose claim is written, and records the outcome. */
-async function createAtBackend(
-  claimed: Task,
-  request: ImportRequest,
-  backend: Backend,
-  record: QueueRecord,
-  deps: SubmitDependencies,
-  log: Logger,
-): Promise<SubmitOutcome> {
+async function createAtBackend(claimed: Task, job: Submission): Promise<SubmitOutcome> {
+  const { deps, backend, record, log, request } = job;
   const { clock, store, settings } = deps;
   const policy = settings.taskPolicy;
-  const task = claimed;
-  let now: number;
-  let remoteId: string;
+  const context = { marker: createMarker(claimed.taskId, claimed.create.attempts), startedAt: claimed.create.startedAt ?? clock.now() };
+  let ref: Awaited<ReturnType<Backend['create']>>;
   try {
-    remoteId = (await backend.create(request.params, { signal: AbortSignal.timeout(backend.maxCreateMs) })).remoteId;
+    ref = await backend.create(request.params, context, { signal: AbortSignal.timeout(backend.timing.createMs) });
   } catch (error) {
     const failure = backend.classifyCreateFailure(error);
-    now = clock.now();
+    const decision = decideCreateFailure(failure, claimed.create.attempts);
+    const now = clock.now();
     log.warn('create failed', { attempt: claimed.create.attempts, failure: failure.kind, reason: failure.reason });
-    if (failure.kind === 'refused') {
-      const rejected = transition(claimed, {
-        to: 'REJECTED',
-        reason: `refused by the backend: ${failure.reason}`,
-        now,
-        policy,
-        changes: { create: { attempts: claimed.create.attempts, lastError: failure.reason }, error: { reason: failure.reason, source: 'backend', at: now } },
-      });
-      await store.replace(rejected);
-      await deps.deadLetters.send({
-        body: record.body,
-        reason: `refused by the backend: ${failure.reason}`,
-        taskId: task.taskId,
-        sourceMessageId: record.messageId,
-      });
-      return { kind: 'rejected', taskId: task.taskId, field: undefined, reason: failure.reason };
-    }
-    if (failure.kind === 'not-created') {
-      await store.replace(
-        update(
-          claimed,
+    switch (decision.kind) {
+      case 'reject': {
+        const rejected = transition(claimed, {
+          to: 'REJECTED',
+          reason: `refused by the backend: ${decision.reason}`,
           now,
           policy,
-          {
-            create: { attempts: claimed.create.attempts, lastError: failure.reason, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
+          changes: {
+            create: { attempts: claimed.create.attempts, lastError: decision.reason },
+            error: { reason: decision.reason, source: 'backend', at: now },
           },
-          now,
-        ),
-      );
-      throw new RetryLaterError(`task ${task.taskId}: create failed before reaching the backend, will be retried: ${failure.reason}`, { cause: error });
+        });
+        await store.replace(rejected);
+        await deps.deadLetters.send({
+          body: record.body,
+          reason: `refused by the backend: ${decision.reason}`,
+          taskId: claimed.taskId,
+          sourceMessageId: record.messageId,
+        });
+        return { kind: 'rejected', taskId: claimed.taskId, field: undefined, reason: decision.reason };
+      }
+      case 'retry-later':
+        await store.replace(
+          update(
+            claimed,
+            now,
+            policy,
+            {
+              create: {
+                attempts: claimed.create.attempts,
+                lastError: decision.reason,
+                ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}),
+              },
+            },
+            now,
+          ),
+        );
+        throw new RetryLaterError(`task ${claimed.taskId}: create failed before reaching the backend, will be retried: ${decision.reason}`, { cause: error });
+      case 'unknown-outcome':
+        return unknownOutcome(claimed, decision.reason, job, undefined);
     }
-    return settleAmbiguous(claimed, `create attempt ${claimed.create.attempts} got no usable answer: ${failure.reason}`, deps, log);
   }
-
-  now = clock.now();
-  const submitted = transition(claimed, {
-    to: 'SUBMITTED',
-    reason: `created at the backend as ${remoteId}`,
-    now,
-    policy,
-    changes: {
-      remoteId,
-      attempt: 1,
-      submittedAt: now,
-      runStartedAt: now,
-      create: { attempts: claimed.create.attempts, ...(claimed.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
-    },
-    dueAt: now + settings.firstCheckDelayMs,
-  });
-  try {
-    await store.replace(submitted);
-  } catch (error) {
-    // The job exists but the task does not say so. This line is the only place its id survives: it lets an
-    // operator settle the UNCERTAIN task a redelivery will produce.
-    log.error('create succeeded but the remote id could not be recorded', { remoteId, error });
-    throw new RetryLaterError(`task ${task.taskId}: created ${remoteId} but could not record it`, { cause: error });
-  }
-  log.info('task submitted', { remoteId, attempt: claimed.create.attempts });
-  deps.metrics?.count('TasksSubmitted');
-  return { kind: 'submitted', taskId: task.taskId, remoteId };
+  return recordSubmitted(claimed, ref, job, `created at the backend as ${backend.describeRef(ref)}`);
 }
 
-async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependencies, log: Logger): Promise<SubmitOutcome> {
+async function recordSubmitted(task: Task, ref: Awaited<ReturnType<Backend['create']>>, job: Submission, reason: string): Promise<SubmitOutcome> {
+  const { deps, backend, log } = job;
+  const now = deps.clock.now();
+  const label = backend.describeRef(ref);
+  const submitted = recordCreated(task, { ref, label }, { reason, now, policy: deps.settings.taskPolicy, dueAt: now + deps.settings.firstCheckDelayMs });
+  try {
+    await deps.store.replace(submitted);
+  } catch (error) {
+    // The job exists but the task does not say so. This line is the only place its reference survives for a
+    // backend without a lookup: it lets an operator settle the UNCERTAIN task a redelivery will produce.
+    log.error('create succeeded but the remote id could not be recorded', { remoteId: label, remote: ref, error });
+    throw new RetryLaterError(`task ${task.taskId}: created ${label} but could not record it`, { cause: error });
+  }
+  log.info('task submitted', { remoteId: label, attempt: task.create.attempts });
+  deps.metrics?.count('TasksSubmitted', 1, { target: job.request.target });
+  return { kind: 'submitted', taskId: task.taskId, remoteId: label };
+}
+
+/**
+ * A create that may have reached the backend without its answer reaching us (`budget` is undefined right
+ * after the call: a lookup then only adopts a job it finds, since the call may still be under way there).
+ */
+async function unknownOutcome(task: Task, reason: string, job: Submission, budget: InvocationBudget | undefined): Promise<SubmitOutcome> {
+  const { deps, backend, log } = job;
   const now = deps.clock.now();
   const policy = deps.settings.taskPolicy;
-  if (deps.settings.ambiguousCreatePolicy === 'resubmit') {
+  const decision = decideUnknownOutcome(backend.findCreated !== undefined, deps.settings.ambiguousCreatePolicy);
+  if (decision.kind === 'look-up') {
+    const startedAt = task.create.startedAt ?? now;
+    const result = await backend.findCreated!(
+      job.request.params,
+      { marker: createMarker(task.taskId, task.create.attempts), startedAt },
+      { signal: AbortSignal.timeout(backend.timing.commandMs) },
+    ).catch((error: unknown) => ({ unknown: error instanceof Error ? error.message : String(error) }));
+    const reading = readLookup(result, { startedAt, boundMs: backend.timing.createMs }, now);
+    if ('adopt' in reading)
+      return recordSubmitted(task, reading.adopt, job, `created at the backend as ${backend.describeRef(reading.adopt)} (found after its answer was lost)`);
+    if ('absent' in reading && budget) {
+      log.warn('the lost create made no job; creating again', { reason: reading.absent });
+      return claimAgain(task, job, budget, { note: `the lookup found no job of create attempt ${task.create.attempts} (${reading.absent}); creating again` });
+    }
+    // Not yet knowable: the claim stays, so the next delivery (or the poller) asks again.
+    await deps.store.replace(update(task, now, policy, { create: { ...task.create, lastError: reason } }));
+    log.warn('create outcome unknown; the backend is asked again later', { reason, lookup: 'wait' in reading ? reading.wait : reading.absent });
+    throw new RetryLaterError(`task ${task.taskId}: ${reason}; the backend is asked for the job again later`);
+  }
+  if (decision.kind === 'resubmit') {
     await deps.store.replace(
       update(
         task,
@@ -294,7 +328,7 @@ async function settleAmbiguous(task: Task, reason: string, deps: SubmitDependenc
   }
   await deps.store.replace(holdAsUncertain(task, reason, now, policy));
   log.error('create outcome unknown: task held as UNCERTAIN for an operator', { reason });
-  deps.metrics?.count('TasksUncertain');
+  deps.metrics?.count('TasksUncertain', 1, { target: job.request.target });
   return { kind: 'uncertain', taskId: task.taskId, reason };
 }
 
@@ -304,15 +338,17 @@ async function rejectInvalid(record: QueueRecord, error: RequestValidationError,
   const requestId = requestIdOfInvalid(record.body);
   const taskId = taskIdFor(requestId);
   const log = deps.logger.child({ taskId, requestId, messageId: record.messageId });
+  const named = namedFieldsOf(record.body);
   const rejected = newTask(
     {
       taskId,
       requestId,
       requestIdSource: requestId.startsWith('auto-') ? 'derived' : 'client',
-      backend: backendFieldOf(record.body) ?? '(unknown)',
+      ...(named.target ? { target: named.target } : {}),
+      backend: named.backend ?? '(unknown)',
       state: 'REJECTED',
       createdAt: now,
-      rawMessage: record.body.length > maxRawMessageChars ? record.body.slice(0, maxRawMessageChars) + '…(truncated)' : record.body,
+      rawMessage: record.body.length > maxRawMessageChars ? `${record.body.slice(0, maxRawMessageChars)}…(truncated)` : record.body,
       summary: {},
       error: { field: error.field, reason: error.reason, source: 'validation', at: now },
     },
@@ -328,11 +364,15 @@ async function rejectInvalid(record: QueueRecord, error: RequestValidationError,
   return { kind: 'rejected', taskId: clash ? undefined : taskId, field: error.field, reason: error.message };
 }
 
-function backendFieldOf(body: string): string | undefined {
+/** The target and backend a message names, when they can be read, for the REJECTED task of an invalid one. */
+function namedFieldsOf(body: string): { target?: string; backend?: string } {
   try {
-    const parsed = JSON.parse(body) as { backend?: unknown };
-    return typeof parsed?.backend === 'string' ? parsed.backend.slice(0, 64) : undefined;
+    const parsed = JSON.parse(body) as { target?: unknown; backend?: unknown };
+    return {
+      ...(typeof parsed?.target === 'string' ? { target: parsed.target.slice(0, 64) } : {}),
+      ...(typeof parsed?.backend === 'string' ? { backend: parsed.backend.slice(0, 64) } : {}),
+    };
   } catch {
-    return undefined;
+    return {};
   }
 }

@@ -1,4 +1,4 @@
-import type { TaskSummary } from '../backends/backend.ts';
+import type { RemoteRef, TaskSummary } from '../backends/backend.ts';
 import type { TaskCost } from '../cost/cost-ledger.ts';
 import { sha256Hex } from '../request/canonical-json.ts';
 import { canTransition, IllegalTransitionError, isTerminal, scheduledStates, type TaskState } from './states.ts';
@@ -64,7 +64,11 @@ export interface Task {
   taskId: string;
   requestId: string;
   requestIdSource: 'client' | 'derived';
+  /** The named target the request went to (absent on tasks written before targets existed). */
+  target?: string;
   backend: string;
+  /** `continuous` jobs never succeed (a dump task): no default deadline applies. */
+  lifecycle?: 'continuous';
   state: TaskState;
   /** Every write is conditional on this; it grows by one per write. */
   version: number;
@@ -75,9 +79,16 @@ export interface Task {
   /** For a message that could not be parsed: its text (truncated), so nothing is lost. */
   rawMessage?: string;
   summary: TaskSummary;
+  /** The backend's reference to the job (its own ids, as the API names them). */
+  remote?: RemoteRef;
+  /** The job's id as the backend's console shows it: what operators search and type. */
   remoteId?: string;
   remoteState?: string;
   stage?: string;
+  /** Share done (0–1) when last written, where the backend reports it. */
+  progress?: number;
+  /** The backend said the run is about to end when the task was last written: checks come closer. */
+  nearEnd?: boolean;
   create: CreateAttempt;
   /** Run number at the backend: 1 once submitted, one more per retry. */
   attempt?: number;
@@ -91,7 +102,10 @@ export interface Task {
   nextAttemptAt?: number;
   /** An operator asked for this retry: the backend's job may be ABORTED and is still to be retried. */
   operatorRetry?: boolean;
-  /** Written just before the backend's retry is called: another actor seeing it does not call again. */
+  /**
+   * Written just before the backend is asked to run the job again, for the run `attempt` will be; removed
+   * when that run is recorded. Another actor seeing it does not call again for the same attempt.
+   */
   retryCall?: { at: number; attempt: number };
   poll?: PollBookkeeping;
   abort?: AbortRequest;
@@ -157,7 +171,12 @@ export interface TransitionOptions {
   dueAt?: number;
   /** Operators may reopen some terminal states (a manual retry); the system never does. */
   by?: 'system' | 'operator';
+  /** Attributes that no longer apply (a claim whose run is recorded): removed from the task. */
+  clear?: ReadonlyArray<ClearableKey>;
 }
+
+/** What a transition may remove; the bookkeeping of states, never identity or history. */
+export type ClearableKey = 'retryCall' | 'nextAttemptAt' | 'operatorRetry' | 'abort' | 'error' | 'nearEnd' | 'progress';
 
 /**
  * The next version of a task after a transition: history appended (bounded), due-index attributes set or
@@ -173,6 +192,7 @@ export function transition(task: Task, options: TransitionOptions): Task {
     dropped++;
   }
   const next: Task = { ...task, ...options.changes, state: to, version: task.version + 1, updatedAt: now, history };
+  for (const key of options.clear ?? []) delete next[key];
   if (dropped > 0) next.historyDropped = dropped;
   if (isTerminal(to)) next.finishedAt = now;
   else delete next.finishedAt;
@@ -210,7 +230,7 @@ export function transitionPatch(
   );
   const set: Record<string, unknown> = { state: next.state, version: next.version, updatedAt: next.updatedAt };
   for (const [key, value] of Object.entries(options.changes ?? {})) if (value !== undefined) set[key] = value;
-  const remove: string[] = [];
+  const remove: string[] = [...(options.clear ?? [])];
   for (const key of ['finishedAt', 'dueShard', 'dueAt', 'expiresAt'] as const) {
     if (next[key] === undefined) remove.push(key);
     else set[key] = next[key];

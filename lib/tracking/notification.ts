@@ -9,12 +9,14 @@ import type { Task } from '../task/task.ts';
 export interface TaskSummary {
   taskId: string;
   requestId: string;
+  target: string | null;
   backend: string;
   state: string;
+  /** The job's id as the backend shows it, and its whole reference. */
   remoteId: string | null;
-  src: string | null;
-  dst: string | null;
-  table: string | null;
+  remote: Record<string, string | number> | null;
+  source: string | null;
+  destination: string | null;
   attempts: number;
   durationMs: number;
   lastError: string | null;
@@ -36,12 +38,13 @@ export function summarize(task: Task): TaskSummary {
   return {
     taskId: task.taskId,
     requestId: task.requestId,
+    target: task.target ?? null,
     backend: task.backend,
     state: task.state,
     remoteId: task.remoteId ?? null,
-    src: task.summary.src ?? null,
-    dst: task.summary.dst ?? null,
-    table: task.summary.table ?? null,
+    remote: task.remote ?? null,
+    source: task.summary.source ?? null,
+    destination: task.summary.destination ?? null,
     attempts: task.attempt ?? 0,
     durationMs: finishedAt - task.createdAt,
     lastError: task.error?.reason ?? null,
@@ -64,12 +67,13 @@ export async function announceTerminal(
   // Reopened (manual retry) or already announced since this image was taken: the newer image speaks.
   if (!current || current.version !== task.version || (current.notifiedVersion ?? 0) >= task.version) return false;
   const summary = summarize(current);
-  const what = summary.table ?? summary.dst ?? summary.requestId;
+  const what = summary.destination ?? summary.requestId;
   await deps.publisher.publish({ subject: `bulkpilot: ${summary.state} ${what}`.slice(0, 99), summary });
   await deps.store.markNotified(task.taskId, task.version);
   const metric = transitionMetric[current.state];
-  if (metric) deps.metrics?.count(metric);
-  deps.metrics?.milliseconds('TaskDuration', summary.durationMs);
+  const dimensions = current.target === undefined ? undefined : { target: current.target };
+  if (metric) deps.metrics?.count(metric, 1, dimensions);
+  deps.metrics?.milliseconds('TaskDuration', summary.durationMs, dimensions);
   deps.logger.info('terminal state announced', { taskId: task.taskId, requestId: task.requestId, state: task.state, remoteId: task.remoteId });
   return true;
 }

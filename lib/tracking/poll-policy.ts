@@ -4,7 +4,7 @@ import type { Task } from '../task/task.ts';
  * When a task is checked next. A job's remaining time is unknown, so the interval grows with the run's
  * age (a 2-minute-old job is checked about every 30 s, a 3-hour-old one every 10 min): the number of
  * checks grows with the logarithm of the duration, and the detection delay stays a fixed share of it.
- * A stage that says the end is near shortens the interval; jitter keeps a burst of submissions from
+ * A backend that says the end is near shortens the interval; jitter keeps a burst of submissions from
  * polling in lockstep; a check never lands after the run's deadline.
  */
 export interface PollPolicy {
@@ -14,8 +14,7 @@ export interface PollPolicy {
   maxIntervalMs: number;
   /** Interval as a share of the run's age, between min and max. */
   ageFraction: number;
-  /** Stages after which the job usually ends soon (matched case-insensitively). */
-  nearEndStages: string[];
+  /** Interval while the backend says a run is about to end. */
   nearEndIntervalMs: number;
   /** How long each invocation keeps making passes, `nearEndIntervalMs` apart, over the tasks it read (0: one pass). */
   passWindowMs: number;
@@ -35,7 +34,7 @@ export interface PollPolicy {
   stalledAcceptedIntervalMs: number;
   /** After this long without a create, a stalled submission is given up (REJECTED, nothing was created). */
   stalledAcceptedMaxAgeMs: number;
-  /** Maximum duration of a run when the request does not set one. */
+  /** Maximum duration of a batch run when the request does not set one (continuous jobs have none by default). */
   defaultMaxDurationMs: number;
 }
 
@@ -44,7 +43,6 @@ export const defaultPollPolicy: PollPolicy = {
   minIntervalMs: 45_000,
   maxIntervalMs: 10 * 60_000,
   ageFraction: 0.17,
-  nearEndStages: ['WAIT_FOR_SUCCESS'],
   nearEndIntervalMs: 15_000,
   passWindowMs: 30_000,
   jitter: 0.2,
@@ -64,29 +62,21 @@ export function jittered(ms: number, share: number, random: () => number): numbe
   return Math.max(0, Math.round(ms * (1 + (random() * 2 - 1) * share)));
 }
 
+/** What the check times of a running task depend on. */
+export type RunTiming = Pick<Task, 'runStartedAt' | 'submittedAt' | 'nearEnd' | 'maxDurationMs' | 'lifecycle'>;
+
 /** Delay until the next check of a task whose job is running (or just submitted). */
-export function nextCheckDelayMs(
-  task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'stage' | 'maxDurationMs'>,
-  now: number,
-  policy: PollPolicy,
-  random: () => number,
-): number {
-  let delay = jittered(checkIntervalMs(now - (task.runStartedAt ?? task.submittedAt ?? now), task.stage, policy), policy.jitter, random);
+export function nextCheckDelayMs(task: RunTiming, now: number, policy: PollPolicy, random: () => number): number {
+  let delay = jittered(checkIntervalMs(now - (task.runStartedAt ?? task.submittedAt ?? now), task.nearEnd === true, policy), policy.jitter, random);
   const deadline = deadlineOf(task, policy);
   if (deadline !== undefined && deadline > now) delay = Math.min(delay, deadline - now);
   return delay;
 }
 
-/** The gap between checks of a run of this age and stage, before jitter: a share of the age, bounded. */
-export function checkIntervalMs(ageMs: number, stage: string | undefined, policy: PollPolicy): number {
+/** The gap between checks of a run of this age, before jitter: a share of the age, bounded; short near the end. */
+export function checkIntervalMs(ageMs: number, nearEnd: boolean, policy: PollPolicy): number {
   const interval = Math.min(policy.maxIntervalMs, Math.max(policy.minIntervalMs, ageMs * policy.ageFraction));
-  return nearEndStage(stage, policy) ? Math.min(interval, policy.nearEndIntervalMs) : interval;
-}
-
-/** Whether a stage says the job usually ends soon. */
-export function nearEndStage(stage: string | undefined, policy: PollPolicy): boolean {
-  const upper = stage?.toUpperCase();
-  return upper !== undefined && policy.nearEndStages.some((s) => s.toUpperCase() === upper);
+  return nearEnd ? Math.min(interval, policy.nearEndIntervalMs) : interval;
 }
 
 export function errorBackoffMs(failures: number, policy: PollPolicy, random: () => number): number {
@@ -94,8 +84,13 @@ export function errorBackoffMs(failures: number, policy: PollPolicy, random: () 
   return jittered(base, policy.jitter, random);
 }
 
-/** The moment the current run exceeds its maximum duration. */
-export function deadlineOf(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'maxDurationMs'>, policy: PollPolicy): number | undefined {
+/**
+ * The moment the current run exceeds its maximum duration: the request's, else the default — which a
+ * continuous job (never meant to end on its own) does not get.
+ */
+export function deadlineOf(task: Pick<Task, 'runStartedAt' | 'submittedAt' | 'maxDurationMs' | 'lifecycle'>, policy: PollPolicy): number | undefined {
   const start = task.runStartedAt ?? task.submittedAt;
-  return start === undefined ? undefined : start + (task.maxDurationMs ?? policy.defaultMaxDurationMs);
+  if (start === undefined) return undefined;
+  const limit = task.maxDurationMs ?? (task.lifecycle === 'continuous' ? undefined : policy.defaultMaxDurationMs);
+  return limit === undefined ? undefined : start + limit;
 }

@@ -1,3 +1,4 @@
+import type { RemoteRef } from '../backends/backend.ts';
 import type { TaskState } from '../task/states.ts';
 import { checkIntervalMs, deadlineOf, errorBackoffMs, jittered, type PollPolicy } from './poll-policy.ts';
 
@@ -14,12 +15,16 @@ export interface IndexedTask {
   taskId: string;
   state: TaskState;
   version: number;
+  target?: string;
   backend: string;
+  lifecycle?: 'continuous';
   /** Anchor of the check times: the first check after the task's last write. */
   dueAt: number;
+  remote?: RemoteRef;
   remoteId?: string;
   remoteState?: string;
   stage?: string;
+  nearEnd?: boolean;
   requestId?: string;
   submittedAt?: number;
   runStartedAt?: number;
@@ -36,7 +41,7 @@ export interface ShardCheckpoint {
   readThrough?: number;
   /** Check times a tick could not serve in its time: served first by the next. */
   pending: Record<string, number>;
-  /** Tasks whose last check saw a near-end stage: checked on every pass. */
+  /** Tasks whose last check the backend called near its end: checked on every pass (`stage`: what it showed). */
   nearEnd: Record<string, { stage: string; at: number }>;
   /** Tasks whose status calls fail: retried with backoff, and shown to operators. */
   failing: Record<string, { failures: number; at: number; error: string }>;
@@ -59,10 +64,10 @@ export function stableUnit(taskId: string, n: number): number {
 }
 
 /** Gap after the n-th check, at `at`, of a run that started at `start`: the polling rule with stable jitter. */
-export function runningGapMs(taskId: string, n: number, at: number, start: number, stage: string | undefined, policy: PollPolicy): number {
+export function runningGapMs(taskId: string, n: number, at: number, start: number, nearEnd: boolean, policy: PollPolicy): number {
   return Math.max(
     1_000,
-    jittered(checkIntervalMs(at - start, stage, policy), policy.jitter, () => stableUnit(taskId, n)),
+    jittered(checkIntervalMs(at - start, nearEnd, policy), policy.jitter, () => stableUnit(taskId, n)),
   );
 }
 
@@ -91,18 +96,19 @@ export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now
   const start = task.runStartedAt ?? task.submittedAt ?? task.dueAt;
   // At most a few hundred steps from the anchor (gaps grow with the run's age up to maxIntervalMs); a caller
   // asking again for the same task with a later window passes a memo and continues where it stopped.
-  const resume = memo !== undefined && memo.anchor === task.dueAt && memo.stage === task.stage && memo.after <= after;
+  const nearEnd = task.nearEnd === true;
+  const resume = memo !== undefined && memo.anchor === task.dueAt && memo.nearEnd === nearEnd && memo.after <= after;
   let at = resume ? memo.at : task.dueAt;
   let n = resume ? memo.n : 0;
-  for (; at <= after; n++) at += runningGapMs(task.taskId, n, at, start, task.stage, policy);
-  if (memo) Object.assign(memo, { anchor: task.dueAt, stage: task.stage, after, at, n });
+  for (; at <= after; n++) at += runningGapMs(task.taskId, n, at, start, nearEnd, policy);
+  if (memo) Object.assign(memo, { anchor: task.dueAt, nearEnd, after, at, n });
   return at <= now ? at : undefined;
 }
 
 /** Where a task's check times were last followed to (see dueCheckTime). */
 export interface ScheduleMemo {
   anchor?: number;
-  stage?: string | undefined;
+  nearEnd?: boolean;
   /** The window start the memo was made for; windows only move forward. */
   after: number;
   /** The first check time after it, and how many gaps led there. */

@@ -1,48 +1,69 @@
-import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type RemoteStatus } from '../backends/backend.ts';
+import { type Backend, type RemoteRef, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { TaskVersionConflictError } from '../store/task-store.ts';
-import { transition, transitionPatch, update, type PollBookkeeping, type Task, type TransitionOptions } from '../task/task.ts';
-import { holdAsUncertain, unrecordedCreateReason } from '../task/uncertain-create.ts';
-import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs } from './poll-policy.ts';
-import { isFollowedWithoutWrites, type IndexedTask } from './poll-schedule.ts';
+import { type Task, type TransitionOptions, transition, transitionPatch, update } from '../task/task.ts';
+import { createMarker, holdAsUncertain, readLookup, recordCreated, rerunMarker } from '../task/uncertain-create.ts';
+import {
+  type Decision,
+  type DecisionContext,
+  decideAbort,
+  decideNoAnswer,
+  decideRetryWait,
+  decideRun,
+  decideStalledSubmission,
+  nextRun,
+  type Observation,
+  rerunClaimWindowMs,
+} from './decisions.ts';
+import type { IndexedTask } from './poll-schedule.ts';
 import { settleFailedTask } from './settle-failed.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
+
+export type { Observation } from './decisions.ts';
 
 /** A running task as the due index holds it: what the decisions about a running job need, without history. */
 export type IndexEntryTask = IndexedTask & { history?: undefined };
 const isIndexEntry = (task: Task | IndexEntryTask): task is IndexEntryTask => task.history === undefined;
 
-/** A transition from an index entry could not be applied (the history is full): read the task and decide again. */
+/** A decision from an index entry that needs the whole task (its history is full, or it writes more than a transition). */
 export class NeedsFullTaskError extends Error {
   constructor(taskId: string) {
-    super(`task ${taskId}: its history is full; it is read and decided again`);
+    super(`task ${taskId}: it is read and decided again`);
     this.name = 'NeedsFullTaskError';
   }
 }
 
-/** What the backend said about a job, once per check (a re-decision after a lost race reuses it). */
-export type Observation = { kind: 'status'; status: RemoteStatus } | { kind: 'not-found'; message: string } | { kind: 'error'; message: string };
+export type PollOutcome = 'changed' | 'unchanged' | 'no-answer' | 'not-found' | 'skipped';
 
-export type PollOutcome = 'changed' | 'unchanged' | 'info-failed' | 'not-found' | 'skipped';
+export interface PollCallOptions {
+  evenIfNotDue?: boolean;
+  observation?: Observation;
+  /** Cuts every backend call at the invocation's deadline. */
+  signal?: AbortSignal;
+}
 
 /**
  * One due task: read it, ask the backend, decide, write. A write that loses a race re-reads the task and
- * decides again with the same observation; it never overwrites. Calls with side effects (abort, retry) are
+ * decides again with the same observation; it never overwrites. Calls with side effects (abort, rerun) are
  * made only by the state that owns them, after the write that records the intent.
  */
-export async function pollTask(
-  taskId: string,
-  deps: TrackingDependencies,
-  options: { evenIfNotDue?: boolean; observation?: Observation } = {},
-): Promise<PollOutcome> {
+export async function pollTask(taskId: string, deps: TrackingDependencies, options: PollCallOptions = {}): Promise<PollOutcome> {
   let observation: Observation | undefined = options.observation;
   for (let round = 0; round < 3; round++) {
     const task = await deps.store.get(taskId);
     const now = deps.clock.now();
     if (!task || task.dueAt === undefined || (task.dueAt > now && !options.evenIfNotDue)) return 'skipped';
+    const backend = deps.backends.forTask(task);
     try {
       switch (task.state) {
         case 'ACCEPTED':
-          return await checkStalledSubmission(task, deps);
+          return await apply(
+            task,
+            decideStalledSubmission(task, context(deps), backend ? { canFindCreated: backend.findCreated !== undefined } : undefined),
+            backend,
+            undefined,
+            deps,
+            options.signal,
+          );
         case 'FAILED':
           await settleFailedTask(task.taskId, deps);
           return 'changed';
@@ -50,12 +71,21 @@ export async function pollTask(
         case 'RUNNING':
         case 'ABORTING':
         case 'RETRY_WAIT': {
-          const backend = deps.backends.get(task.backend);
-          if (!backend || !task.remoteId) return 'skipped';
-          observation ??= await observe(backend, task.remoteId);
-          if (task.state === 'ABORTING') return await followAbort(task, observation, backend, deps);
-          if (task.state === 'RETRY_WAIT') return await startRetry(task, observation, backend, deps);
-          return await followRun(task, observation, backend, deps);
+          const ref = backend ? refOf(task, backend) : undefined;
+          if (!backend || !ref) return 'skipped';
+          observation ??= await observe(backend, ref, options.signal);
+          const ctx = context(deps);
+          const decision =
+            task.state === 'ABORTING'
+              ? decideAbort(task, observation, ctx)
+              : task.state === 'RETRY_WAIT'
+                ? decideRetryWait(task, observation, ctx, {
+                    capabilities: backend.capabilities,
+                    timing: backend.timing,
+                    canFindCreated: backend.findCreated !== undefined,
+                  })
+                : decideRun(task, observation, ctx);
+          return await apply(task, decision, backend, observation, deps, options.signal);
         }
         default:
           return 'skipped';
@@ -70,204 +100,226 @@ export async function pollTask(
   return 'skipped';
 }
 
-export async function observe(backend: Backend, remoteId: string): Promise<Observation> {
+/** The reference of a task's job (tasks written before references were records carry only its id). */
+export function refOf(task: Pick<Task, 'remote' | 'remoteId'>, backend: Backend): RemoteRef | undefined {
+  if (task.remote) return task.remote;
+  return task.remoteId ? backend.parseRef(task.remoteId) : undefined;
+}
+
+export async function observe(backend: Backend, ref: RemoteRef, signal?: AbortSignal): Promise<Observation> {
   try {
-    return { kind: 'status', status: await backend.status(remoteId) };
+    return { kind: 'status', status: await backend.status(ref, signal ? { signal } : {}) };
   } catch (error) {
     if (error instanceof RemoteTaskNotFoundError) return { kind: 'not-found', message: error.message };
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
 }
 
-export async function followRun(task: Task | IndexEntryTask, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const deadline = deadlineOf(task, deps.settings.poll);
-  const overdue = deadline !== undefined && now >= deadline;
-  // Past its maximum duration the run is aborted even if the master cannot say how it is doing.
-  if (observation.kind === 'error' && overdue) return abortOverdue(task, { poll: checked(task, now) }, backend, deps);
-  if (observation.kind !== 'status') {
-    if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
-    return noAnswer(task, observation, deps);
-  }
-  const { status } = observation;
-  const seen = seenChanges(task, status);
-  const poll = checked(task, now);
-  switch (status.phase) {
-    case 'succeeded':
-      return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes: { ...seen, poll } });
-    case 'failed':
-      return commit(task, deps, {
-        to: 'FAILED',
-        reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`,
-        changes: { ...seen, poll, error: { reason: status.message ?? `job ${status.state} at stage ${status.stage ?? '?'}`, source: 'backend', at: now } },
-        dueAt: now + deps.settings.poll.failedGraceMs,
-      });
-    case 'aborted':
-      return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot (backend reports ${status.state})`, changes: { ...seen, poll } });
-  }
-  if (overdue) return abortOverdue(task, { ...seen, poll }, backend, deps);
-  if (task.state === 'SUBMITTED' && status.phase === 'running') {
-    const dueAt = now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random);
-    return commit(task, deps, {
-      to: 'RUNNING',
-      reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`,
-      changes: { ...seen, poll },
-      dueAt,
-    });
-  }
-  // Found again after "not found" answers: the streak must not count towards LOST later.
-  if ((task.poll?.notFound ?? 0) > 0) {
-    if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
-    await deps.store.replace(
-      update(task, now, deps.settings.taskPolicy, { ...seen, poll }, now + nextCheckDelayMs({ ...task, ...seen }, now, deps.settings.poll, deps.random)),
-    );
-    return 'changed';
-  }
-  // Nothing new (a stage change alone is not stored: the shard's checkpoint follows near-end stages). The
-  // check times come from the task's anchor, so no write is needed.
-  return 'unchanged';
-}
-
-async function abortOverdue(task: Task | IndexEntryTask, changes: Partial<Task>, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const minutes = Math.round((task.maxDurationMs ?? deps.settings.poll.defaultMaxDurationMs) / 60_000);
-  await commit(task, deps, {
-    to: 'ABORTING',
-    reason: `run exceeded its maximum duration of ${minutes} min; aborting`,
-    changes: { ...changes, abort: { reason: 'timeout', requestedAt: now, calls: 1, lastCallAt: now } },
-    dueAt: now + deps.settings.poll.abortingIntervalMs,
-  });
-  await callAbort(task, backend, deps);
-  return 'changed';
-}
-
-async function followAbort(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const timedOut = task.abort?.reason === 'timeout';
-  const end = (reason: string, changes: Partial<Task>) =>
-    commit(
-      task,
-      deps,
-      timedOut
-        ? {
-            to: 'FAILED_FINAL',
-            reason: `timed out: ${reason}`,
-            changes: { ...changes, error: { reason: 'run exceeded its maximum duration', source: 'bulkpilot', at: now } },
-          }
-        : { to: 'ABORTED', reason, changes },
-    );
-  if (observation.kind === 'not-found') return end('the backend no longer knows the job', { poll: checked(task, now) });
-  if (observation.kind === 'error') return noAnswer(task, observation, deps);
-  const { status } = observation;
-  const changes = { ...seenChanges(task, status), poll: checked(task, now) };
-  if (status.phase === 'aborted') return end(`abort confirmed (backend reports ${status.state})`, changes);
-  if (status.phase === 'failed') return end(`the job had failed before the abort took effect (${status.state})`, changes);
-  if (status.phase === 'succeeded') return commit(task, deps, { to: 'SUCCEEDED', reason: `the job succeeded before the abort took effect`, changes });
-  // Still running: the abort call may have been lost; repeat it now and then, never in a tight loop.
-  const interval = deps.settings.poll.abortingIntervalMs;
-  if (now - (task.abort?.lastCallAt ?? 0) >= 2 * interval) {
-    const abort = {
-      reason: task.abort?.reason ?? 'operator',
-      requestedAt: task.abort?.requestedAt ?? now,
-      calls: (task.abort?.calls ?? 0) + 1,
-      lastCallAt: now,
-    } as const;
-    await deps.store.replace(update(task, now, deps.settings.taskPolicy, { ...changes, abort }, now + interval));
-    await callAbort(task, backend, deps);
-    return 'changed';
-  }
-  await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: now + jittered(interval, deps.settings.poll.jitter, deps.random) });
-  return 'unchanged';
-}
-
-async function startRetry(task: Task, observation: Observation, backend: Backend, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const policy = deps.settings.poll;
-  if (observation.kind !== 'status') return noAnswer(task, observation, deps);
-  const { status } = observation;
-  const changes = { ...seenChanges(task, status), poll: checked(task, now) };
-  const nextRun = { attempt: (task.attempt ?? 1) + 1, runStartedAt: now, poll: { checks: 0, failures: 0, notFound: 0 } };
-  switch (status.phase) {
-    case 'succeeded':
-      return commit(task, deps, { to: 'SUCCEEDED', reason: `backend reports ${status.state}`, changes });
-    case 'aborted':
-      // Stopped from the console while waiting for its retry: a person's abort is not undone, unless a
-      // person asked for this very retry (bulkpilot retry of an ABORTED task).
-      if (!task.operatorRetry)
-        return commit(task, deps, { to: 'ABORTED', reason: `aborted outside bulkpilot while waiting for a retry (backend reports ${status.state})`, changes });
-      break;
-    case 'running':
-      // Retried from the console, or our earlier retry call took effect although its answer was lost.
-      return commit(task, deps, {
-        to: 'RUNNING',
-        reason: `backend already runs the job again (${status.state})`,
-        changes: { ...changes, ...nextRun, operatorRetry: false },
-        dueAt: now + policy.firstCheckDelayMs,
-      });
-    case 'unknown':
-      await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: now + jittered(policy.abortingIntervalMs, policy.jitter, deps.random) });
-      return 'unchanged';
-    case 'failed':
-      break;
-  }
-  // The claim is written before the call, conditionally: of two actors (a tick and an operator's retry),
-  // only one calls. A claim left by a call whose answer was lost is honoured for a while, then renewed.
-  if (task.retryCall && now - task.retryCall.at < 2 * policy.abortingIntervalMs) {
-    await deps.store.reschedule({ ...task, poll: changes.poll, dueAt: task.retryCall.at + 2 * policy.abortingIntervalMs });
-    return 'unchanged';
-  }
-  const claimed = update(
-    task,
-    now,
-    deps.settings.taskPolicy,
-    { ...changes, retryCall: { at: now, attempt: nextRun.attempt } },
-    now + 2 * policy.abortingIntervalMs,
-  );
-  await deps.store.replace(claimed);
-  try {
-    await backend.retry(task.remoteId!);
-  } catch (error) {
-    if (error instanceof RemoteTaskNotFoundError) return noAnswer(claimed, { kind: 'not-found', message: error.message }, deps);
-    if (error instanceof RemoteRefusedError) {
-      return commit(claimed, deps, {
-        to: 'FAILED_FINAL',
-        reason: `the backend refused to retry the job: ${error.backendMessage}`,
-        changes: { error: { reason: `retry refused: ${error.backendMessage}`, source: 'backend', at: now } },
-      });
-    }
-    // No answer: the next check (after the claim's wait) sees whether the job runs again.
-    deps.logger.warn('retry call failed; the next check sees whether it took effect', { taskId: task.taskId, remoteId: task.remoteId, error });
-    return 'info-failed';
-  }
-  deps.metrics?.count('TasksRetried');
-  return recordStartedRetry(claimed, nextRun, deps);
+export function context(deps: TrackingDependencies): DecisionContext {
+  return { now: deps.clock.now(), poll: deps.settings.poll, random: deps.random };
 }
 
 /**
- * The master's retry was called and answered: the new run exists whatever happened to the task meanwhile.
- * A lost race (an operator's "retry now" landing during the call) must not send the decision round again —
- * a re-decision would see the claim, wait, and call retry a second time for the same wait. While the task
- * still holds this very claim, the run is recorded on it; if it moved on (aborted, deleted), its new owner
- * decides.
+ * Carries a decision out. A task known only by its index entry takes only a transition (one conditional
+ * update); anything else needs the task read (NeedsFullTaskError).
  */
-async function recordStartedRetry(claimed: Task, nextRun: Pick<Task, 'attempt' | 'runStartedAt' | 'poll'>, deps: TrackingDependencies): Promise<PollOutcome> {
+export async function apply(
+  task: Task | IndexEntryTask,
+  decision: Decision,
+  backend: Backend | undefined,
+  observation: Observation | undefined,
+  deps: TrackingDependencies,
+  signal: AbortSignal | undefined,
+): Promise<PollOutcome> {
+  const quiet: PollOutcome = observation?.kind === 'error' ? 'no-answer' : observation?.kind === 'not-found' ? 'not-found' : 'unchanged';
+  switch (decision.kind) {
+    case 'none':
+      return 'unchanged';
+    case 'no-answer':
+      return 'no-answer';
+    case 'transition':
+      return commit(task, deps, {
+        to: decision.to,
+        reason: decision.reason,
+        changes: decision.changes,
+        ...(decision.clear ? { clear: decision.clear } : {}),
+        ...(decision.dueAt === undefined ? {} : { dueAt: decision.dueAt }),
+      });
+    case 'abort-overdue':
+      await commit(task, deps, { to: 'ABORTING', reason: decision.reason, changes: decision.changes, dueAt: decision.dueAt });
+      await callAbort(task, backend!, deps, signal);
+      return 'changed';
+  }
+  if (isIndexEntry(task)) throw new NeedsFullTaskError(task.taskId);
+  const now = deps.clock.now();
+  const policy = deps.settings.taskPolicy;
+  switch (decision.kind) {
+    case 'update':
+      await deps.store.replace(update(task, now, policy, decision.changes, decision.dueAt));
+      return 'changed';
+    case 'reschedule':
+      await deps.store.reschedule({ ...task, poll: decision.poll, dueAt: decision.dueAt });
+      return quiet;
+    case 'repeat-abort':
+      await deps.store.replace(update(task, now, policy, decision.changes, decision.dueAt));
+      await callAbort(task, backend!, deps, signal);
+      return 'changed';
+    case 'rerun':
+      return rerun(task, decision, backend!, deps, signal);
+    case 'find-rerun':
+      return findRerun(task, decision, backend!, deps, signal);
+    case 'find-create':
+      return findCreate(task, backend!, deps, signal);
+    case 'hold-uncertain':
+      await deps.store.replace(holdAsUncertain(task, decision.reason, now, policy));
+      deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', {
+        taskId: task.taskId,
+        requestId: task.requestId,
+        target: task.target,
+        reason: decision.reason,
+      });
+      deps.metrics?.count('TasksUncertain', 1, dimensionsOf(task));
+      return 'changed';
+  }
+}
+
+/** The claim is written before the call, conditionally: of two actors (a tick and an operator's retry), only one calls. */
+async function rerun(
+  task: Task,
+  decision: Extract<Decision, { kind: 'rerun' }>,
+  backend: Backend,
+  deps: TrackingDependencies,
+  signal: AbortSignal | undefined,
+): Promise<PollOutcome> {
+  const now = deps.clock.now();
+  const claimed = update(task, now, deps.settings.taskPolicy, { ...decision.changes, retryCall: decision.claim }, decision.dueAt);
+  await deps.store.replace(claimed);
+  let ref: RemoteRef;
+  try {
+    ref = await backend.rerun!(
+      refOf(task, backend)!,
+      task.params,
+      { marker: rerunMarker(task.taskId, decision.claim.attempt), startedAt: now },
+      signal ? { signal } : {},
+    );
+  } catch (error) {
+    if (error instanceof RemoteTaskNotFoundError) {
+      const observation = { kind: 'not-found' as const, message: error.message };
+      return apply(claimed, decideNoAnswer(claimed, observation, context(deps)), backend, observation, deps, signal);
+    }
+    if (error instanceof RemoteRefusedError) {
+      return commit(claimed, deps, {
+        to: 'FAILED_FINAL',
+        reason: `the backend refused to run the job again: ${error.backendMessage}`,
+        changes: { error: { reason: `retry refused: ${error.backendMessage}`, source: 'backend', at: now } },
+        clear: ['retryCall'],
+      });
+    }
+    // No answer: the next check (after the claim's window) sees whether it took effect.
+    deps.logger.warn('retry call failed; the next check sees whether it took effect', { taskId: task.taskId, remoteId: task.remoteId, error });
+    return 'no-answer';
+  }
+  deps.metrics?.count('TasksRetried', 1, dimensionsOf(task));
+  return recordStartedRun(claimed, ref, backend, deps, `retry ${decision.claim.attempt} started at the backend`);
+}
+
+/** A resubmit whose answer was lost: adopt the new job if the backend has it, call again once it proves there is none. */
+async function findRerun(
+  task: Task,
+  decision: Extract<Decision, { kind: 'find-rerun' }>,
+  backend: Backend,
+  deps: TrackingDependencies,
+  signal: AbortSignal | undefined,
+): Promise<PollOutcome> {
+  const { claim } = decision;
+  const result = await lookUp(backend, task.params, rerunMarker(task.taskId, claim.attempt), claim.at, signal);
+  const now = deps.clock.now();
+  const reading = readLookup(result, { startedAt: claim.at, boundMs: backend.timing.commandMs }, now);
+  if ('adopt' in reading) return recordStartedRun(task, reading.adopt, backend, deps, `retry ${claim.attempt} found at the backend after its answer was lost`);
+  if ('absent' in reading) {
+    deps.logger.warn('the lost retry created nothing; retrying again', { taskId: task.taskId, attempt: claim.attempt, reason: reading.absent });
+    return rerun(
+      task,
+      { kind: 'rerun', claim: { at: now, attempt: claim.attempt }, changes: { poll: decision.poll }, dueAt: now + rerunClaimWindowMs(backend.timing) },
+      backend,
+      deps,
+      signal,
+    );
+  }
+  await deps.store.reschedule({ ...task, poll: decision.poll, dueAt: now + deps.settings.poll.abortingIntervalMs });
+  return 'unchanged';
+}
+
+/** A create whose answer was lost, and whose message did not come back first: the backend is asked for its job. */
+async function findCreate(task: Task, backend: Backend, deps: TrackingDependencies, signal: AbortSignal | undefined): Promise<PollOutcome> {
+  const startedAt = task.create.startedAt!;
+  const result = await lookUp(backend, task.params, createMarker(task.taskId, task.create.attempts), startedAt, signal);
+  const now = deps.clock.now();
+  const policy = deps.settings.taskPolicy;
+  const reading = readLookup(result, { startedAt, boundMs: backend.timing.createMs }, now);
+  if ('adopt' in reading) {
+    const label = backend.describeRef(reading.adopt);
+    await deps.store.replace(
+      recordCreated(
+        task,
+        { ref: reading.adopt, label },
+        { reason: `created at the backend as ${label} (found after its answer was lost)`, now, policy, dueAt: now + deps.settings.poll.firstCheckDelayMs },
+      ),
+    );
+    deps.logger.info('lost create found at the backend', { taskId: task.taskId, remoteId: label });
+    return 'changed';
+  }
+  if ('absent' in reading) {
+    // Nothing was created: the claim is released, and the message's next delivery creates the job.
+    await deps.store.replace(
+      update(
+        task,
+        now,
+        policy,
+        { create: { attempts: task.create.attempts, lastError: `the lost create made no job (${reading.absent})` } },
+        now + deps.settings.poll.stalledAcceptedIntervalMs,
+      ),
+    );
+    return 'changed';
+  }
+  await deps.store.reschedule({ ...task, dueAt: now + deps.settings.poll.abortingIntervalMs });
+  return 'unchanged';
+}
+
+async function lookUp(backend: Backend, params: unknown, marker: string, startedAt: number, signal: AbortSignal | undefined) {
+  try {
+    return await backend.findCreated!(params, { marker, startedAt }, signal ? { signal } : {});
+  } catch (error) {
+    return { unknown: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * The backend runs the job again and said so: the new run exists whatever happened to the task meanwhile.
+ * A lost race (an operator's "retry now" landing during the call) must not send the decision round again —
+ * a re-decision would call a second time for the same attempt. While the task still holds this very claim,
+ * the run is recorded on it; if it moved on (aborted, deleted), its new owner decides.
+ */
+async function recordStartedRun(claimed: Task, ref: RemoteRef, backend: Backend, deps: TrackingDependencies, reason: string): Promise<PollOutcome> {
   const claim = claimed.retryCall!;
+  const run = { ...nextRun(claim.attempt, deps.clock.now()), remote: ref, remoteId: backend.describeRef(ref), operatorRetry: false };
   let task = claimed;
   for (let round = 0; round < 3; round++) {
     try {
       return await commit(task, deps, {
         to: 'RUNNING',
-        reason: `retry ${nextRun.attempt} started at the backend`,
-        changes: { ...nextRun, operatorRetry: false },
+        reason,
+        changes: run,
+        clear: ['retryCall'],
         dueAt: deps.clock.now() + deps.settings.poll.firstCheckDelayMs,
       });
     } catch (error) {
       if (!(error instanceof TaskVersionConflictError)) throw error;
       const current = error.current;
       if (!current || current.state !== 'RETRY_WAIT' || current.retryCall?.at !== claim.at || current.retryCall.attempt !== claim.attempt) {
-        deps.logger.warn('retry started at the backend, but the task moved on meanwhile; its new state decides', {
+        deps.logger.warn('the job runs again at the backend, but the task moved on meanwhile; its new state decides', {
           taskId: claimed.taskId,
-          remoteId: claimed.remoteId,
+          remoteId: run.remoteId,
           state: current?.state,
         });
         return 'changed';
@@ -278,69 +330,14 @@ async function recordStartedRetry(claimed: Task, nextRun: Pick<Task, 'attempt' |
   throw new TaskVersionConflictError(claimed.taskId, task.version, task);
 }
 
-/** A check without an answer (status call failed) or with "not found" (counts towards LOST). */
-async function noAnswer(task: Task, observation: Exclude<Observation, { kind: 'status' }>, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const policy = deps.settings.poll;
-  const previous = task.poll ?? { checks: 0, failures: 0, notFound: 0 };
-  if (observation.kind === 'error' && isFollowedWithoutWrites(task.state)) return 'info-failed'; // the tick's checkpoint counts it
-  if (observation.kind === 'error') {
-    const poll: PollBookkeeping = {
-      ...previous,
-      checks: previous.checks + 1,
-      lastCheckedAt: now,
-      failures: previous.failures + 1,
-      lastError: observation.message,
-    };
-    await deps.store.reschedule({ ...task, poll, dueAt: now + errorBackoffMs(poll.failures, policy, deps.random) });
-    return 'info-failed';
-  }
-  const notFoundSince = previous.notFoundSince ?? now;
-  const poll: PollBookkeeping = { ...previous, checks: previous.checks + 1, lastCheckedAt: now, failures: 0, notFound: previous.notFound + 1, notFoundSince };
-  if (poll.notFound >= policy.lostConfirmations && now - notFoundSince >= policy.lostMinSpanMs) {
-    await commit(task, deps, {
-      to: 'LOST',
-      reason: `the backend did not know the job in ${poll.notFound} checks over ${Math.round((now - notFoundSince) / 60_000)} min: ${observation.message}`,
-      changes: { poll, error: { reason: observation.message, source: 'backend', at: now } },
-    });
-    return 'changed';
-  }
-  const spacing = Math.max(policy.minIntervalMs, Math.ceil(policy.lostMinSpanMs / Math.max(1, policy.lostConfirmations - 1)));
-  await deps.store.reschedule({ ...task, poll, dueAt: now + spacing });
-  return 'not-found';
-}
-
-/** A submission whose create never recorded an outcome and whose message did not come back to settle it. */
-async function checkStalledSubmission(task: Task, deps: TrackingDependencies): Promise<PollOutcome> {
-  const now = deps.clock.now();
-  const { create } = task;
-  if (create.startedAt !== undefined && (create.leaseUntil ?? 0) >= now) {
-    await deps.store.reschedule({ ...task, dueAt: create.leaseUntil! + 1_000 });
-    return 'unchanged';
-  }
-  const unrecorded = unrecordedCreateReason(task);
-  if (unrecorded !== undefined) {
-    await deps.store.replace(holdAsUncertain(task, unrecorded, now, deps.settings.taskPolicy));
-    deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', {
-      taskId: task.taskId,
-      requestId: task.requestId,
-      backend: task.backend,
-      reason: unrecorded,
-    });
-    deps.metrics?.count('TasksUncertain');
-    return 'changed';
-  }
-  if (create.startedAt === undefined && now - task.createdAt >= deps.settings.poll.stalledAcceptedMaxAgeMs) {
-    const reason = `its message never came back to be submitted (look in the import dead-letter queue); nothing was created at the backend`;
-    return commit(task, deps, { to: 'REJECTED', reason, changes: { error: { reason, source: 'bulkpilot', at: now } } });
-  }
-  await deps.store.reschedule({ ...task, dueAt: now + deps.settings.poll.stalledAcceptedIntervalMs });
-  return 'unchanged';
-}
-
-async function callAbort(task: Pick<Task, 'taskId' | 'remoteId'>, backend: Backend, deps: TrackingDependencies): Promise<void> {
+async function callAbort(
+  task: Pick<Task, 'taskId' | 'remote' | 'remoteId'>,
+  backend: Backend,
+  deps: TrackingDependencies,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   try {
-    await backend.abort(task.remoteId!);
+    await backend.abort(refOf(task, backend)!, signal ? { signal } : {});
   } catch (error) {
     // The next check sees whether the job still runs and calls again if so.
     deps.logger.warn('abort call failed; it is repeated while the job runs', { taskId: task.taskId, remoteId: task.remoteId, error });
@@ -361,12 +358,13 @@ async function commit(task: Task | IndexEntryTask, deps: TrackingDependencies, o
     next = full;
   }
   // Terminal states are counted once, by the notify function; FAILED is counted here.
-  if (next.state === 'FAILED') deps.metrics?.count('TasksFailed');
+  if (next.state === 'FAILED') deps.metrics?.count('TasksFailed', 1, dimensionsOf(task));
   deps.logger.info('task state changed', {
     taskId: task.taskId,
     requestId: task.requestId,
+    target: task.target,
     backend: task.backend,
-    remoteId: task.remoteId,
+    remoteId: options.changes?.remoteId ?? task.remoteId,
     from: task.state,
     to: next.state,
     reason: options.reason,
@@ -374,10 +372,6 @@ async function commit(task: Task | IndexEntryTask, deps: TrackingDependencies, o
   return 'changed';
 }
 
-function seenChanges(task: Pick<Task, 'stage'>, status: RemoteStatus): Pick<Task, 'remoteState' | 'stage'> {
-  return { remoteState: status.state, ...(status.stage !== undefined ? { stage: status.stage } : task.stage !== undefined ? { stage: task.stage } : {}) };
-}
-
-function checked(task: { poll?: Partial<PollBookkeeping> | undefined }, now: number): PollBookkeeping {
-  return { checks: (task.poll?.checks ?? 0) + 1, lastCheckedAt: now, failures: 0, notFound: 0 };
+export function dimensionsOf(task: { target?: string | undefined }): { target: string } | undefined {
+  return task.target === undefined ? undefined : { target: task.target };
 }

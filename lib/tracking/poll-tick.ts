@@ -1,20 +1,25 @@
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
-import { TaskVersionConflictError, type PollCheckpointStore } from '../store/task-store.ts';
-import { deadlineOf, nearEndStage } from './poll-policy.ts';
-import { dueCheckTime, isFollowedWithoutWrites, type IndexedTask, type ShardCheckpoint } from './poll-schedule.ts';
-import { followRun, NeedsFullTaskError, observe, pollTask, type PollOutcome } from './poll-task.ts';
+import { type PollCheckpointStore, TaskVersionConflictError } from '../store/task-store.ts';
+import { decideRun } from './decisions.ts';
+import { dueCheckTime, type IndexedTask, isFollowedWithoutWrites, type ShardCheckpoint } from './poll-schedule.ts';
+import { apply, context, NeedsFullTaskError, observe, type PollOutcome, pollTask, refOf } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 
 export interface TickOptions {
   /** Who holds the shard leases (the invocation's request id). */
   owner: string;
   remainingMs(): number;
-  /** Stop taking new tasks when less than this is left: one task may need an info call with its retries. */
-  marginMs: number;
-  /** Calls in flight to one backend (one master per backend here). */
-  concurrencyPerBackend: number;
+  /**
+   * Stop taking a target's tasks when less than its margin is left: its backend's longest status call and
+   * the write after it. Without this option each target's margin comes from its backend's declared timing.
+   */
+  marginMs?: number;
+  /** Status calls in flight to one target. */
+  concurrencyPerTarget: number;
   pageSize: number;
+  /** Cuts every backend call at the invocation's deadline (a late abort or rerun call never outlives the Lambda). */
+  signal?: AbortSignal;
   /**
    * Further passes over the same tasks within this invocation, this far apart, until `passesUntil` (clock
    * time): checks finer than the one-minute schedule, without reading the index again. One pass without.
@@ -23,8 +28,20 @@ export interface TickOptions {
   passesUntil?: number;
 }
 
-// One status call can take connect + headers + body timeouts (23 s by default): the margin covers it.
-export const defaultTickOptions = { marginMs: 25_000, concurrencyPerBackend: 16, pageSize: 500 };
+export const defaultTickOptions = { concurrencyPerTarget: 16, pageSize: 500 };
+
+/** The write (and its one conflict re-read) after a status call, on top of the backend's call bound. */
+const writeMarginMs = 2_000;
+
+/** How much time a check of one target's task needs; the poll handler's pass window follows the largest. */
+export function marginMsFor(deps: Pick<TrackingDependencies, 'backends'>, target: string | undefined): number {
+  const backend = target === undefined ? undefined : deps.backends.get(target);
+  return (backend?.timing.statusMs ?? Math.max(0, ...deps.backends.all().map((b) => b.timing.statusMs))) + writeMarginMs;
+}
+
+export function largestMarginMs(deps: Pick<TrackingDependencies, 'backends'>): number {
+  return Math.max(writeMarginMs, ...deps.backends.all().map((b) => b.timing.statusMs + writeMarginMs));
+}
 
 export interface TickReport {
   shards: number;
@@ -59,16 +76,30 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
     shardsBusy: 0,
     passes: 0,
     checked: 0,
-    outcomes: { changed: 0, unchanged: 0, 'info-failed': 0, 'not-found': 0, skipped: 0, error: 0 },
+    outcomes: { changed: 0, unchanged: 0, 'no-answer': 0, 'not-found': 0, skipped: 0, error: 0 },
     leftForNextTick: 0,
   };
   const limiters = new Map<string, Semaphore>();
-  const limiterFor = (backend: string) => {
-    let limiter = limiters.get(backend);
-    if (!limiter) limiters.set(backend, (limiter = new Semaphore(options.concurrencyPerBackend)));
+  const limiterFor = (key: string) => {
+    let limiter = limiters.get(key);
+    if (!limiter) {
+      limiter = new Semaphore(options.concurrencyPerTarget);
+      limiters.set(key, limiter);
+    }
     return limiter;
   };
-  const timeLeft = () => options.remainingMs() > options.marginMs;
+  const targetOf = (task: IndexedTask) => deps.backends.forTask(task)?.target ?? task.target ?? task.backend;
+  const margins = new Map<string, number>();
+  const marginOf = (target: string) => {
+    let margin = margins.get(target);
+    if (margin === undefined) {
+      margin = options.marginMs ?? marginMsFor(deps, target);
+      margins.set(target, margin);
+    }
+    return margin;
+  };
+  const passMargin = options.marginMs ?? largestMarginMs(deps);
+  const timeLeft = (target?: string) => options.remainingMs() > (target === undefined ? passMargin : marginOf(target));
 
   const workShard = async (shard: number) => {
     const start = deps.clock.now();
@@ -88,7 +119,10 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
           for (const task of page) {
             tasks.set(task.taskId, task);
             const dueAt = dueCheckTime(task, view, passAt, deps.settings.poll);
-            if (dueAt !== undefined) work.push(limiterFor(task.backend).run(() => serve(task, dueAt, passAt)));
+            if (dueAt !== undefined) {
+              const target = targetOf(task);
+              work.push(limiterFor(target).run(() => serve(task, target, dueAt, passAt)));
+            }
           }
         }
       } finally {
@@ -98,9 +132,9 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
       }
     };
 
-    const serve = async (task: IndexedTask, dueAt: number, passAt: number) => {
+    const serve = async (task: IndexedTask, target: string, dueAt: number, passAt: number) => {
       const followed = isFollowedWithoutWrites(task.state);
-      if (!timeLeft()) {
+      if (!timeLeft(target)) {
         report.leftForNextTick++;
         // Its check time is behind the saved checkpoint now: remembered, so the next tick serves it first.
         if (followed) checkpoint.pending[task.taskId] = dueAt;
@@ -108,10 +142,10 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
       }
       report.checked++;
       // How late the check is against its time: the poll-lag alarm watches the maximum.
-      deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - dueAt));
+      deps.metrics?.milliseconds('PollLag', Math.max(0, deps.clock.now() - dueAt), { target });
       delete checkpoint.pending[task.taskId];
       try {
-        const outcome = await attributeTo(deps.ledger, task.taskId, () => checkTask(task, checkpoint, passAt, deps));
+        const outcome = await attributeTo(deps.ledger, task.taskId, () => checkTask(task, checkpoint, passAt, deps, options.signal));
         report.outcomes[outcome]++;
         // Written (or a state whose check writes its next time): the entry read from the index is stale.
         if (outcome === 'changed' || !followed) tasks.delete(task.taskId);
@@ -158,30 +192,36 @@ export async function pollTick(deps: TrackingDependencies & { checkpoints: PollC
 
 /**
  * One due task. A running job whose status brings nothing new costs the status call and nothing else: the
- * checkpoint (in memory, saved once per tick) notes a near-end stage or a failed call. Anything new — or a
- * state whose checks always write — goes through pollTask, which reads the task and writes conditionally.
+ * checkpoint (in memory, saved once per tick) notes a near end or a failed call. Anything new — or a state
+ * whose checks always write — goes through pollTask, which reads the task and writes conditionally.
  */
-async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt: number, deps: TrackingDependencies): Promise<PollOutcome> {
-  const backend = deps.backends.get(task.backend);
-  if (!isFollowedWithoutWrites(task.state) || !task.remoteId || !backend) return pollTask(task.taskId, deps);
-  const observation = await observe(backend, task.remoteId);
-  const deadline = deadlineOf(task, deps.settings.poll);
-  if (observation.kind === 'error' && !(deadline !== undefined && deps.clock.now() >= deadline)) {
-    const failures = noteFailure(checkpoint, task.taskId, passAt, observation.message);
+async function checkTask(
+  task: IndexedTask,
+  checkpoint: ShardCheckpoint,
+  passAt: number,
+  deps: TrackingDependencies,
+  signal: AbortSignal | undefined,
+): Promise<PollOutcome> {
+  const backend = deps.backends.forTask(task);
+  const ref = backend ? refOf(task, backend) : undefined;
+  if (!isFollowedWithoutWrites(task.state) || !backend || !ref) return pollTask(task.taskId, deps, signal ? { signal } : {});
+  const observation = await observe(backend, ref, signal);
+  const decision = decideRun(task, observation, context(deps));
+  if (decision.kind === 'no-answer') {
+    const failures = noteFailure(checkpoint, task.taskId, passAt, observation.kind === 'error' ? observation.message : '');
     deps.logger.warn('status call failed; the task is checked again later', {
       taskId: task.taskId,
       requestId: task.requestId,
+      target: backend.target,
       remoteId: task.remoteId,
       failures,
-      error: observation.message,
+      error: observation.kind === 'error' ? observation.message : undefined,
     });
-    return 'info-failed';
+    return 'no-answer';
   }
   delete checkpoint.failing[task.taskId];
-  const now = deps.clock.now();
-  if (observation.kind === 'status' && !isNews(task, observation.status.phase, now, deps)) {
-    const stage = observation.status.stage;
-    if (stage !== undefined && nearEndStage(stage, deps.settings.poll)) checkpoint.nearEnd[task.taskId] = { stage, at: passAt };
+  if (decision.kind === 'none') {
+    if (decision.nearEnd) checkpoint.nearEnd[task.taskId] = { stage: decision.stage, at: passAt };
     else delete checkpoint.nearEnd[task.taskId];
     return 'unchanged';
   }
@@ -189,10 +229,10 @@ async function checkTask(task: IndexedTask, checkpoint: ShardCheckpoint, passAt:
   // News: decided on the index entry and written in one conditional update; a lost race or a full history
   // falls back to reading the task (with the same observation, so the backend is not asked twice).
   try {
-    return await followRun(task, observation, backend, deps);
+    return await apply(task, decision, backend, observation, deps, signal);
   } catch (error) {
     if (!(error instanceof TaskVersionConflictError) && !(error instanceof NeedsFullTaskError)) throw error;
-    return pollTask(task.taskId, deps, { observation });
+    return pollTask(task.taskId, deps, { observation, ...(signal ? { signal } : {}) });
   }
 }
 
@@ -201,15 +241,6 @@ function noteFailure(checkpoint: ShardCheckpoint, taskId: string, at: number, me
   const failures = (checkpoint.failing[taskId]?.failures ?? 0) + 1;
   checkpoint.failing[taskId] = { failures, at, error: shortError(message) };
   return failures;
-}
-
-/** Whether a status of a SUBMITTED or RUNNING task changes anything stored. */
-function isNews(task: IndexedTask, phase: string, now: number, deps: TrackingDependencies): boolean {
-  if (phase !== 'running' && phase !== 'unknown') return true;
-  if (task.state === 'SUBMITTED' && phase === 'running') return true;
-  if ((task.poll?.notFound ?? 0) > 0) return true; // a "not found" streak to clear
-  const deadline = deadlineOf(task, deps.settings.poll);
-  return deadline !== undefined && now >= deadline;
 }
 
 /** Entries of tasks that left the shard's index go; the checkpoint item stays small. */

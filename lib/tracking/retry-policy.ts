@@ -1,3 +1,4 @@
+import type { RerunKind } from '../backends/backend.ts';
 import type { Task } from '../task/task.ts';
 
 /**
@@ -35,12 +36,14 @@ export type FailureDecision = { to: 'RETRY_WAIT'; nextAttemptAt: number; reason:
 
 /**
  * What follows a FAILED task. Retryable: a failure the backend reported for a run (its job failed).
- * Not retryable: a message matching a non-retryable pattern, and the last allowed attempt.
+ * Not retryable: a backend that cannot run a failed job again, a message matching a non-retryable pattern,
+ * and the last allowed attempt.
  */
-export function decideAfterFailure(task: Task, base: RetryPolicy, now: number, random: () => number): FailureDecision {
+export function decideAfterFailure(task: Task, base: RetryPolicy, now: number, random: () => number, rerun?: RerunKind): FailureDecision {
   const policy = effectiveRetryPolicy(task, base);
   const attempt = task.attempt ?? 1;
   const message = task.error?.reason ?? '';
+  if (rerun === 'none') return { to: 'FAILED_FINAL', reason: `not retryable (the backend cannot run a failed job again): ${message}` };
   const fatal = policy.nonRetryablePatterns.find((p) => new RegExp(p, 'i').test(message));
   if (fatal) return { to: 'FAILED_FINAL', reason: `not retryable (matches /${fatal}/i): ${message}` };
   if (attempt >= policy.maxAttempts) return { to: 'FAILED_FINAL', reason: `attempt ${attempt} of ${policy.maxAttempts} failed: ${message}` };

@@ -13,7 +13,8 @@ export async function settleFailedTask(taskId: string, deps: TrackingDependencie
     const task = await deps.store.get(taskId);
     if (!task || task.state !== 'FAILED') return undefined;
     const now = deps.clock.now();
-    const decision = decideAfterFailure(task, deps.settings.retry, now, deps.random);
+    const rerun = deps.rerunKindOf?.(task) ?? deps.backends.forTask(task)?.capabilities.rerun;
+    const decision = decideAfterFailure(task, deps.settings.retry, now, deps.random, rerun);
     const next =
       decision.to === 'RETRY_WAIT'
         ? transition(task, {

@@ -1,3 +1,4 @@
+import type { RerunKind } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
@@ -24,4 +25,9 @@ export interface TrackingDependencies {
   metrics?: MetricsSink;
   ledger?: CostLedger;
   settings: TrackingSettings;
+  /**
+   * How a task's backend runs a failed job again, where known without a connection (the retry function
+   * has none): a backend that cannot makes its failures final at once.
+   */
+  rerunKindOf?: (task: { target?: string | undefined; backend: string }) => RerunKind | undefined;
 }

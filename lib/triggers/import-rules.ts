@@ -1,5 +1,5 @@
-import type { SchemaRegistry } from '../backends/backend.ts';
-import { parseImportRequest } from '../request/import-request.ts';
+import type { ArrivedFile } from '../backends/backend.ts';
+import { parseImportRequest, type RequestTargets } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { parseSchedule, ScheduleExpressionError, type Schedule } from './cron-expression.ts';
 import { fillTemplate } from './template.ts';
@@ -14,13 +14,19 @@ export interface FileRule {
   /** Only objects of this bucket (any bucket wired to the function when absent). */
   bucket?: string;
   prefix: string;
-  /** Data files end so; it also gives `fileType` (.csv → CSV, .parquet → Parquet) unless the template sets one. */
+  /** Data files end so (the backend may read the file's format from it). */
   suffix: string;
   /** When set, data files are not imported one by one: the arrival of `<dir>/<marker>` imports `<dir>/` once. */
   marker?: string;
-  /** What goes into readerConfig.filePath: `{key}` (default) or `{dir}` for marker rules; `{bucket}` may be used. */
+  /** The file's path as the backend gets it: `{key}` (default) or `{dir}` for marker rules; `{bucket}` may be used. */
   filePath: string;
+  /**
+   * The request; strings may hold `{path}`, `{bucket}`, `{key}` and `{dir}`. The backend puts the path where
+   * it reads its input, when it has such a place (its module's `placeFile`).
+   */
   template: Record<string, unknown>;
+  /** The target's backend's way to put the file into the request (absent: placeholders only). */
+  placeFile?: (template: Record<string, unknown>, file: ArrivedFile) => Record<string, unknown>;
 }
 
 export interface CronRule {
@@ -48,7 +54,7 @@ const idPattern = /^[A-Za-z0-9_-]{1,40}$/;
 const fileRuleKeys = ['id', 'bucket', 'prefix', 'suffix', 'marker', 'filePath', 'template'];
 const cronRuleKeys = ['id', 'schedule', 'template', 'maxCatchUp'];
 
-export function parseImportRules(document: unknown, source: string, backends: SchemaRegistry): ImportRules {
+export function parseImportRules(document: unknown, source: string, targets: RequestTargets): ImportRules {
   const fail = (path: string, problem: string): never => {
     throw new ImportRulesError(source, path, problem);
   };
@@ -76,7 +82,7 @@ export function parseImportRules(document: unknown, source: string, backends: Sc
   const checkTemplate = (template: Record<string, unknown>, sample: Record<string, string>, path: string) => {
     if ('requestId' in template) fail(`${path}.requestId`, 'is derived by bulkpilot (from the file or the slot) and may not be set');
     try {
-      parseImportRequest(JSON.stringify(fillTemplate(template, sample)), backends);
+      parseImportRequest(JSON.stringify(fillTemplate(template, sample)), targets);
     } catch (error) {
       if (error instanceof RequestValidationError) fail(`${path}.${error.field}`, error.reason);
       throw error;
@@ -103,6 +109,17 @@ export function parseImportRules(document: unknown, source: string, backends: Sc
     }
     const unknownPlaceholder = /\{(?!bucket\}|key\}|dir\})[^}]*\}/.exec(rule.filePath);
     if (unknownPlaceholder) fail(`${path}.filePath`, `unknown placeholder ${unknownPlaceholder[0]} (known: {bucket}, {key}, {dir})`);
+    let placeFile: FileRule['placeFile'];
+    try {
+      placeFile = targets.resolve({ target: rule.template.target, backend: rule.template.backend }).module.requests.placeFile;
+    } catch (error) {
+      if (error instanceof RequestValidationError) fail(`${path}.template.${error.field}`, error.reason);
+      throw error;
+    }
+    if (placeFile) rule.placeFile = placeFile;
+    else if (!/\{(path|key|dir|bucket)\}/.test(JSON.stringify(rule.template))) {
+      fail(`${path}.template`, 'its backend has no set place for an arrived file: put {path} (or {key}, {dir}, {bucket}) where the request should name it');
+    }
     checkTemplate(withFile(rule, { bucket: rule.bucket ?? 'bucket', key: `${rule.prefix}sample${rule.suffix}`, dir: rule.prefix }), {}, `${path}.template`);
     return rule;
   });
@@ -133,22 +150,11 @@ export function parseImportRules(document: unknown, source: string, backends: Sc
   return { fileRules, cronRules };
 }
 
-/** The template of a file rule with the file's path and type filled in. */
+/** The request a file rule makes of an arrived file: placeholders filled, then the path put where the backend reads it. */
 export function withFile(rule: FileRule, file: { bucket: string; key: string; dir: string }): Record<string, unknown> {
-  const template = structuredClone(rule.template);
-  const filePath = rule.filePath.replaceAll('{bucket}', file.bucket).replaceAll('{key}', file.key).replaceAll('{dir}', file.dir);
-  const reader = template.readerConfig;
-  if (typeof reader === 'string') {
-    // A config given as JSON text stays text: parse, set, serialize.
-    template.readerConfig = JSON.stringify({ ...(JSON.parse(reader) as object), filePath });
-  } else {
-    template.readerConfig = { ...(reader as object | undefined), filePath };
-  }
-  if (template.fileType === undefined) {
-    const type = /\.csv$/i.test(rule.suffix) ? 'CSV' : /\.parquet$/i.test(rule.suffix) ? 'Parquet' : undefined;
-    if (type) template.fileType = type;
-  }
-  return template;
+  const path = rule.filePath.replaceAll('{bucket}', file.bucket).replaceAll('{key}', file.key).replaceAll('{dir}', file.dir);
+  const filled = fillTemplate(rule.template, { path, bucket: file.bucket, key: file.key, dir: file.dir });
+  return rule.placeFile ? rule.placeFile(filled, { path, ...file, suffix: rule.suffix }) : structuredClone(filled);
 }
 
 export function slotPlaceholders(slot: number): Record<string, string> {

@@ -218,7 +218,7 @@ describe('a crash at each submit step converges on redelivery', () => {
 
     // The operator settles each task with the id from its log line.
     for (const [taskId, remoteId] of evidence) {
-      const result = await settleTask(taskId, s.h.deps, { remoteId });
+      const result = await settleTask(taskId, s.h.deps, { job: remoteId });
       expect(['SUBMITTED', 'RUNNING']).toContain(result.task.state);
     }
     const late = await s.deliver(); // a message that still comes back changes nothing now

@@ -490,11 +490,12 @@ function checkPollDelay(policy: PollPolicy, t: { ageMs: number; stage: string | 
     state: 'RUNNING' as const,
     submittedAt: now - t.ageMs,
     runStartedAt: now - t.ageMs,
-    ...(t.stage !== undefined ? { stage: t.stage } : {}),
+    // The backend's judgement (Lindorm: its last stage) is what the policy reads.
+    ...(t.stage !== undefined ? { stage: t.stage, nearEnd: t.stage.toUpperCase() === 'WAIT_FOR_SUCCESS' } : {}),
     ...(t.maxDurationMinutes !== undefined ? { maxDurationMs: t.maxDurationMinutes * 60_000 } : {}),
   };
   const delay = nextCheckDelayMs(task, now, policy, () => r);
-  const nearEnd = t.stage !== undefined && t.stage.toUpperCase() === 'WAIT_FOR_SUCCESS' && policy.nearEndStages.includes('WAIT_FOR_SUCCESS');
+  const nearEnd = t.stage !== undefined && t.stage.toUpperCase() === 'WAIT_FOR_SUCCESS';
   const low = nearEnd ? Math.min(policy.minIntervalMs, policy.nearEndIntervalMs) : policy.minIntervalMs;
   const high = nearEnd ? Math.min(policy.maxIntervalMs, policy.nearEndIntervalMs) : policy.maxIntervalMs;
   const deadline = deadlineOf(task, policy)!;

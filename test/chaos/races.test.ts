@@ -5,7 +5,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RemoteRefusedError } from '../../lib/backends/backend.ts';
+import { type RemoteRef, RemoteRefusedError } from '../../lib/backends/backend.ts';
 import { BackendUnavailableError, OperationRefusedError } from '../../lib/operations/errors.ts';
 import { abortTask, deleteTask, retryTask, settleTask } from '../../lib/operations/lifecycle.ts';
 import { seededRandom } from '../../lib/random.ts';
@@ -128,14 +128,13 @@ describe('the poller, the retry function and operators racing on the same tasks'
     const recording = recordingStore(harness.store, writes, conflicts);
     harness.deps.store = recording; // the poller, the retry function and the operations
     harness.submit.deps.store = recording;
-    const backend = harness.deps.backends.get('lindorm-bulkload')!;
-    for (const verb of ['abort', 'retry', 'delete'] as const) {
-      const original = backend[verb].bind(backend);
-      backend[verb] = (remoteId: string) => {
-        calls.push({ verb, remoteId, action: acting.getStore() ?? { id: -1, actor: 'submit' } });
-        return original(remoteId);
-      };
-    }
+    const backend = harness.deps.backends.get('lindorm')!;
+    const record = (verb: Call['verb'], ref: RemoteRef) =>
+      calls.push({ verb, remoteId: backend.describeRef(ref), action: acting.getStore() ?? { id: -1, actor: 'submit' } });
+    const { abort, rerun, delete: remove } = backend;
+    backend.abort = (ref, options) => (record('abort', ref), abort.call(backend, ref, options));
+    backend.rerun = (ref, params, context, options) => (record('retry', ref), rerun!.call(backend, ref, params, context, options));
+    backend.delete = (ref, options) => (record('delete', ref), remove!.call(backend, ref, options));
 
     const stamp = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
     const uncertainTags = new Set<string>();
@@ -176,7 +175,7 @@ describe('the poller, the retry function and operators racing on the same tasks'
               return void (await deleteTask(taskId, harness.deps, { force: true }));
             case 'settle': {
               const remoteId = await procOfTask(taskId);
-              return void (await settleTask(taskId, harness.deps, remoteId ? { remoteId } : { giveUp: true }));
+              return void (await settleTask(taskId, harness.deps, remoteId ? { job: remoteId } : { giveUp: true }));
             }
           }
         } catch (error) {
@@ -205,7 +204,7 @@ describe('the poller, the retry function and operators racing on the same tasks'
 
     // Act: each round, a minute later, two overlapping poll invocations, the retry function and operators
     // on about a seventh of the tasks (half of them twice at once) all start together.
-    const tickOptions = { remainingMs: () => 60_000, marginMs: 15_000, concurrencyPerBackend: 8, pageSize: 25 };
+    const tickOptions = { remainingMs: () => 60_000, marginMs: 15_000, concurrencyPerTarget: 8, pageSize: 25 };
     for (let round = 0; round < rounds; round++) {
       harness.clock.advance(60_000);
       const work: Array<Promise<unknown>> = [
@@ -432,14 +431,15 @@ describe('the poller, the retry function and operators racing on the same tasks'
       ]);
       await harness.runUntil([taskId!], ['RETRY_WAIT']);
       harness.clock.advance(2 * 3600_000); // the wait is over
-      const backend = harness.deps.backends.get('lindorm-bulkload')!;
-      const callRetry = backend.retry.bind(backend);
+      const backend = harness.deps.backends.get('lindorm')!;
+      const callRetry = backend.rerun!.bind(backend);
       let operatorActed = false;
-      backend.retry = async (remoteId: string) => {
-        await callRetry(remoteId);
-        if (operatorActed) return;
+      backend.rerun = async (ref, params, context, options) => {
+        const started = await callRetry(ref, params, context, options);
+        if (operatorActed) return started;
         operatorActed = true;
         await retryTask(taskId!, harness.deps); // `bulkpilot retry` of a task it sees waiting
+        return started;
       };
 
       await harness.tick({ advanceMs: 0 });

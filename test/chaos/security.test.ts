@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { createLambdaObservability } from '../../lib/observability/lambda-observability.ts';
+import { createSecretSource } from '../../lib/targets/secrets.ts';
 import type { BatchReport } from '../../lib/submit/submit-batch.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
 import { lindormRequestFields } from '../../lib/backends/lindorm/request.ts';
@@ -63,7 +64,8 @@ afterAll(async () => {
 
 describe('(a) secrets never reach a log line', () => {
   const secrets = {
-    urlPassword: `url-pw-${run}-Q7x9`,
+    // A credential read at run time (a target secret) that then shows up in an answer bulkpilot logs.
+    targetSecret: `target-secret-${run}-Q7x9`,
     redactConfigured: `configured-secret-${run}-5QfT`,
     redactConfigured2: `other-secret-${run}-W2k`,
     readerAccessKey: `AKIA${run.toUpperCase()}READER`,
@@ -110,8 +112,8 @@ describe('(a) secrets never reach a log line', () => {
         logger: observability.logger,
         metrics: observability.metrics,
         ledger: observability.ledger,
-        masterUrl: (url) => url.replace('http://', `http://${user}:${secrets.urlPassword}@`),
       });
+      await createSecretSource({ env: { TARGET_TOKEN: secrets.targetSecret } }).read({ env: 'TARGET_TOKEN' });
       const invoke = async (bodies: string[]) => {
         const report = await h.submit.invoke(await roundTripThroughQueue(aws, bodies));
         reports.push(report);
@@ -131,7 +133,7 @@ describe('(a) secrets never reach a log line', () => {
             retry: { baseDelaySeconds: 5 },
           }),
         ),
-        JSON.stringify(request('refused', { src: 'unregistered' })),
+        JSON.stringify(request('refused', { src: `unregistered-${secrets.targetSecret}` })),
         JSON.stringify(request('uncertain', { sparkAdditionalParams: 'uncertain' })),
         JSON.stringify(request('unavailable', { sparkAdditionalParams: 'unavailable' })),
         JSON.stringify(request('broken-config', { readerConfig: `{"password":"${secrets.brokenConfigPassword}", "x": }` })),
@@ -174,8 +176,8 @@ describe('(a) secrets never reach a log line', () => {
     expect(lines.some((l) => l.includes('[redacted]'))).toBe(true);
   });
 
-  it('writes none of the secrets: URL credentials, configured values, config secrets, auth headers', () => {
-    const basic = Buffer.from(`${user}:${secrets.urlPassword}`).toString('base64');
+  it('writes none of the secrets: target credentials, configured values, config secrets, auth headers', () => {
+    const basic = Buffer.from(`${user}:${secrets.targetSecret}`).toString('base64');
     const leaks: string[] = [];
     for (const line of lines) {
       for (const [name, value] of Object.entries(secrets)) if (line.includes(value)) leaks.push(`${name}: ${line.slice(0, 300)}`);

@@ -86,7 +86,7 @@ describe('bulkpilot CLI', () => {
     for (const id of [done, 'cli-done', task.remoteId!]) {
       const { code, out } = await cli(['status', id]);
       expect(code).toBe(0);
-      expect(out).toContain(`task             ${done}`);
+      expect(out).toMatch(new RegExp(`^task +${done}$`, 'm'));
       expect(out).toMatch(/SUBMITTED +RUNNING/);
     }
     expect(JSON.parse((await cli(['status', done, '--json'])).out)).toMatchObject({ taskId: done, state: 'SUCCEEDED' });

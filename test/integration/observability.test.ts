@@ -19,13 +19,13 @@ beforeAll(async () => {
   aws = await createTestAws();
   Object.assign(process.env, aws.env);
   const output = captureOutput(lines);
-  // The secret is configured twice: as credentials in the master URL, and as a value to redact.
+  // The secret is configured as a value to redact, and travels in the request (the master echoes it back).
+  // A credential in a target's URL is refused when the targets are loaded, so it never gets this far.
   const observability = createLambdaObservability({ LOG_LEVEL: 'debug', LOG_REDACT_VALUES: secret, BULKPILOT_STAGE: 'test' }, 'lifecycle');
   h = await createTrackingHarness(aws, {
     logger: observability.logger,
     metrics: observability.metrics,
     ledger: observability.ledger,
-    masterUrl: (url) => url.replace('http://', `http://admin:${secret}@`),
   });
   [taskId] = (await h.submitRequests([
     {
@@ -55,7 +55,9 @@ describe('logs and metrics of a task lifecycle', () => {
     }
     expect(aboutTasks.some((l) => l.remoteId)).toBe(true);
     expect(
-      aboutTasks.filter((l) => l.message === 'task state changed').every((l) => l.requestId === 'observed' && l.backend === 'lindorm-bulkload' && l.remoteId),
+      aboutTasks
+        .filter((l) => l.message === 'task state changed')
+        .every((l) => l.requestId === 'observed' && l.target === 'lindorm' && l.backend === 'lindorm-bulkload' && l.remoteId),
     ).toBe(true);
   });
 
@@ -71,9 +73,15 @@ describe('logs and metrics of a task lifecycle', () => {
       (d._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> }).CloudWatchMetrics[0]!.Metrics.map((m) => m.Name),
     );
     expect(names).toEqual(
-      expect.arrayContaining(['TasksSubmitted', 'TasksFailed', 'TasksRetried', 'TasksSucceeded', 'TaskDuration', 'PollLag', 'BackendInfoLatency']),
+      expect.arrayContaining(['TasksSubmitted', 'TasksFailed', 'TasksRetried', 'TasksSucceeded', 'TaskDuration', 'PollLag', 'BackendStatusLatency']),
     );
     expect(emf[0]).toMatchObject({ service: 'bulkpilot', stage: 'test' });
+    // The same values per target, in a dimension set of their own (the stage-wide ones feed the alarms).
+    const perTarget = emf.filter((d) => d.target === 'lindorm');
+    expect(perTarget.length).toBeGreaterThan(0);
+    expect(perTarget.flatMap((d) => (d._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> }).CloudWatchMetrics[0]!.Dimensions[0])).toEqual(
+      expect.arrayContaining(['service', 'stage', 'target']),
+    );
   });
 
   it("records the task's cost, which bulkpilot status shows beside the duration", async () => {

@@ -43,10 +43,12 @@ describe('the poller follows a task to its end', () => {
     expect(notes[0]).toMatchObject({
       taskId,
       state: 'SUCCEEDED',
+      target: 'lindorm',
       backend: 'lindorm-bulkload',
       remoteId: task!.remoteId,
-      dst: 'ld',
-      table: 'default:bulkload_test',
+      remote: { procId: task!.remoteId },
+      source: 'hdfs:parquet/',
+      destination: 'ld/default:bulkload_test',
       attempts: 1,
       lastError: null,
     });
@@ -215,7 +217,7 @@ describe('failures of the master never fail a task', () => {
     h.master.faults.add({ endpoint: 'info', kind: 'reset', probability: 0.2 });
     h.master.faults.add({ endpoint: 'info', kind: 'slow', delayMs: 1_500, times: 2 });
     let failures = 0;
-    for (let i = 0; i < 30; i++) failures += (await h.tick()).outcomes['info-failed'];
+    for (let i = 0; i < 30; i++) failures += (await h.tick()).outcomes['no-answer'];
     const during = await h.get(taskId!);
     expect(['SUBMITTED', 'RUNNING']).toContain(during.state);
     expect(failures).toBeGreaterThan(3);
@@ -347,9 +349,9 @@ describe('retries are called once, and only for a failed job', () => {
     const taskId = await failedAndWaiting(h);
     // The simulator refuses a retry only when the proc is not FAILED or ABORTED, which the info check just
     // before excludes; so this one refusal is made by replacing the call (the master's wording is [I]).
-    const backend = h.deps.backends.get('lindorm-bulkload')!;
-    backend.retry = async (remoteId) => {
-      throw new RemoteRefusedError(remoteId, 'proc cannot be retried: retry limit reached');
+    const backend = h.deps.backends.get('lindorm')!;
+    backend.rerun = async (ref) => {
+      throw new RemoteRefusedError(backend.describeRef(ref), 'proc cannot be retried: retry limit reached');
     };
     await h.tick();
     const task = await h.get(taskId);

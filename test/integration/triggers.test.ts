@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import { SqsImportQueue } from '../../lib/queue/sqs-import-queue.ts';
-import { validationRegistry } from '../../lib/runtime/validation-registry.ts';
+import { lindormTargets } from '../support/targets.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { cronTick } from '../../lib/triggers/cron-tick.ts';
 import { parseImportRules } from '../../lib/triggers/import-rules.ts';
@@ -46,7 +46,7 @@ const rules = parseImportRules(
     ],
   },
   'rules.json',
-  validationRegistry(),
+  lindormTargets(),
 );
 
 beforeAll(async () => {
@@ -150,7 +150,7 @@ describe('cron import rules', () => {
         ],
       },
       'rules.json',
-      validationRegistry(),
+      lindormTargets(),
     ).cronRules;
     const tick = (iso: string) => cronTick(nightly, { cursors, queue: queue(), logger: silentLogger, now: Date.parse(iso) });
     expect((await tick('2026-11-22T02:29:59Z')).fired).toEqual([]);

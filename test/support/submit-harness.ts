@@ -12,6 +12,7 @@ import type { QueueRecord } from '../../lib/submit/queue-record.ts';
 import { defaultSubmitSettings, type SubmitDependencies, type SubmitSettings } from '../../lib/submit/submit-record.ts';
 import { defaultTaskPolicy } from '../../lib/task/task.ts';
 import type { LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { lindormTargets } from './targets.ts';
 import { FakeClock } from './fake-clock.ts';
 import type { TestAws } from './stack.ts';
 
@@ -50,6 +51,7 @@ export function createSubmitHarness(
   const backends = new BackendRegistry([new LindormBulkloadBackend(client)]);
   const deps: SubmitDependencies = {
     store: options.wrapStore ? options.wrapStore(store) : store,
+    targets: lindormTargets(options.masterUrl ?? master.url),
     backends,
     deadLetters: new SqsDeadLetterSink({ client: aws.sqs, queueUrl: aws.dlqUrl }),
     clock,

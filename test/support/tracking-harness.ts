@@ -9,7 +9,7 @@ import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
 import { createJsonLogger, type Logger } from '../../lib/logger.ts';
 import type { MetricsSink } from '../../lib/observability/metrics.ts';
-import { MeteredBackend } from '../../lib/observability/metered-backend.ts';
+import { metered } from '../../lib/observability/metered-backend.ts';
 import type { CostLedger } from '../../lib/cost/cost-ledger.ts';
 import type { TaskStreamRecord } from '../../lib/store/stream-images.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
@@ -96,7 +96,7 @@ export async function createTrackingHarness(
   const lindorm = new LindormBulkloadBackend(client);
   const deps: TrackingDependencies = {
     store,
-    backends: new BackendRegistry([options.metrics ? new MeteredBackend(lindorm, options.metrics, options.ledger) : lindorm]),
+    backends: new BackendRegistry([options.metrics ? metered(lindorm, options.metrics, options.ledger) : lindorm]),
     clock,
     random: seededRandom(options.seed ?? 7),
     logger,
@@ -158,7 +158,7 @@ export async function createTrackingHarness(
         owner: o.owner ?? 'tick',
         remainingMs: o.remainingMs ?? (() => 60_000),
         marginMs: 15_000,
-        concurrencyPerBackend: 8,
+        concurrencyPerTarget: 8,
         pageSize: 25,
         ...(o.passWindowMs ? { passIntervalMs: deps.settings.poll.nearEndIntervalMs, passesUntil: clock.now() + o.passWindowMs } : {}),
       },

@@ -1,54 +1,47 @@
-import { RemoteRefusedError, RemoteTaskNotFoundError, type Backend, type CreateFailure, type RemoteStatus, type TaskSummary } from '../backend.ts';
-import { LindormBulkloadClient } from './client.ts';
-import { LindormHttpError, LindormRefusedError, LindormError } from './errors.ts';
+import {
+  type Backend,
+  type BackendTiming,
+  type CallOptions,
+  type CreateFailure,
+  RemoteRefusedError,
+  type RemoteRef,
+  type RemoteStatus,
+  RemoteTaskNotFoundError,
+} from '../backend.ts';
+import type { LindormBulkloadClient } from './client.ts';
+import { LindormError, LindormHttpError, LindormRefusedError } from './errors.ts';
 import type { LindormBulkloadParams } from './request.ts';
-import { lindormSchema } from './schema.ts';
+import { lindormCapabilities } from './capabilities.ts';
+import { defaultNotFoundPattern } from './not-found.ts';
+import { lindormPhase } from './status.ts';
 
-/** [I] No state enumeration is published; these are the values seen in the docs and the sibling LTS API. */
-const phaseOf: Record<string, RemoteStatus['phase']> = {
-  RUNNING: 'running',
-  SUCCEEDED: 'succeeded',
-  SUCCESS: 'succeeded',
-  FAILED: 'failed',
-  ABORTED: 'aborted',
-  KILLED: 'aborted',
-  CANCELLED: 'aborted',
-};
+export interface LindormBehaviour {
+  /** Stages after which a proc usually ends soon (matched case-insensitively). */
+  nearEndStages: readonly string[];
+  /** [I] No error catalogue is published: an unknown procId is recognised by the refusal's text. */
+  notFoundPattern: RegExp;
+}
 
-/**
- * [I] No error catalogue is published: an unknown procId is recognised by the refusal's text. The pattern
- * is configurable because a LOST verdict rests on it.
- */
-export const defaultNotFoundPattern = /not found|not exist|no such|unknown proc/i;
-
+/** One Lindorm target behind the port: procId is the whole reference. */
 export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   readonly id = 'lindorm-bulkload';
+  readonly target: string;
+  readonly capabilities = lindormCapabilities;
   readonly client: LindormBulkloadClient;
-  readonly #notFound: RegExp;
+  readonly #behaviour: LindormBehaviour;
 
-  constructor(client: LindormBulkloadClient, options: { notFoundPattern?: RegExp } = {}) {
+  constructor(client: LindormBulkloadClient, options: { target?: string } & Partial<LindormBehaviour> = {}) {
     this.client = client;
-    this.#notFound = options.notFoundPattern ?? defaultNotFoundPattern;
+    this.target = options.target ?? 'lindorm';
+    this.#behaviour = { nearEndStages: options.nearEndStages ?? ['WAIT_FOR_SUCCESS'], notFoundPattern: options.notFoundPattern ?? defaultNotFoundPattern };
   }
 
-  get maxCreateMs(): number {
-    return this.client.maxCallMs;
+  get timing(): BackendTiming {
+    return { createMs: this.client.maxCallMs, statusMs: this.client.maxInfoMs, commandMs: this.client.maxCallMs };
   }
 
-  parseRequest(fields: Record<string, unknown>): LindormBulkloadParams {
-    return lindormSchema.parseRequest(fields);
-  }
-
-  canonicalContent(params: LindormBulkloadParams): unknown {
-    return lindormSchema.canonicalContent(params);
-  }
-
-  summarize(params: LindormBulkloadParams): TaskSummary {
-    return lindormSchema.summarize(params);
-  }
-
-  async create(params: LindormBulkloadParams, options: { signal?: AbortSignal } = {}): Promise<{ remoteId: string }> {
-    return { remoteId: await this.client.create(params, options) };
+  async create(params: LindormBulkloadParams, _context: unknown, options: CallOptions = {}): Promise<RemoteRef> {
+    return { procId: await this.client.create(params, options) };
   }
 
   classifyCreateFailure(error: unknown): CreateFailure {
@@ -66,33 +59,53 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
     return { kind: 'ambiguous', reason };
   }
 
-  async status(remoteId: string, options: { signal?: AbortSignal } = {}): Promise<RemoteStatus> {
-    const info = await this.#translate(remoteId, () => this.client.info(remoteId, options));
-    const status: RemoteStatus = { state: info.state, phase: phaseOf[info.state.toUpperCase()] ?? 'unknown' };
-    if (info.stage !== undefined) status.stage = info.stage;
+  async status(ref: RemoteRef, options: CallOptions = {}): Promise<RemoteStatus> {
+    const procId = procIdOf(ref);
+    const info = await this.#translate(procId, () => this.client.info(procId, options));
+    const status: RemoteStatus = { state: info.state, phase: lindormPhase(info.state) };
+    if (info.stage !== undefined) {
+      status.stage = info.stage;
+      const stage = info.stage.toUpperCase();
+      if (status.phase === 'running' && this.#behaviour.nearEndStages.some((s) => s.toUpperCase() === stage)) status.nearEnd = true;
+    }
     if (info.errorMessage !== undefined) status.message = info.errorMessage;
     return status;
   }
 
-  abort(remoteId: string): Promise<void> {
-    return this.#translate(remoteId, () => this.client.abort(remoteId));
+  abort(ref: RemoteRef, options: CallOptions = {}): Promise<void> {
+    const procId = procIdOf(ref);
+    return this.#translate(procId, () => this.client.abort(procId, options));
   }
 
-  retry(remoteId: string): Promise<void> {
-    return this.#translate(remoteId, () => this.client.retry(remoteId));
+  async rerun(ref: RemoteRef, _params: LindormBulkloadParams, _context: unknown, options: CallOptions = {}): Promise<RemoteRef> {
+    const procId = procIdOf(ref);
+    await this.#translate(procId, () => this.client.retry(procId, options));
+    return ref;
   }
 
-  delete(remoteId: string): Promise<void> {
-    return this.#translate(remoteId, () => this.client.delete(remoteId));
+  delete(ref: RemoteRef, options: CallOptions = {}): Promise<void> {
+    const procId = procIdOf(ref);
+    return this.#translate(procId, () => this.client.delete(procId, options));
   }
 
-  async #translate<T>(remoteId: string, call: () => Promise<T>): Promise<T> {
+  describeRef(ref: RemoteRef): string {
+    return procIdOf(ref);
+  }
+
+  parseRef(text: string): RemoteRef {
+    const procId = text.trim();
+    if (!procId || /\s/.test(procId))
+      throw new TypeError(`a Lindorm job id is the procId the master returned (e.g. proc-91-ff38…), got ${JSON.stringify(text)}`);
+    return { procId };
+  }
+
+  async #translate<T>(procId: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (error) {
       if (error instanceof LindormRefusedError) {
-        if (this.#notFound.test(error.apiMessage)) throw new RemoteTaskNotFoundError(remoteId, error.apiMessage, { cause: error });
-        throw new RemoteRefusedError(remoteId, error.apiMessage, { cause: error });
+        if (this.#behaviour.notFoundPattern.test(error.apiMessage)) throw new RemoteTaskNotFoundError(procId, error.apiMessage, { cause: error });
+        throw new RemoteRefusedError(procId, error.apiMessage, { cause: error });
       }
       throw error;
     }
@@ -101,4 +114,10 @@ export class LindormBulkloadBackend implements Backend<LindormBulkloadParams> {
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+function procIdOf(ref: RemoteRef): string {
+  const procId = ref.procId;
+  if (typeof procId !== 'string' || !procId) throw new TypeError(`not a Lindorm reference (no procId): ${JSON.stringify(ref)}`);
+  return procId;
 }

@@ -1,20 +1,17 @@
 import { scrubSecrets } from '../../observability/redact.ts';
+import { BackendCallError } from '../backend.ts';
 
 /**
- * The Lindorm bulk load client's error tree. Every error names the method and the URL (credentials in the
- * URL are redacted) so a log line alone tells an operator which call failed.
+ * The Lindorm bulk load client's error tree. Every error names the method and the URL (never credentials)
+ * so a log line alone tells an operator which call failed.
  */
-export class LindormError extends Error {
-  readonly method: string;
-  readonly url: string;
+export class LindormError extends BackendCallError {
   /** False only when the request certainly never reached the master (connection refused, DNS, connect timeout). */
   readonly mayHaveReachedMaster: boolean;
 
   constructor(message: string, details: { method: string; url: string; mayHaveReachedMaster: boolean; cause?: unknown }) {
-    super(`${details.method} ${details.url}: ${message}`, details.cause === undefined ? undefined : { cause: details.cause });
+    super(message, { ...details, mayHaveReachedBackend: details.mayHaveReachedMaster });
     this.name = 'LindormError';
-    this.method = details.method;
-    this.url = details.url;
     this.mayHaveReachedMaster = details.mayHaveReachedMaster;
   }
 }

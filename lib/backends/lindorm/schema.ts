@@ -1,19 +1,36 @@
-import type { RequestSchema } from '../backend.ts';
-import { parseLindormRequest, type LindormBulkloadParams } from './request.ts';
+import type { ArrivedFile, RequestSchema } from '../backend.ts';
+import { type LindormBulkloadParams, parseLindormRequest } from './request.ts';
 
-/** The Lindorm request: the API's own fields (validated), hashed without formatting, shown by table. */
-export const lindormSchema: RequestSchema<LindormBulkloadParams> = {
-  id: 'lindorm-bulkload',
+/** The Lindorm request: the API's own fields (validated), hashed without formatting, shown by source and table. */
+export const lindormRequests: RequestSchema<LindormBulkloadParams> = {
   parseRequest: parseLindormRequest,
   canonicalContent: (params) => ({ ...params, readerConfig: JSON.parse(params.readerConfig), writerConfig: JSON.parse(params.writerConfig) }),
   summarize: (params) => {
+    const reader = JSON.parse(params.readerConfig) as Record<string, unknown>;
     const writer = JSON.parse(params.writerConfig) as Record<string, unknown>;
-    const table = writer.lindormTable;
-    const namespace = writer.namespace;
+    const table = typeof writer.lindormTable === 'string' ? writer.lindormTable : undefined;
+    const namespace = typeof writer.namespace === 'string' && writer.namespace ? writer.namespace : undefined;
     return {
-      src: params.src,
-      dst: params.dst,
-      ...(typeof table === 'string' ? { table: typeof namespace === 'string' && namespace ? `${namespace}:${table}` : table } : {}),
+      source: typeof reader.filePath === 'string' ? `${params.src}:${reader.filePath}` : params.src,
+      destination: table === undefined ? params.dst : `${params.dst}/${namespace ? `${namespace}:` : ''}${table}`,
     };
   },
+  placeFile,
 };
+
+/**
+ * An arrived file goes into `readerConfig.filePath` (a config given as JSON text stays text), and the rule's
+ * suffix gives `fileType` (.csv → CSV, .parquet → Parquet) unless the template sets one: the master needs it
+ * for HDFS sources.
+ */
+function placeFile(template: Record<string, unknown>, file: ArrivedFile): Record<string, unknown> {
+  const request = structuredClone(template);
+  const reader = request.readerConfig;
+  if (typeof reader === 'string') request.readerConfig = JSON.stringify({ ...(JSON.parse(reader) as object), filePath: file.path });
+  else request.readerConfig = { ...(reader as object | undefined), filePath: file.path };
+  if (request.fileType === undefined) {
+    const type = /\.csv$/i.test(file.suffix) ? 'CSV' : /\.parquet$/i.test(file.suffix) ? 'Parquet' : undefined;
+    if (type) request.fileType = type;
+  }
+  return request;
+}

@@ -166,10 +166,11 @@ describe('info', () => {
     expect(master.received.filter((r) => r.endpoint === 'info')).toHaveLength(3);
   });
 
-  it('stops retrying when the next wait would overrun the time budget', async () => {
-    // Waits are 0.99 × min(cap, 1000 × 2^n): 990 ms fits a 1500 ms budget, the next 1980 ms does not.
+  it('stops retrying when the next wait and attempt would overrun the time budget', async () => {
+    // Waits are 0.99 × min(cap, 1000 × 2^n), and an attempt may take 1100 ms (500 + 300 + 300): the first
+    // wait and attempt (990 + 1100) fit a 2600 ms budget, the next (990 + 1980 + 1100) do not.
     const clock = new FakeClock();
-    const c = client({ clock, random: () => 0.99, infoRetry: { maxAttempts: 10, budgetMs: 1_500, baseDelayMs: 1_000, maxDelayMs: 5_000 } });
+    const c = client({ clock, random: () => 0.99, infoRetry: { maxAttempts: 10, budgetMs: 2_600, baseDelayMs: 1_000, maxDelayMs: 5_000 } });
     const procId = await c.create(seedParams);
     master.faults.add({ endpoint: 'info', kind: 'status', status: 502 });
     await expect(c.info(procId)).rejects.toBeInstanceOf(LindormHttpError);
@@ -241,11 +242,16 @@ describe('options', () => {
     expect(() => new LindormBulkloadClient({ baseUrl: 'http://x:12311', timeouts: { header: 5 } } as never)).toThrow(/unknown option header/);
   });
 
-  it('redacts credentials of the base URL in error messages', async () => {
+  it('refuses credentials in the base URL, without repeating them', async () => {
     const closedPort = await freePort();
-    const error = await client({ baseUrl: `http://user:secret@127.0.0.1:${closedPort}` })
-      .info('p')
-      .catch((e: unknown) => e);
+    let error: unknown;
+    try {
+      client({ baseUrl: `http://user:secret@127.0.0.1:${closedPort}` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as Error).message).toMatch(/must not carry credentials/);
     expect((error as Error).message).not.toContain('secret');
   });
 });

@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LindormBulkloadBackend } from '../../../lib/backends/lindorm/backend.ts';
-import { LindormBulkloadClient } from '../../../lib/backends/lindorm/client.ts';
-import { BackendRegistry } from '../../../lib/backends/registry.ts';
 import { parseImportRequest, requestIdOfInvalid } from '../../../lib/request/import-request.ts';
 import { RequestValidationError } from '../../../lib/request/validation-error.ts';
 import { seedReaderConfig, seedRequest, seedWriterConfig } from '../../support/seed-request.ts';
+import { lindormTargets } from '../../support/targets.ts';
 
-// Parsing never calls the master; the client only needs a syntactically valid URL.
-const registry = new BackendRegistry([new LindormBulkloadBackend(new LindormBulkloadClient({ baseUrl: 'http://master.invalid:12311' }))]);
+// Parsing never calls the master: the target's URL need only be well formed.
+const registry = lindormTargets();
 const parse = (request: unknown) => parseImportRequest(typeof request === 'string' ? request : JSON.stringify(request), registry);
 
 function rejection(request: unknown): { field: string; reason: string } {
@@ -88,6 +86,8 @@ describe('the import request schema', () => {
     ],
     ['an unknown field', { ...seedRequest, dest: 'ld' }, 'dest', /not a known field/],
     ['an unknown backend', { ...seedRequest, backend: 'oracle' }, 'backend', /unknown backend "oracle"/],
+    ['an unknown target', { ...seedRequest, target: 'lindorm-2' }, 'target', /unknown target "lindorm-2" \(targets: lindorm\)/],
+    ['a target that is not a string', { ...seedRequest, target: 3 }, 'target', /must be a string/],
     ['a requestId with spaces', { ...seedRequest, requestId: 'a b' }, 'requestId', /printable ASCII/],
     ['a requestId number', { ...seedRequest, requestId: 7 }, 'requestId', /must be a string/],
     [

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newTask, taskIdFor, type Task } from '../../../lib/task/task.ts';
-import { defaultPollPolicy, errorBackoffMs, nextCheckDelayMs } from '../../../lib/tracking/poll-policy.ts';
+import { deadlineOf, defaultPollPolicy, errorBackoffMs, nextCheckDelayMs } from '../../../lib/tracking/poll-policy.ts';
 import { decideAfterFailure, defaultRetryPolicy, retryDelayMs } from '../../../lib/tracking/retry-policy.ts';
 import { seededRandom } from '../../../lib/random.ts';
 
@@ -24,8 +24,15 @@ describe('the polling rule', () => {
     expect(nextCheckDelayMs(running(), t0 + 300 * min, noJitter, Math.random)).toBe(10 * min);
   });
 
-  it('shortens the interval when the stage says the end is near', () => {
-    expect(nextCheckDelayMs(running({ stage: 'wait_for_success' }), t0 + 300 * min, noJitter, Math.random)).toBe(noJitter.nearEndIntervalMs);
+  it('shortens the interval when the backend says the end is near', () => {
+    expect(nextCheckDelayMs(running({ nearEnd: true }), t0 + 300 * min, noJitter, Math.random)).toBe(noJitter.nearEndIntervalMs);
+    expect(nextCheckDelayMs(running({ nearEnd: false, stage: 'WAIT_FOR_SUCCESS' }), t0 + 300 * min, noJitter, Math.random)).toBe(10 * min);
+  });
+
+  it('gives a continuous job no default deadline, but keeps the one its request sets', () => {
+    expect(deadlineOf(running({ lifecycle: 'continuous' }), noJitter)).toBeUndefined();
+    expect(deadlineOf(running({ lifecycle: 'continuous', maxDurationMs: 90 * min }), noJitter)).toBe(t0 + 90 * min);
+    expect(deadlineOf(running(), noJitter)).toBe(t0 + noJitter.defaultMaxDurationMs);
   });
 
   it('never schedules a check after the run deadline', () => {

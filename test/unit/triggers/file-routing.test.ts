@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validationRegistry } from '../../../lib/runtime/validation-registry.ts';
+import { lindormTargets } from '../../support/targets.ts';
 import { routeObject } from '../../../lib/triggers/file-routing.ts';
 import { parseImportRules, ImportRulesError } from '../../../lib/triggers/import-rules.ts';
 import { decodeS3Key, objectOfEventBridge, objectsOfS3Notification } from '../../../lib/triggers/s3-events.ts';
@@ -21,7 +21,7 @@ const rules = parseImportRules(
     ],
   },
   'rules.json',
-  validationRegistry(),
+  lindormTargets(),
 ).fileRules;
 
 const s3Event = (key: string, extra: Record<string, unknown> = {}) => ({
@@ -99,7 +99,7 @@ describe('routing a file to import requests', () => {
 });
 
 describe('import rules validation', () => {
-  const check = (document: unknown) => () => parseImportRules(document, 'rules.json', validationRegistry());
+  const check = (document: unknown) => () => parseImportRules(document, 'rules.json', lindormTargets());
   it.each([
     [{ fileRules: [{ id: 'a', sufix: '.csv', template: base }] }, /rules\.json: fileRules\[0\]\.sufix: unknown key/],
     [{ fileRules: 'x' }, /fileRules: must be an array/],
@@ -128,7 +128,7 @@ describe('import rules validation', () => {
   it('loads the shipped config/import-rules.json', async () => {
     const { readFileSync } = await import('node:fs');
     const document = JSON.parse(readFileSync(new URL('../../../config/import-rules.json', import.meta.url), 'utf8'));
-    const loaded = parseImportRules(document, 'config/import-rules.json', validationRegistry());
+    const loaded = parseImportRules(document, 'config/import-rules.json', lindormTargets());
     expect(loaded.fileRules.map((r) => r.id)).toEqual(['sales-csv', 'events-parquet']);
     expect(loaded.cronRules.map((r) => r.schedule.expression)).toEqual(['cron(30 2 * * ? *)']);
   });
