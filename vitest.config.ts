@@ -11,6 +11,14 @@ export default defineConfig({
       },
       {
         test: {
+          // Every backend module against its own simulator (no Java): test/contract/backend-contract.ts.
+          name: 'contract',
+          include: ['test/contract/**/*.test.ts'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           // One DynamoDB Local and one fauxqs for the whole run; each test file makes its own table and queues.

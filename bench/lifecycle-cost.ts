@@ -8,9 +8,9 @@ import { BackendRegistry } from '../lib/backends/registry.ts';
 import { CostLedger } from '../lib/cost/cost-ledger.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { metered } from '../lib/observability/metered-backend.ts';
-import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { noMetrics } from '../lib/observability/metrics.ts';
 import { seededRandom } from '../lib/random.ts';
+import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
 import type { TaskStore } from '../lib/store/task-store.ts';
 import { submitBatch } from '../lib/submit/submit-batch.ts';
@@ -39,7 +39,9 @@ export interface LifecycleCost {
 class VirtualClock {
   current = Date.parse('2026-11-21T00:00:00Z');
   now = () => this.current;
-  sleep = async (ms: number) => void (this.current += ms);
+  sleep = async (ms: number) => {
+    this.current += ms;
+  };
 }
 
 export async function lifecycleCost(options: { tasks: number; runMinutes: number }): Promise<LifecycleCost> {

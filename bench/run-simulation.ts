@@ -1,6 +1,7 @@
 // `node bench/run-simulation.ts [tasksPerDay] [seed]`: the virtual-time simulation alone.
+
+import { type StrategyName, simulate, summarize } from './sim/simulate.ts';
 import { defaultWorkload } from './sim/workload.ts';
-import { simulate, summarize, type StrategyName } from './sim/simulate.ts';
 
 const tasksPerDay = Number(process.argv[2] ?? defaultWorkload.tasksPerDay);
 const seed = Number(process.argv[3] ?? defaultWorkload.seed);

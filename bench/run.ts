@@ -3,9 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { coldStart } from './cold-start.ts';
 import { lifecycleCost } from './lifecycle-cost.ts';
-import { throughput } from './throughput.ts';
-import { simulate, summarize, type StrategyName } from './sim/simulate.ts';
+import { type StrategyName, simulate, summarize } from './sim/simulate.ts';
 import { defaultWorkload } from './sim/workload.ts';
+import { throughput } from './throughput.ts';
 
 const smoke = process.argv.includes('--smoke');
 const argument = (name: string, fallback: number) => {

@@ -1,6 +1,6 @@
 // Poll and submit throughput on real parts (DynamoDB Local, the simulated master), each against a floor
 // measured in the same run: the bare calls the same work needs, at the same concurrency.
-import { BatchWriteItemCommand, DynamoDBClient, UpdateItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Pool } from 'undici';
 import { LindormBulkloadBackend } from '../lib/backends/lindorm/backend.ts';
@@ -11,6 +11,7 @@ import { BackendRegistry } from '../lib/backends/registry.ts';
 import { systemClock } from '../lib/clock.ts';
 import { mapWithConcurrency } from '../lib/concurrency.ts';
 import { silentLogger } from '../lib/logger.ts';
+import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
 import { submitBatch } from '../lib/submit/submit-batch.ts';
 import { defaultSubmitSettings } from '../lib/submit/submit-record.ts';
@@ -18,7 +19,6 @@ import { defaultTaskPolicy, newTask, taskIdFor, transition } from '../lib/task/t
 import { defaultPollPolicy } from '../lib/tracking/poll-policy.ts';
 import { pollTick } from '../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../lib/tracking/retry-policy.ts';
-import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
 import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
 import { provisionTable } from '../local/provision/provision.ts';

@@ -1,11 +1,11 @@
 import type { Context, DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { createNotifyRuntime, type NotifyRuntime } from '../lib/runtime/notify-runtime.ts';
-import type { TaskStreamRecord } from '../lib/store/stream-images.ts';
-import { handleTerminalTransitions } from '../lib/tracking/stream-processing.ts';
+import { terminalTransitions } from '../lib/runtime/stream-entry.ts';
 
 let runtime: NotifyRuntime | undefined;
 
 export const handler = async (event: DynamoDBStreamEvent, context?: Context): Promise<DynamoDBBatchResponse> => {
-  const deps = (runtime ??= createNotifyRuntime(process.env));
-  return deps.observability.invoke(context, () => handleTerminalTransitions(event.Records as TaskStreamRecord[], deps));
+  runtime ??= createNotifyRuntime(process.env);
+  const deps = runtime;
+  return deps.observability.invoke(context, () => terminalTransitions(event, deps));
 };

@@ -6,7 +6,8 @@ let runtime: TriggersRuntime | undefined;
 
 /** File arrivals (S3 directly, through SQS, or through EventBridge) become import requests on the queue. */
 export const handler = async (event: SQSEvent | S3Event | EventBridgeEvent<'Object Created', unknown>, context?: Context): Promise<SQSBatchResponse | void> => {
-  const { rules, queue, logger, observability } = (runtime ??= createTriggersRuntime(process.env, 'on-file'));
+  runtime ??= createTriggersRuntime(process.env, 'on-file');
+  const { rules, queue, logger, observability } = runtime;
   return observability.invoke(context, async () => {
     const result = await handleFileEvent(event, { rules: rules.fileRules, queue, logger });
     return result.batchItemFailures ? { batchItemFailures: result.batchItemFailures } : undefined;

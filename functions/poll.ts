@@ -5,7 +5,8 @@ import { pollTick, type TickReport } from '../lib/tracking/poll-tick.ts';
 let runtime: Promise<PollRuntime> | undefined;
 
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<TickReport> => {
-  const { deps, observability, tickOptions } = await (runtime ??= createPollRuntime(process.env));
+  runtime ??= createPollRuntime(process.env);
+  const { deps, observability, tickOptions } = await runtime;
   return observability.invoke(context, async () => {
     const report = await pollTick(deps, tickOptions(context));
     deps.logger.info('poll tick', { ...report });

@@ -6,7 +6,8 @@ import { submitBatch } from '../lib/submit/submit-batch.ts';
 let runtime: Promise<SubmitRuntime> | undefined;
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const { deps, concurrency, observability } = await (runtime ??= createSubmitRuntime(process.env));
+  runtime ??= createSubmitRuntime(process.env);
+  const { deps, concurrency, observability } = await runtime;
   return observability.invoke(context, async () => {
     const { batchItemFailures } = await submitBatch(event.Records, { remainingMs: () => context.getRemainingTimeInMillis() }, deps, concurrency);
     return { batchItemFailures };

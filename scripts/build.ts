@@ -1,8 +1,9 @@
 // Bundles each Lambda handler in functions/ with esbuild (ESM, minified) into dist/<name>/index.mjs,
 // which serverless.yml packages. osls has no bundler of its own.
-import { build } from 'esbuild';
+
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { build } from 'esbuild';
 import { externalPackages } from './runtime-provided.ts';
 
 const root = new URL('..', import.meta.url).pathname;

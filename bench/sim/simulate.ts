@@ -6,11 +6,12 @@ import { defaultPollPolicy, nextCheckDelayMs, type PollPolicy } from '../../lib/
 
 /** The simulated runs follow the Lindorm bulk load's stages; the master's last stage says the end is near. */
 const nearEndOf = (stage: string) => stage === 'WAIT_FOR_SUCCESS';
-import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint } from '../../lib/tracking/poll-schedule.ts';
-import { defaultRetryPolicy, retryDelayMs, type RetryPolicy } from '../../lib/tracking/retry-policy.ts';
+
 import { seededRandom } from '../../lib/random.ts';
+import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint } from '../../lib/tracking/poll-schedule.ts';
+import { defaultRetryPolicy, type RetryPolicy, retryDelayMs } from '../../lib/tracking/retry-policy.ts';
 import { prices } from './prices.ts';
-import { workload, type SimJob, type WorkloadOptions } from './workload.ts';
+import { type SimJob, type WorkloadOptions, workload } from './workload.ts';
 
 const tick = 60_000;
 

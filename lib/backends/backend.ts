@@ -3,8 +3,9 @@
  * is one folder under lib/backends/ (its request schema, target configuration, client, error tree and
  * status mapping) listed once in the catalogue. What a backend cannot do is declared, not faked.
  */
-import type { SecretRef, SecretSource } from '../targets/secrets.ts';
+
 import type { Clock } from '../clock.ts';
+import type { SecretRef, SecretSource } from '../targets/secrets.ts';
 
 /** The backend's own reference to a job: a small flat record (ids as the API names them), opaque outside its module. */
 export type RemoteRef = Readonly<Record<string, string | number>>;

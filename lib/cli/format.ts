@@ -1,5 +1,5 @@
-import type { ShardCheckpoint } from '../tracking/poll-schedule.ts';
 import type { Task } from '../task/task.ts';
+import type { ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
 /** Plain-text tables and durations for people; `--json` output bypasses all of this. */
 export function table(headers: string[], rows: string[][]): string {

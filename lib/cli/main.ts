@@ -5,19 +5,19 @@ import { BackendCallError, RemoteRefusedError, RemoteTaskNotFoundError } from '.
 import { backendCatalog } from '../backends/catalog.ts';
 import { ConfigError, requireVar } from '../config.ts';
 import { createJsonLogger } from '../logger.ts';
+import { createRedactor } from '../observability/redact.ts';
 import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } from '../operations/errors.ts';
 import { findTask } from '../operations/find-task.ts';
-import { abortTask, deleteTask, retryTask, settleTask, type OperationResult } from '../operations/lifecycle.ts';
+import { abortTask, deleteTask, type OperationResult, retryTask, settleTask } from '../operations/lifecycle.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { targetsFromEnv } from '../runtime/deployment-targets.ts';
 import { createOperatorRuntime } from '../runtime/tracking-runtime.ts';
-import { TargetsFileError } from '../targets/targets-file.ts';
 import { SecretUnavailableError } from '../targets/secrets.ts';
-import { createRedactor } from '../observability/redact.ts';
-import { scheduledStates, taskStates, type TaskState } from '../task/states.ts';
-import { taskIdFor, type Task } from '../task/task.ts';
+import { TargetsFileError } from '../targets/targets-file.ts';
+import { scheduledStates, type TaskState, taskStates } from '../task/states.ts';
+import { type Task, taskIdFor } from '../task/task.ts';
 import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
 
 export interface CliIo {
@@ -65,28 +65,9 @@ the file names them; AWS credentials and region as for any AWS tool; AWS_ENDPOIN
 
 /** Exit codes: 0 done, 1 the operation failed (unknown task, refused, unreachable, configuration), 2 usage. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseOptions>;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-        state: { type: 'string' },
-        backend: { type: 'string' },
-        target: { type: 'string' },
-        destination: { type: 'string' },
-        limit: { type: 'string' },
-        page: { type: 'string' },
-        all: { type: 'boolean' },
-        interval: { type: 'string' },
-        count: { type: 'string' },
-        force: { type: 'boolean' },
-        job: { type: 'string' },
-        'give-up': { type: 'boolean' },
-      },
-    });
+    parsed = parseOptions(argv);
   } catch (error) {
     io.err(`bulkpilot: ${(error as Error).message}\nRun bulkpilot --help for usage.`);
     return 2;
@@ -195,6 +176,29 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`bulkpilot ${command}: ${redact('', explain(error))}`);
     return 1;
   }
+}
+
+function parseOptions(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      state: { type: 'string' },
+      backend: { type: 'string' },
+      target: { type: 'string' },
+      destination: { type: 'string' },
+      limit: { type: 'string' },
+      page: { type: 'string' },
+      all: { type: 'boolean' },
+      interval: { type: 'string' },
+      count: { type: 'string' },
+      force: { type: 'boolean' },
+      job: { type: 'string' },
+      'give-up': { type: 'boolean' },
+    },
+  });
 }
 
 class UsageError extends Error {}

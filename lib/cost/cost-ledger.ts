@@ -89,7 +89,10 @@ export class CostLedger {
 
   #entry(taskId: string): Pending {
     let entry = this.#pending.get(taskId);
-    if (!entry) this.#pending.set(taskId, (entry = { ...zeroCost, since: this.#now() }));
+    if (!entry) {
+      entry = { ...zeroCost, since: this.#now() };
+      this.#pending.set(taskId, entry);
+    }
     return entry;
   }
 }

@@ -1,5 +1,5 @@
 import type { TaskStore } from '../store/task-store.ts';
-import { taskIdFor, type Task } from '../task/task.ts';
+import { type Task, taskIdFor } from '../task/task.ts';
 import { TaskNotFoundError } from './errors.ts';
 
 const taskIdPattern = /^t-[0-9a-f]{24}$/;

@@ -2,6 +2,7 @@ import { RequestValidationError } from './validation-error.ts';
 
 /** Small, strict readers for request fields; each failure names the field and says what was found. */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point (they are refused in names)
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
 /**

@@ -1,6 +1,6 @@
 import type { RequestSchema, TaskSummary } from '../backends/backend.ts';
-import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import type { RetryOverrides } from '../task/task.ts';
+import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { describeValue, jsonErrorPosition } from './fields.ts';
 import { RequestValidationError } from './validation-error.ts';
 

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { requireVar } from '../config.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
+import { SnsPublisher } from '../notify/sns-publisher.ts';
 import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
-import type { CostLedger } from '../cost/cost-ledger.ts';
-import { SnsPublisher } from '../notify/sns-publisher.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { NotificationPublisher } from '../tracking/notification.ts';

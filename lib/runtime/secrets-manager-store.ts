@@ -1,5 +1,5 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { integerVar } from '../config.ts';
 import type { SecretStore } from '../targets/secrets.ts';
 import { SecretUnavailableError } from '../targets/secrets.ts';

@@ -9,7 +9,7 @@ import { SqsImportQueue } from '../queue/sqs-import-queue.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
 import type { ImportQueue } from '../triggers/import-queue.ts';
-import { parseImportRules, type ImportRules } from '../triggers/import-rules.ts';
+import { type ImportRules, parseImportRules } from '../triggers/import-rules.ts';
 import { targetsFromEnv } from './deployment-targets.ts';
 
 type Env = Record<string, string | undefined>;

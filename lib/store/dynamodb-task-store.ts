@@ -1,19 +1,19 @@
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
-  type AttributeValue,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { addCost, zeroCost, type CostLedger } from '../cost/cost-ledger.ts';
+import { addCost, type CostLedger, zeroCost } from '../cost/cost-ledger.ts';
 import type { Task, TransitionPatch } from '../task/task.ts';
-import type { CursorStore } from '../triggers/cron-tick.ts';
 import { emptyCheckpoint, type IndexedTask, type ShardCheckpoint } from '../tracking/poll-schedule.ts';
-import { TaskVersionConflictError, type PollCheckpointStore, type TaskFilter, type TaskStore } from './task-store.ts';
+import type { CursorStore } from '../triggers/cron-tick.ts';
+import { type PollCheckpointStore, type TaskFilter, type TaskStore, TaskVersionConflictError } from './task-store.ts';
 
 /** The table's sparse index of due, active tasks; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
@@ -80,7 +80,10 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
       values[`:s${i}`] = marshall({ v: value }, { removeUndefinedValues: true, convertClassInstanceToMap: true }).v!;
       sets.push(`#s${i} = :s${i}`);
     });
-    const removes = patch.remove.map((key, i) => ((names[`#r${i}`] = key), `#r${i}`));
+    const removes = patch.remove.map((key, i) => {
+      names[`#r${i}`] = key;
+      return `#r${i}`;
+    });
     // What the task consumed since its last write joins its recorded cost, as with every write.
     const cost = this.#ledger?.take(patch.taskId);
     if (cost) {
@@ -198,7 +201,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
     const values: Record<string, AttributeValue> = {};
     if (filter.states?.length) {
       conditions.push(`#state IN (${filter.states.map((_, i) => `:s${i}`).join(', ')})`);
-      filter.states.forEach((s, i) => (values[`:s${i}`] = { S: s }));
+      for (const [i, s] of filter.states.entries()) values[`:s${i}`] = { S: s };
     }
     if (filter.backend) {
       conditions.push('backend = :backend');

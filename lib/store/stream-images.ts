@@ -23,3 +23,8 @@ export function taskImages(record: TaskStreamRecord): { before?: Task; after?: T
   const after = image(record.dynamodb?.NewImage);
   return { ...(before ? { before } : {}), ...(after ? { after } : {}) };
 }
+
+/** The stream's records as task changes, decoded only when the processing reaches them (in order). */
+export function taskChanges(records: readonly TaskStreamRecord[]): Array<{ id: string; read(): { before?: Task; after?: Task } }> {
+  return records.map((record) => ({ id: record.dynamodb?.SequenceNumber ?? '', read: () => taskImages(record) }));
+}

@@ -1,7 +1,7 @@
 import { mapWithConcurrency } from '../concurrency.ts';
 import type { QueueRecord } from './queue-record.ts';
 import { RetryLaterError } from './queue-record.ts';
-import { submitRecord, type InvocationBudget, type SubmitDependencies, type SubmitOutcome } from './submit-record.ts';
+import { type InvocationBudget, type SubmitDependencies, type SubmitOutcome, submitRecord } from './submit-record.ts';
 
 export interface BatchResult {
   batchItemFailures: Array<{ itemIdentifier: string }>;

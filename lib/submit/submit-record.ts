@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
 import { type ImportRequest, parseImportRequest, type RequestTargets, requestIdOfInvalid } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
-import { TaskVersionConflictError, type TaskStore } from '../store/task-store.ts';
+import { type TaskStore, TaskVersionConflictError } from '../store/task-store.ts';
 import { newTask, type Task, type TaskPolicy, taskIdFor, transition, update } from '../task/task.ts';
 import { createMarker, holdAsUncertain, readLookup, recordCreated } from '../task/uncertain-create.ts';
 import type { DeadLetterSink } from './dead-letter.ts';

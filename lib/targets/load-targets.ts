@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import type { TargetDefinition } from '../backends/backend.ts';
 import { ConfigError } from '../config.ts';
-import { type ModuleLookup, parseTargetsDocument, type TargetsConfig } from './targets-file.ts';
 import { Targets } from './targets.ts';
+import { type ModuleLookup, parseTargetsDocument, type TargetsConfig } from './targets-file.ts';
 
 type Env = Record<string, string | undefined>;
 

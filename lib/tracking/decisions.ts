@@ -2,8 +2,8 @@ import type { BackendCapabilities, BackendTiming, RemoteRef, RemoteStatus } from
 import type { TaskState } from '../task/states.ts';
 import type { AbortRequest, ClearableKey, PollBookkeeping, Task } from '../task/task.ts';
 import { unrecordedCreateReason } from '../task/uncertain-create.ts';
-import { isFollowedWithoutWrites } from './poll-schedule.ts';
 import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs, type PollPolicy } from './poll-policy.ts';
+import { isFollowedWithoutWrites } from './poll-schedule.ts';
 
 /**
  * What the poller does with what a backend said: pure functions of the task, the observation and the

@@ -1,6 +1,6 @@
-import type { Logger } from '../logger.ts';
-import { transitionMetric, type MetricsSink } from '../observability/metrics.ts';
 import type { CostLedger } from '../cost/cost-ledger.ts';
+import type { Logger } from '../logger.ts';
+import { type MetricsSink, transitionMetric } from '../observability/metrics.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';

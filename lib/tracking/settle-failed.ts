@@ -1,5 +1,5 @@
 import { TaskVersionConflictError } from '../store/task-store.ts';
-import { transition, type Task } from '../task/task.ts';
+import { type Task, transition } from '../task/task.ts';
 import { decideAfterFailure } from './retry-policy.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 

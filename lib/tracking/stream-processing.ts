@@ -1,6 +1,5 @@
 import { attributeTo } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
-import { taskImages, type TaskStreamRecord } from '../store/stream-images.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
@@ -12,6 +11,12 @@ export interface StreamBatchResult {
   batchItemFailures: Array<{ itemIdentifier: string }>;
 }
 
+/** One record of the tasks' change stream: its position, and the task before and after (decoded when read). */
+export interface TaskChange {
+  id: string;
+  read(): { before?: Task; after?: Task };
+}
+
 /**
  * Records of one shard, in order. On the first failure the rest is left: Lambda resumes the shard from
  * the reported sequence number, so later records of the same task are never applied before earlier ones.
@@ -19,17 +24,17 @@ export interface StreamBatchResult {
  * that slips through (or a local run without filters) harmless.
  */
 async function inOrder(
-  records: readonly TaskStreamRecord[],
+  records: readonly TaskChange[],
   logger: Logger,
   apply: (before: Task | undefined, after: Task) => Promise<void>,
 ): Promise<StreamBatchResult> {
   for (const record of records) {
     try {
-      const { before, after } = taskImages(record);
+      const { before, after } = record.read();
       if (after) await apply(before, after);
     } catch (error) {
-      logger.error('stream record failed; the shard resumes from it', { sequenceNumber: record.dynamodb?.SequenceNumber, error });
-      return { batchItemFailures: [{ itemIdentifier: record.dynamodb?.SequenceNumber ?? '' }] };
+      logger.error('stream record failed; the shard resumes from it', { sequenceNumber: record.id, error });
+      return { batchItemFailures: [{ itemIdentifier: record.id }] };
     }
   }
   return { batchItemFailures: [] };
@@ -40,14 +45,14 @@ export function isTransitionInto(state: Task['state'], before: Task | undefined,
 }
 
 /** The retry function: every transition into FAILED gets its retry decision. */
-export function handleFailedTransitions(records: readonly TaskStreamRecord[], deps: TrackingDependencies): Promise<StreamBatchResult> {
+export function handleFailedTransitions(records: readonly TaskChange[], deps: TrackingDependencies): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
     if (isTransitionInto('FAILED', before, after)) await attributeTo(deps.ledger, after.taskId, () => settleFailedTask(after.taskId, deps));
   });
 }
 
 /** The notify function: every transition into a terminal state is announced once. */
-export function handleTerminalTransitions(records: readonly TaskStreamRecord[], deps: Parameters<typeof announceTerminal>[1]): Promise<StreamBatchResult> {
+export function handleTerminalTransitions(records: readonly TaskChange[], deps: Parameters<typeof announceTerminal>[1]): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
     if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
   });

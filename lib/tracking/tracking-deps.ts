@@ -1,9 +1,9 @@
 import type { RerunKind } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
-import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import type { TaskPolicy } from '../task/task.ts';
 import type { PollPolicy } from './poll-policy.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from '../logger.ts';
 import type { ImportQueue } from './import-queue.ts';
-import { slotPlaceholders, type CronRule } from './import-rules.ts';
+import { type CronRule, slotPlaceholders } from './import-rules.ts';
 import { fillTemplate } from './template.ts';
 
 /** The last slot each rule has fired, kept between invocations (conditional writes). */

@@ -1,5 +1,5 @@
 import { sha256Hex } from '../request/canonical-json.ts';
-import { withFile, type FileRule } from './import-rules.ts';
+import { type FileRule, withFile } from './import-rules.ts';
 import type { CreatedObject } from './s3-events.ts';
 
 export interface RoutedImport {

@@ -1,7 +1,7 @@
 import type { ArrivedFile } from '../backends/backend.ts';
 import { parseImportRequest, type RequestTargets } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
-import { parseSchedule, ScheduleExpressionError, type Schedule } from './cron-expression.ts';
+import { parseSchedule, type Schedule, ScheduleExpressionError } from './cron-expression.ts';
 import { fillTemplate } from './template.ts';
 
 /**

@@ -2,7 +2,7 @@ import type { Logger } from '../logger.ts';
 import { routeObject } from './file-routing.ts';
 import type { ImportQueue } from './import-queue.ts';
 import type { FileRule } from './import-rules.ts';
-import { isSkipped, objectOfEventBridge, objectsOfS3Notification, type CreatedObject, type Skipped } from './s3-events.ts';
+import { type CreatedObject, isSkipped, objectOfEventBridge, objectsOfS3Notification, type Skipped } from './s3-events.ts';
 
 export interface OnFileDependencies {
   rules: readonly FileRule[];

@@ -2,16 +2,16 @@
 // marker), submits requests (one that fails once and is retried, one that is invalid), and follows every
 // resulting task to its end in a watch view. Exits 0 when each ends as expected.
 import { existsSync, readFileSync } from 'node:fs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { table, taskHeaders, taskRow } from '../../lib/cli/format.ts';
 import { createSqsClient } from '../../lib/queue/sqs-client.ts';
+import { loadImportRules } from '../../lib/runtime/triggers-runtime.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { isTerminal } from '../../lib/task/states.ts';
-import { taskIdFor, type Task } from '../../lib/task/task.ts';
+import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { routeObject } from '../../lib/triggers/file-routing.ts';
-import { loadImportRules } from '../../lib/runtime/triggers-runtime.ts';
 
 const stateFile = process.env.BULKPILOT_LOCAL_STATE ?? new URL('../../.local/stack.json', import.meta.url).pathname;
 if (!existsSync(stateFile)) {

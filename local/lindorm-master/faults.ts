@@ -1,5 +1,5 @@
-import type { FaultRule, ReceivedRequest } from './types.ts';
 import { seededRandom } from '../../lib/random.ts';
+import type { FaultRule, ReceivedRequest } from './types.ts';
 
 /** A fault chosen for one request, with its defaults filled in. */
 export interface FiringFault {

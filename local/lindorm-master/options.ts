@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
+import type { StateNames } from './lifecycle.ts';
 import { defaultPlan } from './plan.ts';
 import type { Clock, LindormMasterOptions, PlanFn, StageSpec } from './types.ts';
-import type { StateNames } from './lifecycle.ts';
 
 export interface ResolvedOptions {
   port: number;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { Lifecycle } from './lifecycle.ts';
 import type { RunState } from './lifecycle.ts';
+import { Lifecycle } from './lifecycle.ts';
 import type { ResolvedOptions } from './options.ts';
 import type { ProcView } from './types.ts';
-import { validateCreate } from './validate-create.ts';
 import type { JsonObject } from './validate-create.ts';
+import { validateCreate } from './validate-create.ts';
 
 /** A JSON answer before it is put on the wire. */
 export interface Answer {

@@ -1,12 +1,12 @@
-import { createServer, STATUS_CODES } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Delays } from './delays.ts';
-import { FaultRegistry } from './faults.ts';
 import type { FiringFault } from './faults.ts';
+import { FaultRegistry } from './faults.ts';
 import { resolveOptions } from './options.ts';
-import { ProcTable } from './proc-table.ts';
 import type { Answer } from './proc-table.ts';
+import { ProcTable } from './proc-table.ts';
 import { route } from './routes.ts';
 import type { Endpoint, LindormMaster, LindormMasterOptions, ReceivedRequest } from './types.ts';
 import { isFormContentType } from './validate-create.ts';
@@ -139,9 +139,11 @@ export async function startLindormMaster(options: LindormMasterOptions = {}): Pr
 function deliverFault(fault: FiringFault, req: IncomingMessage, res: ServerResponse, answer: Answer | undefined): void {
   switch (fault.kind) {
     case 'status':
-      return sendText(res, fault.status, 'text/html; charset=utf-8', errorPage(fault.status));
+      sendText(res, fault.status, 'text/html; charset=utf-8', errorPage(fault.status));
+      return;
     case 'malformed':
-      return sendText(res, 200, JSON_TYPE, truncatedJson(answer));
+      sendText(res, 200, JSON_TYPE, truncatedJson(answer));
+      return;
     case 'reset':
       // A real TCP RST, as a crashed or restarted master or a load balancer would cause.
       req.socket.resetAndDestroy();

@@ -1,15 +1,15 @@
 // Creates the table, queues and topic of serverless.yml on local emulators (DynamoDB Local, fauxqs).
 import {
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
+  type DynamoDBClient,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
-  type CreateTableCommandInput,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { CreateTopicCommand, SubscribeCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { readServerlessResources, resourceOfType, type CfnResource } from './serverless-resources.ts';
+import { type CfnResource, readServerlessResources, resourceOfType } from './serverless-resources.ts';
 
 export async function provisionTable(
   client: DynamoDBClient,

@@ -3,24 +3,25 @@
 // (a failed batch is retried from its lowest failed record; nothing later in the shard overtakes it).
 import { DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  DescribeStreamCommand,
-  ExpiredIteratorException,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
   type _Record,
   type AttributeValue,
+  DescribeStreamCommand,
   type DynamoDBStreamsClient,
+  ExpiredIteratorException,
+  GetRecordsCommand,
+  type GetRecordsCommandOutput,
+  GetShardIteratorCommand,
   type Shard,
   type ShardIteratorType,
 } from '@aws-sdk/client-dynamodb-streams';
-import type { AttributeValue as LambdaAttributeValue, DynamoDBRecord } from 'aws-lambda';
+import type { DynamoDBRecord, AttributeValue as LambdaAttributeValue } from 'aws-lambda';
 import { matchesFilterPatterns, parseFilterPatterns } from './event-filter.ts';
 
 export type DynamoDBStreamRecord = DynamoDBRecord;
 
-export interface StreamRecordBatchHandler {
-  (event: { Records: DynamoDBStreamRecord[] }): Promise<{ batchItemFailures?: Array<{ itemIdentifier: string }> } | void>;
-}
+export type StreamRecordBatchHandler = (event: {
+  Records: DynamoDBStreamRecord[];
+}) => Promise<{ batchItemFailures?: Array<{ itemIdentifier: string }> } | void>;
 
 export interface ShardRecords {
   shardId: string;
@@ -125,7 +126,7 @@ export class DynamoDbStreamReader {
   async #readShard(streamArn: string, shardId: string, position: ShardPosition): Promise<void> {
     for (let page = 0; page < MAX_PAGES_PER_SHARD; page++) {
       position.iterator ??= await this.#iterator(streamArn, shardId, position);
-      let response;
+      let response: GetRecordsCommandOutput;
       try {
         response = await this.#streams.send(new GetRecordsCommand({ ShardIterator: position.iterator }));
       } catch (error) {
@@ -136,7 +137,10 @@ export class DynamoDbStreamReader {
       const records = response.Records ?? [];
       if (records.length > 0) {
         let group = this.#unreturned.get(shardId);
-        if (!group) this.#unreturned.set(shardId, (group = { shardId, parentShardId: position.parentShardId, records: [] }));
+        if (!group) {
+          group = { shardId, parentShardId: position.parentShardId, records: [] };
+          this.#unreturned.set(shardId, group);
+        }
         for (const record of records) {
           group.records.push(toLambdaRecord(record, streamArn));
           position.lastSequenceNumber = record.dynamodb?.SequenceNumber ?? position.lastSequenceNumber;
@@ -324,7 +328,7 @@ export class DynamoDbStreamEventSource {
 
   /** How many records from the start of the batch are done with. */
   async #invoke(batch: DynamoDBStreamRecord[]): Promise<number> {
-    let response;
+    let response: Awaited<ReturnType<StreamRecordBatchHandler>>;
     try {
       response = await this.#handler({ Records: batch });
     } catch (error) {

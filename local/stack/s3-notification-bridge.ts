@@ -56,7 +56,9 @@ export class S3NotificationBridge {
     this.#timer = setInterval(() => {
       this.#running ??= this.scan()
         .catch((error: unknown) => console.error(JSON.stringify({ stack: 'local', bridge: 's3', error: String(error) })))
-        .then(() => void (this.#running = undefined));
+        .then(() => {
+          this.#running = undefined;
+        });
     }, this.#options.intervalMs ?? 1000);
   }
 

@@ -3,7 +3,7 @@
 // the queue (they come back after the visibility timeout; the queue's redrive policy dead-letters them in
 // the end). A handler that throws, or reports an unknown item, fails the whole batch, as Lambda does.
 // serverless-offline-sqs ignores batchItemFailures (and uses SDK v2), which is why this exists.
-import { DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, GetQueueAttributesCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 export type SqsHandler = (

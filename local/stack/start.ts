@@ -197,7 +197,9 @@ Ctrl-C stops everything.
 /** Task notifications (the SNS topic) are shown on the console, one line each. */
 function printNotifications(sqs: SQSClient, queueUrl: string) {
   let running = true;
-  stops.unshift(async () => void (running = false));
+  stops.unshift(async () => {
+    running = false;
+  });
   void (async () => {
     while (running) {
       const { Messages } = await sqs

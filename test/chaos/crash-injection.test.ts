@@ -6,11 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleTask } from '../../lib/operations/lifecycle.ts';
 import type { TaskStore } from '../../lib/store/task-store.ts';
 import type { QueueRecord } from '../../lib/submit/queue-record.ts';
-import { taskIdFor, type Task } from '../../lib/task/task.ts';
+import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
-import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { wrapStore } from '../support/store-wrapper.ts';
+import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { reportFigures, sized } from './scale.ts';
 
 type Step = 'before-intent' | 'after-intent' | 'after-create' | 'after-procId-write';

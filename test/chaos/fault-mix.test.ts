@@ -8,7 +8,7 @@ import { mapWithConcurrency } from '../../lib/concurrency.ts';
 import { seededRandom } from '../../lib/random.ts';
 import type { QueueRecord } from '../../lib/submit/queue-record.ts';
 import { isTerminal } from '../../lib/task/states.ts';
-import { taskIdFor, type Task } from '../../lib/task/task.ts';
+import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
 import type { FaultRule, ReceivedRequest } from '../../local/lindorm-master/simulator.ts';
 import { seedRequest } from '../support/seed-request.ts';

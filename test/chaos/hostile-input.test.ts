@@ -8,10 +8,10 @@
 //     carries exactly the expected fields, each holding exactly what its request said.
 import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchReport } from '../../lib/submit/submit-batch.ts';
 import type { QueueRecord } from '../../lib/submit/queue-record.ts';
+import type { BatchReport } from '../../lib/submit/submit-batch.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
-import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { seedWriterConfig, trickyReaderConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness, type SubmitHarness } from '../support/submit-harness.ts';
@@ -206,6 +206,7 @@ const malformed: MalformedCase[] = [
   bad('retry-attempts-21', 'retry.maxAttempts', { retry: { maxAttempts: 21 } }),
   bad('retry-unknown', 'retry.bogus', { retry: { bogus: 1 } }),
   bad('retry-not-object', 'retry', { retry: 'often' }),
+  // biome-ignore lint/correctness/noPrecisionLoss: an integer past 2^53 is the hostile input under test
   bad('reader-unsafe-integer', 'readerConfig.n', { readerConfig: { n: 9007199254740993 } }),
   // control characters, padding and broken Unicode in names and text
   bad('src-newline', 'src', { src: 'oss\n' }),
@@ -265,7 +266,7 @@ const allValid = [...validSiblings, ...lateValid];
 function mixedBatches(valids: string[], bads: string[]): string[][] {
   const batches: string[][] = [];
   for (let i = 0; i < bads.length; i += 8) batches.push(bads.slice(i, i + 8));
-  valids.forEach((v, i) => batches[i % batches.length]!.push(v));
+  for (const [i, v] of valids.entries()) batches[i % batches.length]!.push(v);
   expect(batches.every((b) => b.length <= 10)).toBe(true);
   return batches;
 }

@@ -5,15 +5,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeCreateForm } from '../../lib/backends/lindorm/form.ts';
-import { parseLindormRequest, type LindormBulkloadParams } from '../../lib/backends/lindorm/request.ts';
+import { type LindormBulkloadParams, parseLindormRequest } from '../../lib/backends/lindorm/request.ts';
 import { RequestValidationError } from '../../lib/request/validation-error.ts';
 import { trackingSettingsFromEnv } from '../../lib/runtime/tracking-settings.ts';
-import { allowedTransitions, IllegalTransitionError, operatorReopenTransitions, taskStates, type TaskState } from '../../lib/task/states.ts';
-import { newTask, shardOf, taskIdFor, transition, update, type Task, type TaskPolicy } from '../../lib/task/task.ts';
-import { deadlineOf, errorBackoffMs, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
-import { decideAfterFailure, defaultRetryPolicy, effectiveRetryPolicy, retryDelayMs, type RetryPolicy } from '../../lib/tracking/retry-policy.ts';
+import { allowedTransitions, IllegalTransitionError, operatorReopenTransitions, type TaskState, taskStates } from '../../lib/task/states.ts';
+import { newTask, shardOf, type Task, type TaskPolicy, taskIdFor, transition, update } from '../../lib/task/task.ts';
+import { deadlineOf, defaultPollPolicy, errorBackoffMs, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
 import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo } from '../../lib/tracking/poll-schedule.ts';
-import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { decideAfterFailure, defaultRetryPolicy, effectiveRetryPolicy, type RetryPolicy, retryDelayMs } from '../../lib/tracking/retry-policy.ts';
 import { reportFigures, sized } from './scale.ts';
 
 const numRuns = sized(2000, 300);

@@ -9,14 +9,14 @@ import { type RemoteRef, RemoteRefusedError } from '../../lib/backends/backend.t
 import { BackendUnavailableError, OperationRefusedError } from '../../lib/operations/errors.ts';
 import { abortTask, deleteTask, retryTask, settleTask } from '../../lib/operations/lifecycle.ts';
 import { seededRandom } from '../../lib/random.ts';
-import { TaskVersionConflictError, type TaskStore } from '../../lib/store/task-store.ts';
+import { type TaskStore, TaskVersionConflictError } from '../../lib/store/task-store.ts';
 import { canTransition, IllegalTransitionError, isTerminal, scheduledStates } from '../../lib/task/states.ts';
 import type { Task, TransitionPatch } from '../../lib/task/task.ts';
 import { pollTick } from '../../lib/tracking/poll-tick.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
-import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { wrapStore } from '../support/store-wrapper.ts';
+import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { reportFigures, sized } from './scale.ts';
 
 const taskCount = sized(200, 30);
@@ -309,7 +309,10 @@ describe('the poller, the retry function and operators racing on the same tasks'
     const group = (action: Action, taskId: string) => {
       const key = `${action.id}/${taskId}`;
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { action, taskId, retries: 0, aborts: 0, claims: 0, abortWrites: 0, intentWrites: 0 }));
+      if (!g) {
+        g = { action, taskId, retries: 0, aborts: 0, claims: 0, abortWrites: 0, intentWrites: 0 };
+        groups.set(key, g);
+      }
       return g;
     };
     for (const call of calls) {

@@ -7,15 +7,15 @@ import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  type Message,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../lib/random.ts';
 import type { BatchReport } from '../../lib/submit/submit-batch.ts';
-import { taskIdFor, type Task } from '../../lib/task/task.ts';
-import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type Task, taskIdFor } from '../../lib/task/task.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { seedWriterConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness, type SubmitHarness } from '../support/submit-harness.ts';

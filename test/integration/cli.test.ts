@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../lib/cli/main.ts';
+import { type CliIo, runCli } from '../../lib/cli/main.ts';
 import { freePort } from '../../local/emulators/free-port.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';

@@ -4,9 +4,9 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { startDynamoDbLocal } from '../../local/emulators/dynamodb-local.ts';
 import {
+  type DynamoDBStreamRecord,
   DynamoDbStreamEventSource,
   DynamoDbStreamReader,
-  type DynamoDBStreamRecord,
   type StreamRecordBatchHandler,
 } from '../../local/stack/dynamodb-stream-source.ts';
 

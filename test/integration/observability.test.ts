@@ -4,15 +4,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../lib/cli/main.ts';
 import { createLambdaObservability } from '../../lib/observability/lambda-observability.ts';
-import { seedRequest } from '../support/seed-request.ts';
 import { captureOutput } from '../support/capture-output.ts';
+import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 
 const secret = 's3cr3t-Tok3n-7781';
 let aws: TestAws;
 let h: TrackingHarness;
-let lines: string[] = [];
+const lines: string[] = [];
 let taskId: string;
 
 beforeAll(async () => {

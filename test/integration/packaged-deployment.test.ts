@@ -5,10 +5,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runtimeProvided } from '../../scripts/runtime-provided.ts';
-import { taskIdFor } from '../../lib/task/task.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
-import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { taskIdFor } from '../../lib/task/task.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { runtimeProvided } from '../../scripts/runtime-provided.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -152,6 +152,21 @@ describe('the packaged CloudFormation template', () => {
     }
     expect(JSON.stringify(template.Resources.PollRole!.Properties.ManagedPolicyArns)).toContain('AWSLambdaVPCAccessExecutionRole');
     expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.InVpc).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('lets only the functions that call backends read target secrets, and only when the targets file names some', () => {
+    const secretStatements = (role: string) =>
+      (template.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement as Array<Record<string, unknown>>).filter((s) =>
+        JSON.stringify(s).includes('secretsmanager:'),
+      );
+    for (const role of ['SubmitRole', 'PollRole']) {
+      const [statement] = secretStatements(role);
+      expect((statement as { 'Fn::If': unknown[] })['Fn::If'][0]).toBe('HasTargetSecrets');
+      expect(JSON.stringify(statement)).toContain('secretsmanager:GetSecretValue');
+    }
+    for (const role of ['RetryRole', 'NotifyRole', 'OnFileRole', 'ScheduleRole']) expect(secretStatements(role)).toEqual([]);
+    // This repository's stage names no secret: the condition is false, so no role gets the statement.
+    expect((template as unknown as { Conditions: Record<string, unknown> }).Conditions.HasTargetSecrets).toEqual({ 'Fn::Equals': ['false', 'true'] });
   });
 
   it('has the notification topic', () => {

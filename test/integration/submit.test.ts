@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskStore } from '../../lib/store/task-store.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
-import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { seedRequest, trickyReaderConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
-import { createSubmitHarness, type SubmitHarness } from '../support/submit-harness.ts';
 import { wrapStore } from '../support/store-wrapper.ts';
+import { createSubmitHarness, type SubmitHarness } from '../support/submit-harness.ts';
 
 let aws: TestAws;
 let master: LindormMaster;

@@ -1,16 +1,17 @@
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RemoteRefusedError } from '../../lib/backends/backend.ts';
+import { silentLogger } from '../../lib/logger.ts';
 import { OperationRefusedError } from '../../lib/operations/errors.ts';
 import { abortTask, deleteTask, retryTask } from '../../lib/operations/lifecycle.ts';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { silentLogger } from '../../lib/logger.ts';
-import { pollTask } from '../../lib/tracking/poll-task.ts';
+import { taskChanges } from '../../lib/store/stream-images.ts';
 import { defaultTaskPolicy } from '../../lib/task/task.ts';
+import { pollTask } from '../../lib/tracking/poll-task.ts';
 import { handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
-import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { wrapStore } from '../support/store-wrapper.ts';
+import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 
 let aws: TestAws;
 let h: TrackingHarness | undefined;
@@ -202,7 +203,11 @@ describe('notifications', () => {
         OldImage: marshall({ taskId, state: 'RUNNING' }),
       },
     };
-    const result = await handleTerminalTransitions([record], { store: h.store, publisher: { publish: async () => void published++ }, logger: silentLogger });
+    const result = await handleTerminalTransitions(taskChanges([record]), {
+      store: h.store,
+      publisher: { publish: async () => void published++ },
+      logger: silentLogger,
+    });
     expect(result.batchItemFailures).toEqual([]);
     expect(published).toBe(0);
   });
@@ -304,7 +309,7 @@ describe('operators act beside the poller', () => {
       const path = task.history.map((e) => e.to);
       expect(path.slice(-2)).toEqual(['ABORTING', 'ABORTED']);
       // Every entry starts where the previous one ended: no transition was overwritten.
-      task.history.slice(1).forEach((e, i) => expect(e.from).toBe(task.history[i]!.to));
+      for (const [i, e] of task.history.slice(1).entries()) expect(e.from).toBe(task.history[i]!.to);
     }
     expect(h.logLines.filter((l) => String(l.error ?? '').includes('IllegalTransition'))).toEqual([]);
   });

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/logger.ts';
 import { SqsImportQueue } from '../../lib/queue/sqs-import-queue.ts';
-import { lindormTargets } from '../support/targets.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { cronTick } from '../../lib/triggers/cron-tick.ts';
 import { parseImportRules } from '../../lib/triggers/import-rules.ts';
 import { handleFileEvent } from '../../lib/triggers/on-file.ts';
-import { startLindormMaster, type LindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness } from '../support/submit-harness.ts';
+import { lindormTargets } from '../support/targets.ts';
 
 let aws: TestAws;
 let master: LindormMaster;

@@ -43,6 +43,8 @@ export interface FakeCall {
 export type FakeFault =
   /** The backend acts, the answer never arrives: the caller sees an ambiguous failure. */
   | 'lose-answer'
+  /** The request may have arrived, but the backend did nothing with it: as ambiguous to the caller. */
+  | 'lose-request'
   /** Nothing reaches the backend: the caller sees a failure that created nothing. */
   | 'unreachable'
   /** The backend refuses for good. */
@@ -131,6 +133,7 @@ export class FakeBackend implements Backend<unknown> {
     const fault = this.#fault('create');
     if (fault === 'unreachable') throw new FakeCallError('connection refused', false);
     if (fault === 'refuse') throw new FakeRefusal('the fake backend refuses this request');
+    if (fault === 'lose-request') throw new FakeCallError('no answer', true);
     const job = this.#newJob(params, context.marker);
     if (fault === 'lose-answer' || fault === 'error') throw new FakeCallError('the answer was lost', true);
     return { jobId: job.id };

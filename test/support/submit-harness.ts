@@ -7,14 +7,14 @@ import type { MetricsSink } from '../../lib/observability/metrics.ts';
 import { SqsDeadLetterSink } from '../../lib/queue/sqs-dead-letter-sink.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import type { TaskStore } from '../../lib/store/task-store.ts';
-import { submitBatch } from '../../lib/submit/submit-batch.ts';
 import type { QueueRecord } from '../../lib/submit/queue-record.ts';
+import { submitBatch } from '../../lib/submit/submit-batch.ts';
 import { defaultSubmitSettings, type SubmitDependencies, type SubmitSettings } from '../../lib/submit/submit-record.ts';
 import { defaultTaskPolicy } from '../../lib/task/task.ts';
 import type { LindormMaster } from '../../local/lindorm-master/simulator.ts';
-import { lindormTargets } from './targets.ts';
 import { FakeClock } from './fake-clock.ts';
 import type { TestAws } from './stack.ts';
+import { lindormTargets } from './targets.ts';
 
 export interface SubmitHarness {
   deps: SubmitDependencies;

@@ -1,35 +1,37 @@
 // Whole task lifecycles on real parts: the submit path, the poller, the retry and notify functions fed by
 // the table's DynamoDB Local stream with serverless.yml's filter patterns, SNS on fauxqs, and a simulated
 // master, all on one virtual clock. `tick()` is one minute of bulkpilot.
-import { SNSClient } from '@aws-sdk/client-sns';
+
+import { randomUUID } from 'node:crypto';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { inject } from 'vitest';
+import type { Backend } from '../../lib/backends/backend.ts';
 import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
-import { createJsonLogger, type Logger } from '../../lib/logger.ts';
-import type { MetricsSink } from '../../lib/observability/metrics.ts';
-import { metered } from '../../lib/observability/metered-backend.ts';
 import type { CostLedger } from '../../lib/cost/cost-ledger.ts';
-import type { TaskStreamRecord } from '../../lib/store/stream-images.ts';
-import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
-import type { Task } from '../../lib/task/task.ts';
-import { taskIdFor } from '../../lib/task/task.ts';
-import { defaultTaskPolicy } from '../../lib/task/task.ts';
+import { createJsonLogger, type Logger } from '../../lib/logger.ts';
 import { SnsPublisher } from '../../lib/notify/sns-publisher.ts';
+import { metered } from '../../lib/observability/metered-backend.ts';
+import type { MetricsSink } from '../../lib/observability/metrics.ts';
+import { seededRandom } from '../../lib/random.ts';
+import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
+import { type TaskStreamRecord, taskChanges } from '../../lib/store/stream-images.ts';
+import type { Targets } from '../../lib/targets/targets.ts';
+import type { Task } from '../../lib/task/task.ts';
+import { defaultTaskPolicy, taskIdFor } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
 import { pollTick, type TickReport } from '../../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { handleFailedTransitions, handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import type { TrackingDependencies, TrackingSettings } from '../../lib/tracking/tracking-deps.ts';
-import { startLindormMaster, type LindormMaster, type LindormMasterOptions } from '../../local/lindorm-master/simulator.ts';
+import { type LindormMaster, type LindormMasterOptions, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { provisionTable, provisionTopic } from '../../local/provision/provision.ts';
-import { randomUUID } from 'node:crypto';
 import { readServerlessConfig } from '../../local/provision/serverless-resources.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from '../../local/stack/dynamodb-stream-source.ts';
 import { filterPatternsOf } from '../../local/stack/event-filter.ts';
 import { FakeClock } from './fake-clock.ts';
-import { seededRandom } from '../../lib/random.ts';
 import { receiveAll, roundTripThroughQueue, type TestAws } from './stack.ts';
 import { createSubmitHarness, type SubmitHarness } from './submit-harness.ts';
 
@@ -66,6 +68,8 @@ export async function createTrackingHarness(
     metrics?: MetricsSink;
     ledger?: CostLedger;
     masterUrl?: (url: string) => string;
+    /** Other targets instead of the simulated Lindorm master (fake backends), with the targets that route to them. */
+    targets?: { backends: Backend[]; targets: Targets };
   } = {},
 ): Promise<TrackingHarness> {
   // Its own table: the active tasks and shard checkpoints of one test never meet another's (time restarts).
@@ -96,7 +100,9 @@ export async function createTrackingHarness(
   const lindorm = new LindormBulkloadBackend(client);
   const deps: TrackingDependencies = {
     store,
-    backends: new BackendRegistry([options.metrics ? metered(lindorm, options.metrics, options.ledger) : lindorm]),
+    backends: options.targets
+      ? new BackendRegistry(options.targets.backends, { targetOf: (task) => options.targets!.targets.targetOf(task) })
+      : new BackendRegistry([options.metrics ? metered(lindorm, options.metrics, options.ledger) : lindorm]),
     clock,
     random: seededRandom(options.seed ?? 7),
     logger,
@@ -108,6 +114,7 @@ export async function createTrackingHarness(
   // The submit path shares this harness's store and backends (and so its cost ledger and metrics).
   submit.deps.store = store;
   submit.deps.backends = deps.backends;
+  if (options.targets) submit.deps.targets = options.targets.targets;
   if (options.ledger) submit.deps.ledger = options.ledger;
 
   const endpoint = inject('sqsEndpoint');
@@ -132,9 +139,9 @@ export async function createTrackingHarness(
       filterPatterns: filterPatternsOf(functions[name]!.events![0]!.stream),
       onError: (error) => logger.error('stream handler failed', { function: name, error }),
     });
-  const retrySource = streamSource('retry', (records) => handleFailedTransitions(records, deps));
+  const retrySource = streamSource('retry', (records) => handleFailedTransitions(taskChanges(records), deps));
   const notifySource = streamSource('notify', (records) =>
-    handleTerminalTransitions(records, {
+    handleTerminalTransitions(taskChanges(records), {
       store,
       publisher,
       logger,

@@ -3,16 +3,16 @@ import {
   type BackendTiming,
   type CallOptions,
   type CreateFailure,
-  RemoteRefusedError,
   type RemoteRef,
+  RemoteRefusedError,
   type RemoteStatus,
   RemoteTaskNotFoundError,
 } from '../backend.ts';
+import { lindormCapabilities } from './capabilities.ts';
 import type { LindormBulkloadClient } from './client.ts';
 import { LindormError, LindormHttpError, LindormRefusedError } from './errors.ts';
-import type { LindormBulkloadParams } from './request.ts';
-import { lindormCapabilities } from './capabilities.ts';
 import { defaultNotFoundPattern } from './not-found.ts';
+import type { LindormBulkloadParams } from './request.ts';
 import { lindormPhase } from './status.ts';
 
 export interface LindormBehaviour {

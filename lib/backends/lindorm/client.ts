@@ -1,9 +1,9 @@
 import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../clock.ts';
 import { NetworkError, ResponseTooLargeError, TimeoutError, TransportError } from '../../http/errors.ts';
-import { type HttpMethod, HttpTransport } from '../../http/transport.ts';
 import type { RetryBudget } from '../../http/retry.ts';
 import { parseRetryAfter } from '../../http/retry.ts';
+import { type HttpMethod, HttpTransport } from '../../http/transport.ts';
 import { assertKnownKeys } from '../../options.ts';
 import { LindormError, LindormHttpError, LindormMalformedResponseError, LindormNetworkError, LindormRefusedError, LindormTimeoutError } from './errors.ts';
 import { encodeCreateForm } from './form.ts';

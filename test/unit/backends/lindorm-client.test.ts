@@ -9,7 +9,7 @@ import {
 } from '../../../lib/backends/lindorm/errors.ts';
 import { parseLindormRequest } from '../../../lib/backends/lindorm/request.ts';
 import { freePort } from '../../../local/emulators/free-port.ts';
-import { startLindormMaster, type LindormMaster } from '../../../local/lindorm-master/simulator.ts';
+import { type LindormMaster, startLindormMaster } from '../../../local/lindorm-master/simulator.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
 import { seedReaderConfig, seedRequest, trickyReaderConfig } from '../../support/seed-request.ts';
 

@@ -1,8 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLindormMaster } from '../../../local/lindorm-master/simulator.ts';
 import type { LindormMaster, LindormMasterOptions } from '../../../local/lindorm-master/simulator.ts';
+import { startLindormMaster } from '../../../local/lindorm-master/simulator.ts';
 
 // The example from the API document (seed 000), as objects; the test encodes them itself.
 const SEED_READER = {
@@ -32,7 +32,12 @@ function seedForm(overrides: Record<string, string | undefined> = {}): Record<st
 
 function fakeClock(start = 1_700_000_000_000): { now(): number; advance(ms: number): void } {
   let t = start;
-  return { now: () => t, advance: (ms) => void (t += ms) };
+  return {
+    now: () => t,
+    advance: (ms) => {
+      t += ms;
+    },
+  };
 }
 
 const opened: LindormMaster[] = [];

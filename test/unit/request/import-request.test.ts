@@ -80,6 +80,7 @@ describe('the import request schema', () => {
     ['readerConfig too large', { ...seedRequest, readerConfig: { filePath: 'x'.repeat(70_000) } }, 'readerConfig', /at most 65536 bytes/],
     [
       'an unsafe integer in an object config',
+      // biome-ignore lint/correctness/noPrecisionLoss: an integer past 2^53 is the input under test
       { ...seedRequest, readerConfig: '{}', writerConfig: { timestamp: 12345678901234567890 } },
       'writerConfig.timestamp',
       /too large/,

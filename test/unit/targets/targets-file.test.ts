@@ -1,6 +1,6 @@
 // The targets file: validated whole at load, every refusal naming the path of the entry at fault; the
 // default target; the environment alone as one target; and the rules that tie a request to a target.
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

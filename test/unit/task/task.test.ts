@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allowedTransitions, IllegalTransitionError, isTerminal, taskStates, terminalStates } from '../../../lib/task/states.ts';
-import { newTask, shardOf, taskIdFor, transition, transitionPatch, type Task } from '../../../lib/task/task.ts';
+import { newTask, shardOf, type Task, taskIdFor, transition, transitionPatch } from '../../../lib/task/task.ts';
 
 const policy = { historyLimit: 5, shards: 4, retentionDays: 30 };
 const t0 = Date.parse('2026-11-21T10:00:00Z');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { newTask, taskIdFor, type Task } from '../../../lib/task/task.ts';
+import { seededRandom } from '../../../lib/random.ts';
+import { newTask, type Task, taskIdFor } from '../../../lib/task/task.ts';
 import { deadlineOf, defaultPollPolicy, errorBackoffMs, nextCheckDelayMs } from '../../../lib/tracking/poll-policy.ts';
 import { decideAfterFailure, defaultRetryPolicy, retryDelayMs } from '../../../lib/tracking/retry-policy.ts';
-import { seededRandom } from '../../../lib/random.ts';
 
 const t0 = Date.parse('2026-11-21T10:00:00Z');
 const min = 60_000;

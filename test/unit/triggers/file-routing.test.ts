@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { lindormTargets } from '../../support/targets.ts';
 import { routeObject } from '../../../lib/triggers/file-routing.ts';
-import { parseImportRules, ImportRulesError } from '../../../lib/triggers/import-rules.ts';
+import { ImportRulesError, parseImportRules } from '../../../lib/triggers/import-rules.ts';
 import { decodeS3Key, objectOfEventBridge, objectsOfS3Notification } from '../../../lib/triggers/s3-events.ts';
+import { lindormTargets } from '../../support/targets.ts';
 
 const base = { src: 'oss', dst: 'ld', writerConfig: { namespace: 'default', lindormTable: 't' }, driverSpec: 'large', instances: 2 };
 const rules = parseImportRules(
