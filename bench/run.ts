@@ -1,7 +1,7 @@
 // `npm run bench`: the figures that exist so far, printed as tables and written to bench-results/.
 // Every speed figure is a ratio against a floor measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { coldStart } from './cold-start.ts';
+import { coldStart, transportCost } from './cold-start.ts';
 import { lifecycleCost } from './lifecycle-cost.ts';
 import { type StrategyName, simulate, summarize } from './sim/simulate.ts';
 import { defaultWorkload } from './sim/workload.ts';
@@ -74,9 +74,26 @@ console.table(
 );
 
 const cold = smoke ? [] : await coldStart();
+const transport = smoke ? undefined : await transportCost();
 if (!smoke) {
   console.log('\ncold start: bundle size and median import time over 9 fresh processes, alternating with a bundle of the SDK clients only');
-  console.table(cold.map((r) => ({ bundle: r.bundle, KiB: r.kib, 'import (ms)': r.importMs.toFixed(1), 'vs baseline': `${r.ratio.toFixed(2)}×` })));
+  console.table(
+    cold.map((r) => ({
+      bundle: r.bundle,
+      KiB: r.kib,
+      'import (ms)': r.importMs.toFixed(1),
+      'vs baseline': `${r.ratio.toFixed(2)}×`,
+      'with chunks: KiB': r.withChunks?.kib ?? '-',
+      'with chunks: import (ms)': r.withChunks ? r.withChunks.importMs.toFixed(1) : '-',
+      'with chunks: vs baseline': r.withChunks ? `${r.withChunks.ratio.toFixed(2)}×` : '-',
+    })),
+  );
+  console.log('\nthe undici transport on its own (lib/http/transport.ts) against a node:http client, median of 9 fresh imports');
+  console.table([
+    { transport: 'undici (Pool, request)', KiB: transport!.undici.kib, 'import (ms)': transport!.undici.importMs.toFixed(1) },
+    { transport: 'node:http (built in)', KiB: transport!.nodeHttp.kib, 'import (ms)': transport!.nodeHttp.importMs.toFixed(1) },
+    { transport: 'ratio', KiB: '', 'import (ms)': `${transport!.ratio.toFixed(2)}×` },
+  ]);
 }
 
 mkdirSync(new URL('../bench-results/', import.meta.url), { recursive: true });
@@ -84,7 +101,7 @@ const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, impo
 writeFileSync(
   file,
   JSON.stringify(
-    { at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold },
+    { at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold, transport },
     null,
     2,
   ),

@@ -2,7 +2,11 @@
  * Keeps secrets out of log lines: values under secret-looking keys, credentials inside URLs, and any
  * value configured as secret (LOG_REDACT_VALUES) wherever it appears in a string.
  */
-const secretKey = /pass(word)?|secret|token|authorization|cookie|access.?key|credential/i;
+/**
+ * Keys whose values are secrets: passwords (not "passes" or "compass"), secrets, tokens, keys of access,
+ * credentials, auth headers and cookies. Matching more than needed is safe; matching less is a leak.
+ */
+const secretKey = /(^|[^a-z])pass($|[^a-z])|passw(or)?d|passphrase|secret|token|authorization|cookie|access.?key|credential|signature|\bsk\b|(^|_)sk$/i;
 /**
  * Masks values of secret-looking keys inside free text, such as the start of a master's answer quoted in an
  * error (its `procConfig` echoes the request, credentials included): JSON pairs, JSON escaped inside a JSON
