@@ -20,16 +20,12 @@ export interface ColdStartRow {
   withChunks?: { kib: number; importMs: number; ratio: number };
 }
 
-async function baselineBundle(): Promise<string> {
-  const dir = join(root, 'dist', '.baseline');
+/** Bundles one entry source the way the functions are bundled (ESM, minified, the runtime's SDK clients left out). */
+async function bundleSource(dir: string, name: string, source: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const entry = join(dir, 'entry.ts');
-  writeFileSync(
-    entry,
-    `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { SQSClient } from '@aws-sdk/client-sqs';\nimport { SNSClient } from '@aws-sdk/client-sns';\n` +
-      `export const clients = [new DynamoDBClient({ region: 'eu-central-1' }), new SQSClient({ region: 'eu-central-1' }), new SNSClient({ region: 'eu-central-1' })];\n`,
-  );
-  const outfile = join(dir, 'index.mjs');
+  const entry = join(dir, `${name}.ts`);
+  writeFileSync(entry, source);
+  const outfile = join(dir, `${name}.mjs`);
   await build({
     entryPoints: [entry],
     outfile,
@@ -44,6 +40,15 @@ async function baselineBundle(): Promise<string> {
     external: externalPackages(process.env),
   });
   return outfile;
+}
+
+function baselineBundle(): Promise<string> {
+  return bundleSource(
+    join(root, 'dist', '.baseline'),
+    'index',
+    `import { DynamoDBClient } from '@aws-sdk/client-dynamodb';\nimport { SQSClient } from '@aws-sdk/client-sqs';\nimport { SNSClient } from '@aws-sdk/client-sns';\n` +
+      `export const clients = [new DynamoDBClient({ region: 'eu-central-1' }), new SQSClient({ region: 'eu-central-1' }), new SNSClient({ region: 'eu-central-1' })];\n`,
+  );
 }
 
 /** Median of `runs` fresh-process imports (ms) of the files, one after another. */
@@ -102,25 +107,7 @@ export async function transportCost(
   runs = 9,
 ): Promise<{ undici: { kib: number; importMs: number }; nodeHttp: { kib: number; importMs: number }; ratio: number }> {
   const dir = join(root, 'dist', '.transport');
-  mkdirSync(dir, { recursive: true });
-  const bundle = async (name: string, source: string) => {
-    const entry = join(dir, `${name}.ts`);
-    writeFileSync(entry, source);
-    const outfile = join(dir, `${name}.mjs`);
-    await build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'node',
-      target: 'node24',
-      logLevel: 'warning',
-      nodePaths: [join(root, 'node_modules')],
-      banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-    });
-    return outfile;
-  };
+  const bundle = (name: string, source: string) => bundleSource(dir, name, source);
   const undiciFile = await bundle(
     'undici',
     `import { HttpTransport } from ${JSON.stringify(join(root, 'lib/http/transport.ts'))};\nexport const t = new HttpTransport({ baseUrl: 'http://127.0.0.1:1' });\n`,

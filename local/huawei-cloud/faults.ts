@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lib/random.ts';
+import { RuleRegistry } from '../sim-kit/rule-registry.ts';
 import type { Endpoint, FaultRule, ReceivedRequest } from './types.ts';
 
 /** A fault chosen for one request, with its defaults filled in. */
@@ -33,68 +33,43 @@ export const ENDPOINTS: readonly Endpoint[] = [
 ];
 const KINDS = new Set(['status', 'error', 'slow', 'malformed', 'reset']);
 
-interface ArmedRule {
-  rule: FaultRule;
-  remaining: number;
-}
-
-/**
- * Fault rules in the order they were added, shared by the three servers. For each request the first
- * rule whose endpoint and match fit and whose probability draw succeeds fires; only a firing rule uses
- * up one of its times.
- */
+/** Fault rules shared by the three servers: the shared registry, with their kinds and defaults. */
 export class FaultRegistry {
-  readonly #seed: number;
-  #rules: ArmedRule[] = [];
-  #random: () => number;
+  readonly #rules: RuleRegistry<FaultRule, ReceivedRequest>;
 
   constructor(seed: number) {
-    this.#seed = seed;
-    this.#random = seededRandom(seed);
+    this.#rules = new RuleRegistry(seed);
   }
 
   add(rule: FaultRule): void {
-    if (!ENDPOINTS.includes(rule.endpoint)) throw new TypeError(`fault: unknown endpoint "${rule.endpoint}"`);
     if (!KINDS.has(rule.kind)) throw new TypeError(`fault: unknown kind "${rule.kind}"`);
     if (rule.kind === 'error') {
       if (rule.code === undefined) throw new TypeError('fault: kind "error" needs a code, e.g. Cdm.0202 or DIS.5000');
       if (rule.endpoint === 'iam.token') throw new TypeError('fault: IAM has no error codes here; use kind "status"');
     }
-    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
-      throw new TypeError('fault: probability must be within 0..1');
-    }
-    if (rule.times !== undefined && !(rule.times >= 0)) throw new TypeError('fault: times must be >= 0');
-    this.#rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    this.#rules.add(rule, ENDPOINTS);
   }
 
   clear(): void {
-    this.#rules = [];
+    this.#rules.clear();
   }
 
   /** Forgets all rules and restarts the RNG, so a reset simulator repeats a fresh one's draws. */
   reset(): void {
-    this.clear();
-    this.#random = seededRandom(this.#seed);
+    this.#rules.reset();
   }
 
   pick(req: ReceivedRequest): FiringFault | undefined {
-    for (const armed of this.#rules) {
-      const { rule } = armed;
-      if (armed.remaining <= 0 || rule.endpoint !== req.endpoint) continue;
-      if (rule.match !== undefined && !rule.match(req)) continue;
-      const probability = rule.probability ?? 1;
-      if (probability < 1 && !(this.#random() < probability)) continue;
-      armed.remaining -= 1;
-      const answersAtOnce = rule.kind === 'status' || rule.kind === 'error';
-      return {
-        kind: rule.kind,
-        phase: rule.phase ?? (answersAtOnce ? 'before' : 'after'),
-        status: rule.kind === 'status' ? (rule.status ?? 503) : rule.status,
-        code: rule.code,
-        message: rule.message,
-        delayMs: rule.delayMs ?? 0,
-      };
-    }
-    return undefined;
+    const rule = this.#rules.pick(req);
+    if (!rule) return undefined;
+    const answersAtOnce = rule.kind === 'status' || rule.kind === 'error';
+    return {
+      kind: rule.kind,
+      phase: rule.phase ?? (answersAtOnce ? 'before' : 'after'),
+      status: rule.kind === 'status' ? (rule.status ?? 503) : rule.status,
+      code: rule.code,
+      message: rule.message,
+      delayMs: rule.delayMs ?? 0,
+    };
   }
 }

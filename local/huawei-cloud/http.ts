@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { Delays } from '../lindorm-master/delays.ts';
+import type { Delays } from '../sim-kit/delays.ts';
+import { listen, readBody } from '../sim-kit/http.ts';
 import type { FaultRegistry, FiringFault } from './faults.ts';
 import type { IdSource } from './ids.ts';
 import type { Clock, Endpoint, ReceivedRequest, RouteParams, Service } from './types.ts';
@@ -207,25 +208,4 @@ export const INVALID_JSON = Symbol('invalid JSON');
 
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    // A client that goes away mid-body still leaves a record of what arrived.
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-    req.on('close', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import { Delays } from '../lindorm-master/delays.ts';
+import { Delays } from '../sim-kit/delays.ts';
 import { Account } from './account.ts';
 import { CdmState } from './cdm/jobs.ts';
 import { cdmService } from './cdm/service.ts';

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { Delays } from './delays.ts';
+import { Delays } from '../sim-kit/delays.ts';
+import { listen, readBody } from '../sim-kit/http.ts';
 import type { FiringFault } from './faults.ts';
 import { FaultRegistry } from './faults.ts';
 import { resolveOptions } from './options.ts';
@@ -188,25 +189,4 @@ function decodeForm(rawBody: Buffer): Record<string, string> {
     Object.defineProperty(form, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return form;
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    // A client that goes away mid-body still leaves a record of what arrived.
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-    req.on('close', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../lib/random.ts';
+import { RuleRegistry } from '../sim-kit/rule-registry.ts';
 import type { Endpoint, FaultKind, FaultRule, ReceivedRequest } from './types.ts';
 
 /** A fault chosen for one request, with its defaults filled in. */
@@ -7,11 +7,6 @@ export interface FiringFault {
   phase: 'before' | 'after';
   status: number;
   delayMs: number;
-}
-
-interface ArmedRule {
-  rule: FaultRule;
-  remaining: number;
 }
 
 const ENDPOINTS = new Set<Endpoint>([
@@ -36,60 +31,34 @@ const ENDPOINTS = new Set<Endpoint>([
 const KINDS = new Set<FaultKind>(['status', 'slow', 'malformed', 'reset', 'routing', 'spring-500']);
 const KNOWN_KEYS = new Set(['endpoint', 'kind', 'status', 'delayMs', 'phase', 'times', 'probability', 'match']);
 
-/**
- * Fault rules in the order they were added. For each request the first rule whose endpoint and match
- * fit and whose probability draw succeeds fires; only a firing rule uses up one of its times.
- */
+/** The gateway's fault rules: the shared registry, with its kinds and defaults. */
 export class FaultRegistry {
-  readonly #seed: number;
-  #rules: ArmedRule[] = [];
-  #random: () => number;
+  readonly #rules: RuleRegistry<FaultRule, ReceivedRequest>;
 
   constructor(seed: number) {
-    this.#seed = seed;
-    this.#random = seededRandom(seed);
+    this.#rules = new RuleRegistry(seed);
   }
 
   add(rule: FaultRule): void {
     for (const key of Object.keys(rule)) if (!KNOWN_KEYS.has(key)) throw new TypeError(`fault: unknown key "${key}"`);
-    if (!ENDPOINTS.has(rule.endpoint)) throw new TypeError(`fault: unknown endpoint "${rule.endpoint}"`);
     if (!KINDS.has(rule.kind)) throw new TypeError(`fault: unknown kind "${rule.kind}"`);
-    if (rule.phase !== undefined && rule.phase !== 'before' && rule.phase !== 'after') {
-      throw new TypeError('fault: phase must be before or after');
-    }
-    if (rule.probability !== undefined && !(rule.probability >= 0 && rule.probability <= 1)) {
-      throw new TypeError('fault: probability must be within 0..1');
-    }
-    if (rule.times !== undefined && !(rule.times >= 0)) throw new TypeError('fault: times must be >= 0');
-    this.#rules.push({ rule, remaining: rule.times ?? Number.POSITIVE_INFINITY });
+    if (rule.phase !== undefined && rule.phase !== 'before' && rule.phase !== 'after') throw new TypeError('fault: phase must be before or after');
+    this.#rules.add(rule, ENDPOINTS);
   }
 
   clear(): void {
-    this.#rules = [];
+    this.#rules.clear();
   }
 
   /** Forgets all rules and restarts the RNG, so a reset simulator repeats a fresh one's draws. */
   reset(): void {
-    this.clear();
-    this.#random = seededRandom(this.#seed);
+    this.#rules.reset();
   }
 
   pick(req: ReceivedRequest): FiringFault | undefined {
-    for (const armed of this.#rules) {
-      const { rule } = armed;
-      if (armed.remaining <= 0 || rule.endpoint !== req.endpoint) continue;
-      if (rule.match !== undefined && !rule.match(req)) continue;
-      const probability = rule.probability ?? 1;
-      if (probability < 1 && !(this.#random() < probability)) continue;
-      armed.remaining -= 1;
-      const answersAfter = rule.kind === 'slow' || rule.kind === 'malformed' || rule.kind === 'reset';
-      return {
-        kind: rule.kind,
-        phase: rule.phase ?? (answersAfter ? 'after' : 'before'),
-        status: rule.status ?? 503,
-        delayMs: rule.delayMs ?? 0,
-      };
-    }
-    return undefined;
+    const rule = this.#rules.pick(req);
+    if (!rule) return undefined;
+    const answersAfter = rule.kind === 'slow' || rule.kind === 'malformed' || rule.kind === 'reset';
+    return { kind: rule.kind, phase: rule.phase ?? (answersAfter ? 'after' : 'before'), status: rule.status ?? 503, delayMs: rule.delayMs ?? 0 };
   }
 }

@@ -3,9 +3,10 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { isIP } from 'node:net';
 import { seededRandom } from '../../lib/random.ts';
+import { Delays } from '../sim-kit/delays.ts';
+import { listen, readBody } from '../sim-kit/http.ts';
 import type { AuthRequest, AuthSettings } from './auth.ts';
 import { authenticate } from './auth.ts';
-import { Delays } from './delays.ts';
 import type { Caller, EntranceInstance } from './entrance.ts';
 import { Entrances } from './entrance.ts';
 import type { Answer, Envelope, ServiceIdentity } from './envelope.ts';
@@ -450,25 +451,4 @@ function sendText(res: ServerResponse, status: number, contentType: string, body
   if (res.destroyed) return;
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
   res.end(body);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    // A client that goes away mid-body still leaves a record of what arrived.
-    req.on('error', () => resolve(Buffer.concat(chunks)));
-    req.on('close', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
 }
