@@ -91,6 +91,24 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** What a backend can tell of a running job beyond its status, for people (`bulkpilot status`). */
+export interface RemoteDetails {
+  progress?: number;
+  /** The job's parts (engine jobs, sub-tasks) and how far each has come. */
+  parts?: Array<{ name: string; done: number; failed: number; running: number; total: number }>;
+  /** Where the job's whole log is kept. */
+  logLocation?: string;
+}
+
+/** A stretch of a job's log, and the cursor of the next read. */
+export interface LogChunk {
+  text: string;
+  next: number;
+  /** The backend no longer serves the log live (the job ended): `location` says where it is kept. */
+  ended: boolean;
+  location?: string;
+}
+
 /** A file that arrived, as a file rule sees it; `path` is the rule's `filePath` with its placeholders filled. */
 export interface ArrivedFile {
   path: string;
@@ -136,6 +154,10 @@ export interface Backend<Params = unknown> {
   delete?(ref: RemoteRef, options?: CallOptions): Promise<void>;
   /** Finds the job of a create (or resubmit) whose answer was lost, by its marker. */
   findCreated?(params: Params, context: CreateContext, options?: CallOptions): Promise<LookupResult>;
+  /** Progress of the job's parts and where its log is kept (read-only, for people). */
+  inspect?(ref: RemoteRef, options?: CallOptions): Promise<RemoteDetails>;
+  /** The job's log from a cursor (0 at its start). */
+  readLog?(ref: RemoteRef, from: number, options?: CallOptions): Promise<LogChunk>;
   /** The job's id as the backend's console shows it (also what an operator types). */
   describeRef(ref: RemoteRef): string;
   /** An operator's job id (as `describeRef` writes it) back into a reference; throws TypeError saying what it expects. */

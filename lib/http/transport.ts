@@ -41,6 +41,8 @@ export interface HttpRequest {
   idempotent?: boolean;
   /** An answer that arrived but says "try again" in the backend's own words (e.g. a gateway routing error in a 200). */
   transient?: (response: HttpResponse) => boolean;
+  /** Sent without the auth hook (the auth hook's own login call). */
+  noAuth?: boolean;
   signal?: AbortSignal;
 }
 
@@ -197,7 +199,7 @@ export class HttpTransport {
 
   async #withAuthReplay(request: HttpRequest): Promise<HttpResponse> {
     const response = await this.#send(request);
-    if (response.status !== 401 || !this.#auth?.rejectedBeforeService) return response;
+    if (request.noAuth || response.status !== 401 || !this.#auth?.rejectedBeforeService) return response;
     // The auth layer turned the call away before the service saw it: sending it again cannot repeat an effect.
     if (!(await this.#auth.rejectedBeforeService(response, request.signal))) return response;
     return this.#send(request);
@@ -209,11 +211,13 @@ export class HttpTransport {
     const path = this.#basePath + request.path;
     let headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     // The whole call is bounded, so no phase's timer (a body trickling under its idle limit) can outlive the Lambda.
+    // Credentials first, outside the call's bound: an auth hook's own failure (a refused login) is its own error.
+    if (this.#auth && !request.noAuth) {
+      headers = { ...headers, ...(await this.#auth.authorize({ method, url: new URL(this.#origin + path), headers, body: request.body }, request.signal)) };
+    }
     const bound = AbortSignal.timeout(this.maxCallMs);
     const signal = request.signal ? AbortSignal.any([request.signal, bound]) : bound;
     try {
-      if (this.#auth)
-        headers = { ...headers, ...(await this.#auth.authorize({ method, url: new URL(this.#origin + path), headers, body: request.body }, signal)) };
       const answer = await sendRequest.call(this.#dispatcher, {
         origin: this.#origin,
         path,

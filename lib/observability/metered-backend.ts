@@ -36,9 +36,11 @@ export function metered<P>(inner: Backend<P>, metrics: MetricsSink, ledger?: Cos
     parseRef: (text) => inner.parseRef(text),
     close: () => inner.close(),
   };
-  const { rerun, delete: remove, findCreated } = inner;
+  const { rerun, delete: remove, findCreated, inspect, readLog } = inner;
   if (rerun) backend.rerun = (ref, params, context, options) => measure('Rerun', () => rerun.call(inner, ref, params, context, options));
   if (remove) backend.delete = (ref, options) => measure('Delete', () => remove.call(inner, ref, options));
   if (findCreated) backend.findCreated = (params, context, options) => measure('FindCreated', () => findCreated.call(inner, params, context, options));
+  if (inspect) backend.inspect = (ref, options) => measure('Inspect', () => inspect.call(inner, ref, options));
+  if (readLog) backend.readLog = (ref, from, options) => measure('ReadLog', () => readLog.call(inner, ref, from, options));
   return backend;
 }

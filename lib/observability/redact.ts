@@ -10,15 +10,19 @@ const secretKey = /(^|[^a-z])pass($|[^a-z])|passw(or)?d|passphrase|secret|token|
 /**
  * Masks values of secret-looking keys inside free text, such as the start of a master's answer quoted in an
  * error (its `procConfig` echoes the request, credentials included): JSON pairs, JSON escaped inside a JSON
- * string, `key=value` pairs and Authorization headers. Each pattern is linear (bounded keys, no nesting).
+ * string, `key=value` pairs, `token: value` as Linkis' gateway echoes a refused token, Authorization headers, and
+ * every credential read at run time. Each pattern is linear (bounded keys, no nesting).
  */
 export function scrubSecrets(text: string): string {
   const mask = (whole: string, key: string, value: string) => (secretKey.test(key) ? whole.slice(0, whole.length - value.length) + '[redacted]' : whole);
-  return text
+  let scrubbed = text
     .replace(/((?:proxy-)?authorization\s*:\s*)[^\r\n"]+/gi, '$1[redacted]')
+    .replace(/\b(token|password|passwd|secret)(\s*[:：]\s*)([^\s,，;()"]+)/gi, '$1$2[redacted]')
     .replace(/"([^"\\]{1,100})"\s*:\s*"((?:[^"\\]|\\.)*)/g, (whole, key: string, value: string) => mask(whole, key, value))
     .replace(/\\"([^"\\]{1,100})\\"\s*:\s*\\"((?:[^"\\]|\\[^"])*)/g, (whole, key: string, value: string) => mask(whole, key, value))
     .replace(/([\w.-]{1,100})=([^&\s"]*)/g, (whole, key: string, value: string) => mask(whole, key, value));
+  for (const secret of runtimeSecrets) scrubbed = scrubbed.split(secret).join('[redacted]');
+  return scrubbed;
 }
 
 /**
@@ -38,7 +42,6 @@ export function createRedactor(secretValues: readonly string[] = []): (key: stri
     if (typeof value !== 'string') return value;
     let text = scrubSecrets(value).replace(/(\w+:\/\/)[^/\s:@]+:[^/\s@]+@/g, '$1[redacted]@');
     for (const secret of values) text = text.split(secret).join('[redacted]');
-    for (const secret of runtimeSecrets) text = text.split(secret).join('[redacted]');
     return text;
   };
 }

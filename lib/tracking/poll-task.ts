@@ -220,7 +220,13 @@ async function rerun(
     return 'no-answer';
   }
   deps.metrics?.count('TasksRetried', 1, dimensionsOf(task));
-  return recordStartedRun(claimed, ref, backend, deps, `retry ${decision.claim.attempt} started at the backend`);
+  return recordStartedRun(claimed, ref, backend, deps, runReason(`retry ${decision.claim.attempt} started at the backend`, task, backend.describeRef(ref)));
+}
+
+/** Names the run's job; a resubmit's new job and the one it replaces both, so the history keeps every run. */
+function runReason(what: string, task: Pick<Task, 'remoteId'>, label: string, after = ''): string {
+  if (!task.remoteId || task.remoteId === label) return `${what} (${label})${after}`;
+  return `${what} as ${label}${after} (a new job; ${task.remoteId} is kept as it ended)`;
 }
 
 /** A resubmit whose answer was lost: adopt the new job if the backend has it, call again once it proves there is none. */
@@ -235,7 +241,14 @@ async function findRerun(
   const result = await lookUp(backend, task.params, rerunMarker(task.taskId, claim.attempt), claim.at, signal);
   const now = deps.clock.now();
   const reading = readLookup(result, { startedAt: claim.at, boundMs: backend.timing.commandMs }, now);
-  if ('adopt' in reading) return recordStartedRun(task, reading.adopt, backend, deps, `retry ${claim.attempt} found at the backend after its answer was lost`);
+  if ('adopt' in reading)
+    return recordStartedRun(
+      task,
+      reading.adopt,
+      backend,
+      deps,
+      runReason(`retry ${claim.attempt} found at the backend`, task, backend.describeRef(reading.adopt), ' after its answer was lost'),
+    );
   if ('absent' in reading) {
     deps.logger.warn('the lost retry created nothing; retrying again', { taskId: task.taskId, attempt: claim.attempt, reason: reading.absent });
     return rerun(

@@ -94,6 +94,7 @@ export class Entrances {
         runType: parsed.runType,
         labels: { ...parsed.labels },
         startup,
+        earlierSameCode: [...this.tasks.values()].filter((t) => t.executionCode === parsed.executionCode).length,
         defaults: { ...this.#config.planDefaults },
       }),
       this.#config.planDefaults,

@@ -21,6 +21,7 @@ export const BUILT_IN_PLAN: Readonly<JobPlan> = {
  * found"), or keys `sim.<key>` in params.configuration.startup, which win over the code:
  *   sim.fail=true|running     fails while Running (after sim.failAt of the run time)
  *   sim.fail=scheduled        fails before an engine is assigned (jobhistory canRetry=true)
+ *   sim.failTimes=<n>         only the first n submits of the same code fail (a resubmit then succeeds)
  *   sim.failAt=<0..1>         fraction of the run time at which it fails (default 0.5)
  *   sim.errCode=<int>         errCode of the failure (default 40001)
  *   sim.errDesc=<text>        errDesc of the failure
@@ -45,6 +46,8 @@ export function defaultPlan(_body: Record<string, unknown>, ctx: PlanContext): P
   if (fail === 'true' || fail === 'running') plan.fail = 'running';
   else if (fail === 'scheduled') plan.fail = 'scheduled';
   else if (fail === 'false') plan.fail = false;
+  const failTimes = integer(hints.get('failTimes'));
+  if (plan.fail && failTimes !== undefined && ctx.earlierSameCode >= failTimes) plan.fail = false;
   const failAt = fraction(hints.get('failAt'));
   if (failAt !== undefined) plan.failAtFraction = failAt;
   const errCode = integer(hints.get('errCode'));

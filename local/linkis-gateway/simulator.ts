@@ -22,9 +22,11 @@ import type { Route } from './routes.ts';
 import { route } from './routes.ts';
 import { parseCookies, SessionStore } from './sessions.ts';
 import { parseSubmit } from './submit-parser.ts';
-import type { LinkisGateway, LinkisGatewayOptions, ReceivedRequest } from './types.ts';
+import type { KillAfterEnd, LinkisGateway, LinkisGatewayOptions, ReceivedRequest } from './types.ts';
 import type { UserSettings } from './user-restful.ts';
 import { handleUserRequest } from './user-restful.ts';
+
+const TERMINAL = new Set<string>(['Succeed', 'Failed', 'Cancelled', 'Timeout']);
 
 export { defaultPlan } from './plan.ts';
 export type {
@@ -65,6 +67,7 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
   const faults = new FaultRegistry(config.seed);
   const delays = new Delays();
   const received: ReceivedRequest[] = [];
+  const violations: KillAfterEnd[] = [];
   const sockets = new Set<Socket>();
   // A separate stream from the fault draws, so adding a fault does not change where submits land.
   let pickRandom = seededRandom(config.seed ^ 0x5bd1e995);
@@ -218,6 +221,19 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
     }
   }
 
+  /**
+   * A kill of a job whose history already says it ended is what a client must never send (§0.4: it can
+   * turn a finished task's status into Cancelled): recorded, whatever the simulator then does with it.
+   */
+  function noteKillAfterEnd(record: ReceivedRequest, execIDs: string[], taskIDs: Array<string | null>, now: number): void {
+    for (const task of entrances.tasks.values()) {
+      const named = (task.execID !== null && execIDs.includes(task.execID)) || taskIDs.includes(String(task.taskID));
+      if (!named) continue;
+      const { status } = entrances.view(task, now);
+      if (TERMINAL.has(status)) violations.push({ at: record.at, endpoint: record.endpoint, taskID: task.taskID, status });
+    }
+  }
+
   function entranceOp(
     endpoint: ReceivedRequest['endpoint'],
     instance: EntranceInstance,
@@ -239,10 +255,18 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
       case 'log':
         return entrances.log(instance, id, query, now);
       case 'kill':
+        noteKillAfterEnd(record, [id], [query.get('taskID')], now);
         return entrances.kill(instance, id, query.get('taskID'), caller, now, rawPath);
       case 'killJobs': {
         const refused = refuseBody(record, body, false, rawPath, now);
         if (refused !== undefined) return refused;
+        const batch = (body as { ok: true; value: { idList?: unknown; taskIDList?: unknown } }).value;
+        noteKillAfterEnd(
+          record,
+          Array.isArray(batch?.idList) ? batch.idList.map(String) : [],
+          Array.isArray(batch?.taskIDList) ? batch.taskIDList.map(String) : [],
+          now,
+        );
         return entrances.killJobs(instance, (body as { ok: true; value: unknown }).value, caller, now);
       }
       case 'pause':
@@ -338,6 +362,7 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
     baseUrl: `${url}${BASE_PATH}`,
     port: listenPort,
     received,
+    killsAfterEnd: () => [...violations],
     submits: (predicate) => received.filter((r) => (r.endpoint === 'submit' || r.endpoint === 'execute') && (predicate?.(r) ?? true)),
     tasks: () => [...entrances.tasks.values()].map((t) => entrances.view(t, clock.now())),
     task: (taskID) => {
@@ -354,6 +379,7 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
     reset: () => {
       entrances.clear();
       received.length = 0;
+      violations.length = 0;
       faults.reset();
       sessions.clear();
       pickRandom = seededRandom(config.seed ^ 0x5bd1e995);

@@ -63,6 +63,8 @@ export interface PlanContext {
   labels: Record<string, string>;
   /** params.configuration.startup, or {}. */
   startup: Record<string, unknown>;
+  /** Tasks submitted before this one with the same code: a client's resubmits of one request. */
+  earlierSameCode: number;
   /** What an empty plan resolves to (options.durations and the built-in defaults). */
   defaults: JobPlan;
 }
@@ -218,6 +220,14 @@ export interface TaskView {
   completedAt: number | null;
 }
 
+/** A kill sent for a job the history already shows ended (what a client must never do). */
+export interface KillAfterEnd {
+  at: number;
+  endpoint: Endpoint | 'unknown';
+  taskID: number;
+  status: TaskStatus;
+}
+
 export interface EntranceInstanceView {
   name: string;
   up: boolean;
@@ -231,6 +241,8 @@ export interface LinkisGateway {
   port: number;
   /** Every request, in arrival order. */
   received: ReceivedRequest[];
+  /** Kills received for jobs that had already ended: violations a client must never commit. */
+  killsAfterEnd(): KillAfterEnd[];
   /** Received submits (and 0.x executes). */
   submits(predicate?: (r: ReceivedRequest) => boolean): ReceivedRequest[];
   tasks(): TaskView[];

@@ -116,7 +116,7 @@ describe('a backend that resubmits a failed job (a new job, a new reference)', (
     fake.set('job-1', { state: 'FAILED', phase: 'failed' });
     const task = await tickUntil(h, taskId!, 'RUNNING', rerunClaimWindowMs(fake.timing) / 1_000 + 120);
     expect(task).toMatchObject({ remoteId: 'job-2', attempt: 2 });
-    expect(task.history.at(-1)!.reason).toBe('retry 2 found at the backend after its answer was lost');
+    expect(task.history.at(-1)!.reason).toBe('retry 2 found at the backend as job-2 after its answer was lost (a new job; job-1 is kept as it ended)');
     expect(fake.count('rerun')).toBe(1);
     expect(fake.jobs.size).toBe(2);
   });

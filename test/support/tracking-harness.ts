@@ -64,6 +64,8 @@ export async function createTrackingHarness(
     master?: LindormMasterOptions;
     settings?: Partial<TrackingSettings>;
     seed?: number;
+    /** The clock of the simulators the targets drive (a new one otherwise). */
+    clock?: FakeClock;
     logger?: Logger;
     metrics?: MetricsSink;
     ledger?: CostLedger;
@@ -76,7 +78,7 @@ export async function createTrackingHarness(
   const tableName = `${sharedAws.tableName}-${randomUUID().slice(0, 6)}`;
   await provisionTable(sharedAws.dynamodb, { tableName });
   const aws: TestAws = { ...sharedAws, tableName, env: { ...sharedAws.env, TASKS_TABLE: tableName } };
-  const clock = new FakeClock();
+  const clock = options.clock ?? new FakeClock();
   const master = await startLindormMaster({
     clock,
     stages: [

@@ -40,4 +40,12 @@ describe('the log redaction', () => {
     registerSecretValue('runtime-secret-77');
     expect(createRedactor()('body', 'the gateway said runtime-secret-77 is stale')).toBe('the gateway said [redacted] is stale');
   });
+
+  it("masks a token Linkis' gateway echoes back, and a run-time secret inside an error's text", () => {
+    expect(scrubSecrets('Token Authentication Failed, token: abc-123，tokenUser: hadoop, desc: Token:abc-123 does not exist')).toBe(
+      'Token Authentication Failed, token: [redacted]，tokenUser: hadoop, desc: Token:[redacted] does not exist',
+    );
+    registerSecretValue('runtime-secret-88');
+    expect(scrubSecrets('login of hadoop with runtime-secret-88 refused')).toBe('login of hadoop with [redacted] refused');
+  });
 });
