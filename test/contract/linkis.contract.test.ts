@@ -10,7 +10,13 @@ import { describeBackendContract } from './backend-contract.ts';
 const durations = { initedMs: 1_000, scheduledMs: 2_000, runningMs: 60_000 };
 
 describeBackendContract<LinkisSubmitParams>('linkis', async () => {
-  const clock = { current: Date.now(), now: () => clock.current, sleep: async (ms: number) => void (clock.current += ms) };
+  const clock = {
+    current: Date.now(),
+    now: () => clock.current,
+    sleep: async (ms: number) => {
+      clock.current += ms;
+    },
+  };
   const fixture = await startLinkisFixture(clock, { gateway: { durations } });
   const { gateway, backend } = fixture;
   const params = parseLinkisRequest(linkisRequest());
