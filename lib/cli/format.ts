@@ -1,3 +1,4 @@
+import type { LiveDetails } from '../operations/job-details.ts';
 import type { Task } from '../task/task.ts';
 import type { ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
@@ -51,16 +52,14 @@ export function taskDetail(
   task: Task,
   now: number,
   poller: { failing?: ShardCheckpoint['failing'][string] | undefined; nearEnd?: ShardCheckpoint['nearEnd'][string] | undefined } = {},
+  live?: LiveDetails,
 ): string {
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
     ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],
     ['target', `${task.target ?? '-'} (${task.backend})`],
     ['state', task.state + (task.deletedAt ? ` (deleted ${time(task.deletedAt)})` : '')],
-    [
-      'backend state',
-      [task.remoteState, task.stage, task.progress === undefined ? undefined : `${Math.round(task.progress * 100)} %`].filter(Boolean).join(' / ') || '-',
-    ],
+    ['backend state', [task.remoteState, task.stage, task.progress === undefined ? undefined : percent(task.progress)].filter(Boolean).join(' / ') || '-'],
     ['job', task.remoteId ?? '-'],
     ...(task.remote && Object.keys(task.remote).length > 1
       ? [
@@ -85,6 +84,18 @@ export function taskDetail(
   else if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
   if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);
   if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
+  if (live && 'unavailable' in live) fields.push(['backend now', `not available: ${live.unavailable}`]);
+  if (live && 'details' in live) {
+    const { progress, parts, logLocation } = live.details;
+    if (progress !== undefined) fields.push(['progress now', percent(progress)]);
+    for (const part of parts ?? []) {
+      const counts = [`${part.done}/${part.total} done`, part.running ? `${part.running} running` : '', part.failed ? `${part.failed} failed` : '']
+        .filter(Boolean)
+        .join(', ');
+      fields.push([`  ${part.name}`, `${part.total ? percent(part.done / part.total) : '-'} (${counts})`]);
+    }
+    if (logLocation) fields.push(['log', logLocation]);
+  }
   const width = Math.max(...fields.map(([k]) => k.length));
   const history = table(
     ['TIME', 'FROM', 'TO', 'REASON'],
@@ -99,4 +110,8 @@ export function costLine(task: Task): string {
   const c = task.cost;
   if (!c) return '-';
   return `${c.readUnits} read + ${c.writeUnits} write units (DynamoDB), ${c.backendCalls} backend calls, ${c.lambdaMs < 1000 ? `${c.lambdaMs} ms` : duration(c.lambdaMs)} of Lambda time`;
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 100)} %`;
 }

@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { BackendCallError, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
+import { BackendCallError, type LogChunk, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { backendCatalog } from '../backends/catalog.ts';
+import type { BackendRegistry } from '../backends/registry.ts';
 import { ConfigError, requireVar } from '../config.ts';
-import { createJsonLogger } from '../logger.ts';
+import { createJsonLogger, type Logger } from '../logger.ts';
 import { createRedactor } from '../observability/redact.ts';
 import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } from '../operations/errors.ts';
 import { findTask } from '../operations/find-task.ts';
+import { type LiveDetails, liveDetails, logReader } from '../operations/job-details.ts';
 import { abortTask, deleteTask, type OperationResult, retryTask, settleTask } from '../operations/lifecycle.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { parseImportRequest } from '../request/import-request.ts';
@@ -16,7 +18,7 @@ import { targetsFromEnv } from '../runtime/deployment-targets.ts';
 import { createOperatorRuntime } from '../runtime/tracking-runtime.ts';
 import { SecretUnavailableError } from '../targets/secrets.ts';
 import { TargetsFileError } from '../targets/targets-file.ts';
-import { scheduledStates, type TaskState, taskStates } from '../task/states.ts';
+import { isTerminal, scheduledStates, type TaskState, taskStates } from '../task/states.ts';
 import { type Task, taskIdFor } from '../task/task.ts';
 import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
 
@@ -45,7 +47,11 @@ commands:
   submit <file.json | - | '{…json…}'>   validate an import request and put it on the import queue
   list [--state S,S] [--target T] [--backend B] [--destination D] [--limit N] [--page P] [--all]
                                         tasks, newest first (--all includes deleted ones)
-  status <id>                           one task with its history (id: task id, requestId or job id)
+  status <id>                           one task with its history (id: task id, requestId or job id), and
+                                        what its backend says now: progress of each part, where the log is
+  logs <id> [--follow] [--from N]       the job's log from line N (default 0); --follow reads on while it
+                                        runs (and into a retry's new job); says where the whole log is kept
+                                        once the backend no longer serves it
   watch [id] [--interval S] [--count N] live view of one task, or of every active task
   abort <id>                            abort the job; ABORTED once the backend confirms
   retry <id>                            retry a FAILED, FAILED_FINAL or ABORTED task now (fresh attempts)
@@ -82,7 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.err(`bulkpilot ${command}: ${message}\nRun bulkpilot --help for usage.`);
     return 2;
   };
-  const needsId = ['status', 'abort', 'retry', 'delete', 'settle', 'submit'];
+  const needsId = ['status', 'logs', 'abort', 'retry', 'delete', 'settle', 'submit'];
   if (needsId.includes(command) && !id)
     return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
   if (extra.length > 0) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
@@ -90,7 +96,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const positive = (name: string, raw: string | undefined, fallback: number) => {
     if (raw === undefined) return fallback;
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(n) || n < (fallback === 0 ? 0 : 1))
+      throw new UsageError(`--${name} must be a ${fallback === 0 ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(raw)}`);
     return n;
   };
 
@@ -147,9 +154,23 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         // What the poller knows beyond the task item: failing status calls, a near-end stage.
         const checkpoint = task.dueShard === undefined ? undefined : await store.readShard(task.dueShard);
         const poller = { failing: checkpoint?.failing[task.taskId], nearEnd: checkpoint?.nearEnd[task.taskId] };
-        const live = poller.failing || poller.nearEnd ? { poller } : {};
-        print({ ...task, ...live }, () => taskDetail(task, io.now(), poller));
+        const live = await askBackend(task, io.env, logger);
+        const extra = { ...(poller.failing || poller.nearEnd ? { poller } : {}), ...(live ? { live } : {}) };
+        print({ ...task, ...extra }, () => taskDetail(task, io.now(), poller, live));
         return 0;
+      }
+      case 'logs': {
+        const { deps, store } = await createOperatorRuntime(io.env, { logger, connect: true });
+        try {
+          return await followLog(await findTask(store, id!), { store, backends: deps.backends }, io, {
+            follow: o.follow === true,
+            from: o.from === undefined ? 0 : positive('from', o.from, 0),
+            intervalMs: positive('interval', o.interval, 2) * 1000,
+            json: o.json === true,
+          });
+        } finally {
+          await deps.backends.close();
+        }
       }
       case 'watch':
         return await watch(id, (await runtime()).store, io, {
@@ -195,6 +216,8 @@ function parseOptions(argv: string[]) {
       interval: { type: 'string' },
       count: { type: 'string' },
       force: { type: 'boolean' },
+      follow: { type: 'boolean', short: 'f' },
+      from: { type: 'string' },
       job: { type: 'string' },
       'give-up': { type: 'boolean' },
     },
@@ -238,6 +261,91 @@ async function submit(source: string, io: CliIo, json: boolean): Promise<number>
   );
   return 0;
 }
+
+/**
+ * The job's live details for `status`, when the task has a job: best effort, bounded, never a failure of
+ * the command (the task item is the answer; this is what the backend adds to it).
+ */
+async function askBackend(task: Task, env: CliIo['env'], logger: Logger): Promise<LiveDetails | undefined> {
+  if (!task.remote && !task.remoteId) return undefined;
+  if (task.deletedAt) return undefined;
+  let runtime: Awaited<ReturnType<typeof createOperatorRuntime>>;
+  try {
+    runtime = await createOperatorRuntime(env, { logger, connect: true });
+  } catch (error) {
+    return { unavailable: `the targets cannot be read here (${redact('', explain(error))})` };
+  }
+  try {
+    return await liveDetails(task, runtime.deps.backends, { timeoutMs: liveTimeoutMs });
+  } finally {
+    await runtime.deps.backends.close();
+  }
+}
+
+const liveTimeoutMs = 5_000;
+
+/**
+ * Prints the job's log from a cursor. With `follow`, reads on while the job runs; once the backend no longer
+ * serves it, waits for the task to end, or for a retry's new job, whose log it then reads from its start.
+ */
+async function followLog(
+  first: Task,
+  deps: { store: Awaited<ReturnType<typeof createOperatorRuntime>>['store']; backends: BackendRegistry },
+  io: CliIo,
+  o: { follow: boolean; from: number; intervalMs: number; json: boolean },
+): Promise<number> {
+  let task = first;
+  let job = task.remoteId;
+  let read = logReader(task, deps.backends);
+  let cursor = o.from;
+  let failures = 0;
+  for (;;) {
+    let chunk: LogChunk;
+    try {
+      chunk = await read(cursor);
+      failures = 0;
+    } catch (error) {
+      // A following reader outlives a blip of the backend; a one-off read reports it.
+      if (!o.follow || ++failures >= maxLogFailures) throw error;
+      io.err(`bulkpilot logs: reading the log failed (${failures} of ${maxLogFailures}), trying again: ${redact('', explain(error))}`);
+      await io.sleep(o.intervalMs);
+      continue;
+    }
+    if (o.json) io.out(JSON.stringify({ job, from: cursor, ...chunk }));
+    else if (chunk.text) io.out(chunk.text.replace(/\n$/, ''));
+    cursor = chunk.next;
+    if (chunk.ended && !o.json) {
+      io.err(`bulkpilot logs: job ${job} has ended and its log is no longer served live${chunk.location ? `; the whole log is at ${chunk.location}` : ''}`);
+    }
+    if (!o.follow) return 0;
+    if (!chunk.ended) {
+      // An ended task's job writes nothing more: a read that found nothing new was the last.
+      if (isTerminal(task.state) && !chunk.text) {
+        const live = await liveDetails(task, deps.backends, { timeoutMs: liveTimeoutMs });
+        const location = live && 'details' in live ? live.details.logLocation : undefined;
+        if (!o.json)
+          io.err(`bulkpilot logs: task ${task.taskId} is ${task.state}; job ${job} wrote its last line${location ? `; the whole log is at ${location}` : ''}`);
+        return 0;
+      }
+      await io.sleep(o.intervalMs);
+      task = await findTask(deps.store, task.taskId);
+      if (task.remoteId === job || !task.remoteId) continue;
+    } else {
+      // The job wrote its last line: the task either ends, or a retry starts a new job.
+      while (task.remoteId === job && !isTerminal(task.state)) {
+        await io.sleep(o.intervalMs);
+        task = await findTask(deps.store, task.taskId);
+      }
+      if (task.remoteId === job || !task.remoteId) return 0;
+    }
+    job = task.remoteId;
+    read = logReader(task, deps.backends);
+    cursor = 0;
+    if (!o.json) io.err(`bulkpilot logs: attempt ${task.attempt ?? '?'} runs as job ${job}`);
+  }
+}
+
+const maxLogFailures = 5;
 
 async function watch(
   id: string | undefined,

@@ -47,7 +47,8 @@ describe('bulkpilot CLI', () => {
   it('--help lists every command', async () => {
     const { code, out } = await cli(['--help']);
     expect(code).toBe(0);
-    for (const command of ['submit', 'list', 'status', 'watch', 'abort', 'retry', 'delete', 'settle']) expect(out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['submit', 'list', 'status', 'logs', 'watch', 'abort', 'retry', 'delete', 'settle'])
+      expect(out).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 
   it('names the missing configuration variable in one line and exits 1', async () => {

@@ -47,7 +47,7 @@ describe('Linkis tasks end to end', () => {
       await h.submit.invoke([[first!, second!].find((m) => m.messageId === retried.itemIdentifier)!]);
     expect(linkis.submits()).toHaveLength(1);
     const taskId = taskIdFor(JSON.parse(body).requestId);
-    const [{ taskID, execID }] = linkis.tasks();
+    const { taskID, execID } = linkis.tasks()[0]!;
     expect(await h.get(taskId)).toMatchObject({
       state: 'SUBMITTED',
       target: 'linkis',
