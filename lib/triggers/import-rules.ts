@@ -117,7 +117,7 @@ export function parseImportRules(document: unknown, source: string, targets: Req
       throw error;
     }
     if (placeFile) rule.placeFile = placeFile;
-    else if (!/\{(path|key|dir|bucket)\}/.test(JSON.stringify(rule.template))) {
+    else if (!/(?<!\$)\{(path|key|dir|bucket)\}/.test(JSON.stringify(rule.template))) {
       fail(`${path}.template`, 'its backend has no set place for an arrived file: put {path} (or {key}, {dir}, {bucket}) where the request should name it');
     }
     checkTemplate(withFile(rule, { bucket: rule.bucket ?? 'bucket', key: `${rule.prefix}sample${rule.suffix}`, dir: rule.prefix }), {}, `${path}.template`);

@@ -6,6 +6,8 @@ import { cronTick } from '../../lib/triggers/cron-tick.ts';
 import { parseImportRules } from '../../lib/triggers/import-rules.ts';
 import { handleFileEvent } from '../../lib/triggers/on-file.ts';
 import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { linkisTargetEntry, targetsOf } from '../support/linkis.ts';
+import { createLinkisHarness } from '../support/linkis-harness.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness } from '../support/submit-harness.ts';
 import { lindormTargets } from '../support/targets.ts';
@@ -177,5 +179,75 @@ describe('cron import rules', () => {
     expect(master.creates()).toHaveLength(5);
     const fourteen = bodies.find((b) => b.requestId === 'cron-hourly-202611211400')!;
     expect((fourteen.readerConfig as { partition: string[] }).partition).toEqual(['ds=20261121', 'hh=14']);
+  });
+});
+
+describe('rules that target Linkis', () => {
+  const linkisTemplate = (variable: Record<string, string>) => ({
+    target: 'linkis',
+    executionContent: { code: 'INSERT OVERWRITE TABLE ods.sales SELECT * FROM csv.`${input}`', runType: 'sql' },
+    params: { variable },
+    labels: { engineType: 'spark-3.2.1', userCreator: 'etl-bulkpilot' },
+  });
+  const targetsFor = (url: string) =>
+    targetsOf({ default: 'lindorm', targets: { lindorm: { backend: 'lindorm-bulkload', url: master.url }, linkis: linkisTargetEntry(url) } });
+
+  it('a file arrival fills the variable its rule names; a nightly cron rule fills the slot date; each submits one Linkis task', async () => {
+    const linkis = await createLinkisHarness(aws);
+    try {
+      const targets = targetsFor(linkis.gateway.url);
+      const linkisRules = parseImportRules(
+        {
+          fileRules: [
+            { id: 'sales-linkis', prefix: 'incoming/linkis/', suffix: '.csv', filePath: 's3://{bucket}/{key}', template: linkisTemplate({ input: '{path}' }) },
+          ],
+          cronRules: [{ id: 'nightly-linkis', schedule: 'cron(30 2 * * ? *)', template: linkisTemplate({ input: 's3://landing/daily/{yyyy}-{MM}-{dd}/' }) }],
+        },
+        'rules.json',
+        targets,
+      );
+      const records = await roundTripThroughQueue(aws, [
+        s3Notification('incoming/linkis/day%3D1.csv', 'l1'),
+        s3Notification('incoming/linkis/day%3D1.csv', 'l1'),
+      ]);
+      await handleFileEvent(
+        { Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) },
+        { rules: linkisRules.fileRules, queue: queue(), logger: silentLogger },
+      );
+      const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+      const tick = (iso: string) => cronTick(linkisRules.cronRules, { cursors, queue: queue(), logger: silentLogger, now: Date.parse(iso) });
+      await tick('2026-11-22T02:29:00Z');
+      await tick('2026-11-22T02:31:00Z');
+
+      const messages = await receiveAll(aws.sqs, aws.queueUrl, 3, 1_000);
+      linkis.h.submit.deps.targets = targets;
+      const result = await linkis.h.submit.invoke(messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })));
+      for (const failed of result.batchItemFailures)
+        await linkis.h.submit.invoke([messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })).find((m) => m.messageId === failed.itemIdentifier)!]);
+      const variables = linkis.gateway.submits().map((r) => (r.body as { params: { variable: { input: string } } }).params.variable.input);
+      expect(variables.sort()).toEqual(['s3://landing/daily/2026-11-22/', 's3://landing/incoming/linkis/day=1.csv']);
+      // The code's own `${input}` reaches Linkis untouched, for Linkis to substitute.
+      expect(linkis.gateway.submits().every((r) => (r.body as { executionContent: { code: string } }).executionContent.code.includes('${input}'))).toBe(true);
+    } finally {
+      await linkis.close();
+    }
+  });
+
+  it('a file rule for Linkis must say where the file goes: there is no set place for it', () => {
+    expect(() =>
+      parseImportRules(
+        // `${path}` is Linkis' own variable, not a placeholder of the rule.
+        { fileRules: [{ id: 'nowhere', prefix: 'in/', template: linkisTemplate({ input: '${path}' }) }] },
+        'rules.json',
+        targetsFor('http://linkis.invalid:9001'),
+      ),
+    ).toThrow(/rules\.json: fileRules\[0\]\.template: its backend has no set place for an arrived file: put \{path\}/);
+  });
+
+  it('a Linkis template is validated at load like a request, naming the field', () => {
+    const template = { ...linkisTemplate({ input: '{path}' }), labels: { engineType: 'spark-3.2.1' } };
+    expect(() => parseImportRules({ fileRules: [{ id: 'bad', prefix: 'in/', template }] }, 'rules.json', targetsFor('http://linkis.invalid:9001'))).toThrow(
+      /fileRules\[0\]\.template\.labels\.userCreator: is required/,
+    );
   });
 });
