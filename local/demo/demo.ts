@@ -1,6 +1,7 @@
 // `npm run demo`, against a running `npm start`: uploads sample files (one directory behind a _SUCCESS
-// marker), submits requests (one that fails once and is retried, one that is invalid), and follows every
-// resulting task to its end in a watch view. Exits 0 when each ends as expected.
+// marker), submits requests to Lindorm (one that fails once and is retried, one that is invalid) and to
+// Linkis (the seed example, and one that fails once and is resubmitted as a new Linkis task), and follows
+// every resulting task to its end in a watch view. Exits 0 when each ends as expected.
 import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -27,6 +28,7 @@ const sqs = createSqsClient();
 const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: env.TASKS_TABLE! });
 const bucket = env.LANDING_BUCKET!;
 const seed = JSON.parse(readFileSync(new URL('../../events/requests/seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const linkisSeed = JSON.parse(readFileSync(new URL('../../events/requests/linkis-seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 interface Expectation {
   label: string;
@@ -73,6 +75,18 @@ const requests: Array<[string, Record<string, unknown> | string, Task['state']]>
     'SUCCEEDED',
   ],
   ['invalid (no dst)', { ...seed, requestId: `demo-${run}-invalid`, dst: undefined }, 'REJECTED'],
+  ['Linkis: the seed example', { ...linkisSeed, requestId: `demo-${run}-linkis-seed` }, 'SUCCEEDED'],
+  [
+    'Linkis: fails once, then resubmitted',
+    {
+      ...linkisSeed,
+      requestId: `demo-${run}-linkis-fails-once`,
+      // The simulator's hints ride in a comment; the run id makes this code new to it on every demo.
+      executionContent: { code: `show tables -- sim.fail=true sim.failTimes=1 sim.failAt=0.3 demo ${run}`, runType: 'sql' },
+      retry: { baseDelaySeconds: 5 },
+    },
+    'SUCCEEDED',
+  ],
 ];
 for (const [label, request, expected] of requests) {
   await send(JSON.stringify(request));
@@ -80,7 +94,13 @@ for (const [label, request, expected] of requests) {
   console.log(`queued ${label}: ${requestId}`);
   expectations.push({ label, requestId, expected });
 }
-expectations[3]!.note = (task) => (task.attempt === 2 ? 'retried once' : `attempt ${task.attempt ?? 0}`);
+const byLabel = (label: string) => expectations.find((e) => e.label === label)!;
+byLabel('fails once, then retried').note = (task) => (task.attempt === 2 ? 'retried once' : `attempt ${task.attempt ?? 0}`);
+// A resubmit is a new Linkis task: the history names the one that failed and the one that replaced it.
+byLabel('Linkis: fails once, then resubmitted').note = (task) => {
+  const resubmit = task.history.find((e) => /^retry 2 started at the backend as /.test(e.reason));
+  return task.attempt === 2 && resubmit ? `resubmitted: ${resubmit.reason.replace(/^retry 2 started at the backend /, '')}` : `attempt ${task.attempt ?? 0}`;
+};
 
 // 3. Watch until every task has ended (about two minutes with the stack's defaults).
 const deadline = Date.now() + 5 * 60_000;

@@ -1,11 +1,12 @@
-// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs (SQS, SNS) and the bulk load master
-// simulator (or the real master when BDS_MASTER_URL is set); the table, queues and topic of
+// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs (SQS, SNS), the bulk load master
+// simulator (or the real master when BDS_MASTER_URL is set) and the Linkis gateway simulator (or a real
+// gateway: LINKIS_URL), declared as two targets in .local/targets.json; the table, queues and topic of
 // serverless.yml; and every function of serverless.yml fed by its events with Lambda's semantics (SQS
 // batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -15,6 +16,7 @@ import { startDynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { startLocalFauxqs } from '../emulators/fauxqs.ts';
 import { freePort } from '../emulators/free-port.ts';
 import { startLindormMaster } from '../lindorm-master/simulator.ts';
+import { startLinkisGateway } from '../linkis-gateway/simulator.ts';
 import { provisionQueue, provisionTable, provisionTopic } from '../provision/provision.ts';
 import { readServerlessConfig } from '../provision/serverless-resources.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from './dynamodb-stream-source.ts';
@@ -26,6 +28,8 @@ import { SqsEventSource } from './sqs-event-source.ts';
 
 const stage = 'local';
 const stateFile = process.env.BULKPILOT_LOCAL_STATE ?? new URL('../../.local/stack.json', import.meta.url).pathname;
+// Beside the state file, so two stacks (a test's and yours) never share one.
+const targetsFile = join(dirname(stateFile), 'targets.json');
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const stops: Array<() => Promise<void>> = [];
@@ -70,6 +74,41 @@ async function main() {
     masterNote = 'simulator (sim.failAt=<STAGE> [sim.failTimes=N] in sparkAdditionalParams makes a run fail)';
   }
 
+  // Linkis: the gateway simulator with one token (or a real gateway: LINKIS_URL, LINKIS_USER, LINKIS_TOKEN).
+  let linkisUrl = process.env.LINKIS_URL;
+  let linkisNote = 'real gateway (LINKIS_URL), token auth as LINKIS_USER';
+  const linkisUser = process.env.LINKIS_USER ?? 'hadoop';
+  process.env.LINKIS_TOKEN ??= 'bulkpilot-local-token';
+  if (!linkisUrl) {
+    const gateway = await startLinkisGateway({
+      port: await portOr(Number(process.env.LINKIS_SIM_PORT ?? 9001)),
+      tokens: [{ token: process.env.LINKIS_TOKEN, user: linkisUser }],
+      users: [{ userName: linkisUser, password: process.env.LINKIS_PASSWORD ?? 'hadoop' }],
+      // Long enough to watch progress and logs, short enough for a demo (LINKIS_SIM_RUN_MS).
+      durations: { initedMs: 2_000, scheduledMs: 3_000, runningMs: Number(process.env.LINKIS_SIM_RUN_MS ?? 20_000) },
+    });
+    stops.push(() => gateway.close());
+    linkisUrl = gateway.url;
+    linkisNote = 'simulator (sim.fail=true [sim.failTimes=N] in a comment of the code makes a run fail)';
+  }
+  // The deployment's targets: Lindorm (the default, as BDS_MASTER_URL alone would give) and Linkis.
+  mkdirSync(dirname(targetsFile), { recursive: true });
+  writeFileSync(
+    targetsFile,
+    `${JSON.stringify(
+      {
+        default: 'lindorm',
+        targets: {
+          lindorm: { backend: 'lindorm-bulkload', url: masterUrl },
+          linkis: { backend: 'linkis', url: linkisUrl, auth: { type: 'token', user: linkisUser, token: { env: 'LINKIS_TOKEN' } } },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  stops.push(async () => rmSync(targetsFile, { force: true }));
+
   const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials });
   const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region, credentials });
   const sns = new SNSClient({ endpoint: fauxqs.endpoint, region, credentials });
@@ -106,7 +145,7 @@ async function main() {
   };
   const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, FileEventsQueue: fileEvents.url };
   // One process hosts every function; they share the provider's environment.
-  const locals = { stage, overrides: { BDS_MASTER_URL: masterUrl } };
+  const locals = { stage, overrides: { BDS_MASTER_URL: masterUrl, TARGETS_FILE: targetsFile } };
   for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, locals));
   Object.assign(process.env, awsEnv);
 
@@ -166,7 +205,15 @@ async function main() {
   }
   printNotifications(sqs, topic.subscriberQueueUrl!);
 
-  const exports = { ...awsEnv, TASKS_TABLE: tableName, IMPORT_QUEUE_URL: queue.url, BDS_MASTER_URL: masterUrl, LANDING_BUCKET: bucket };
+  const exports = {
+    ...awsEnv,
+    TASKS_TABLE: tableName,
+    IMPORT_QUEUE_URL: queue.url,
+    TARGETS_FILE: targetsFile,
+    LINKIS_TOKEN: process.env.LINKIS_TOKEN,
+    BDS_MASTER_URL: masterUrl,
+    LANDING_BUCKET: bucket,
+  };
   // `npm run demo` (and anyone else) finds the running stack here.
   mkdirSync(dirname(stateFile), { recursive: true });
   writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url }, null, 2));
@@ -179,6 +226,8 @@ bulkpilot local stack is up (stage "${stage}")
                                             dead letters ${queue.deadLetter!.url}
                                             task events ${topic.arn}
   bulk load master   ${masterUrl}   ${masterNote}
+  Linkis gateway     ${linkisUrl}   ${linkisNote}
+  targets            ${targetsFile}   lindorm (default), linkis
   functions
 ${wired.map((w) => `    ${w}`).join('\n')}
 
@@ -187,6 +236,8 @@ ${Object.entries(exports)
   .map(([k, v]) => `  export ${k}=${v}`)
   .join('\n')}
   npx bulkpilot submit events/requests/seed-example.json
+  npx bulkpilot submit events/requests/linkis-seed-example.json
+  npx bulkpilot logs <task> --follow   (a Linkis task's log as it runs)
   npx bulkpilot watch
   npm run demo        (uploads sample files, submits requests, and watches them to the end)
 

@@ -13,12 +13,14 @@ const root = new URL('../../', import.meta.url).pathname;
 describe('npm start + npm run demo', () => {
   it('runs every demo task to its expected end, and stops without leaving a process behind', async () => {
     // Prepare
-    const [dynamodbPort, fauxqsPort, simPort] = [await freePort(), await freePort(), await freePort()];
+    const [dynamodbPort, fauxqsPort, simPort, linkisPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = {
       ...process.env,
       DYNAMODB_LOCAL_PORT: String(dynamodbPort),
       FAUXQS_PORT: String(fauxqsPort),
       SIM_PORT: String(simPort),
+      LINKIS_SIM_PORT: String(linkisPort),
+      LINKIS_SIM_RUN_MS: '5000',
       LOCAL_SCHEDULE_SECONDS: '3',
       FIRST_CHECK_DELAY_MS: '3000',
       BULKPILOT_LOCAL_STATE: join(mkdtempSync(join(tmpdir(), 'bulkpilot-')), 'stack.json'),
@@ -41,6 +43,8 @@ describe('npm start + npm run demo', () => {
       expect(demo.stdout).toContain('every demo task ended as expected');
       expect(demo.stdout).toMatch(/ok\s+fails once, then retried\s+SUCCEEDED — retried once/);
       expect(demo.stdout).toMatch(/ok\s+invalid \(no dst\)\s+REJECTED — dst: is required/);
+      expect(demo.stdout).toMatch(/ok\s+Linkis: the seed example\s+SUCCEEDED/);
+      expect(demo.stdout).toMatch(/ok\s+Linkis: fails once, then resubmitted\s+SUCCEEDED — resubmitted: as \d+ \(a new job; \d+ is kept as it ended\)/);
       expect(output).toMatch(/notification: SUCCEEDED task t-/);
     } finally {
       stack.kill('SIGTERM');
