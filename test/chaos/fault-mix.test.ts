@@ -4,25 +4,20 @@
 // 2 % reset connections. Each task must still end as its scenario dictates, no message may be lost, and no
 // run may outlive its maximum duration unattended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapWithConcurrency } from '../../lib/concurrency.ts';
 import { seededRandom } from '../../lib/random.ts';
-import type { QueueRecord } from '../../lib/submit/queue-record.ts';
 import { isTerminal } from '../../lib/task/states.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
 import type { FaultRule, ReceivedRequest } from '../../local/lindorm-master/simulator.ts';
 import { seedRequest } from '../support/seed-request.ts';
-import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
+import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
 import { reportFigures, sized } from './scale.ts';
+import { activeTaskIds, VirtualQueue } from './virtual-queue.ts';
 
 const lifecycles = sized(500, 60);
 /** Slow faults cost real time (the client waits out its timeouts): bounded, above all at CI size. */
 const slowBudget = { create: sized(25, 2), info: sized(150, 6) };
-const maxReceiveCount = 5; // serverless.yml's redrive policy of the import queue
-const visibilityTimeoutMs = 360_000; // serverless.yml's VisibilityTimeout of the import queue
-const batchSize = 10;
-const concurrentInvocations = 3;
 const maxTicks = 300;
 /** The longest the polling rule leaves between two checks of a task, error backoff included. */
 const onePollInterval = defaultPollPolicy.maxIntervalMs;
@@ -152,16 +147,6 @@ function installFaults(h: TrackingHarness, seed: number) {
   return { fired, decidedFor: (req: ReceivedRequest) => decided.get(req) ?? null };
 }
 
-// ---- the queue, as SQS and the event source mapping treat it -------------------------------------------
-
-interface Message {
-  record: QueueRecord;
-  lifecycle: Lifecycle;
-  receives: number;
-  visibleAt: number;
-  final?: 'submitted' | 'rejected' | 'uncertain' | 'duplicate' | 'dead-lettered';
-}
-
 let aws: TestAws;
 let h: TrackingHarness | undefined;
 
@@ -184,43 +169,9 @@ describe('a mix of faults at the master over many lifecycles', () => {
       const requestId = `mix-${stamp}-${i}-${scenario}`;
       return { scenario, requestId, taskId: taskIdFor(requestId), body: JSON.stringify(request(scenario, requestId)) };
     });
-    const byBody = new Map(lifecyclesList.map((l) => [l.body, l]));
-    const messages: Message[] = [];
-    for (let i = 0; i < lifecyclesList.length; i += 50) {
-      const records = await roundTripThroughQueue(
-        harness.aws,
-        lifecyclesList.slice(i, i + 50).map((l) => l.body),
-      );
-      for (const record of records) messages.push({ record, lifecycle: byBody.get(record.body)!, receives: 0, visibleAt: harness.clock.now() });
-    }
-    expect(messages).toHaveLength(lifecycles);
-
-    let deliveries = 0;
-    /** Hands every visible message to the submit function, in batches; failed items come back after the visibility timeout. */
-    const deliverVisible = async () => {
-      const now = harness.clock.now();
-      const visible: Message[] = [];
-      for (const m of messages) {
-        if (m.final || m.visibleAt > now) continue;
-        // The redrive policy moves a message to the dead-letter queue instead of a sixth delivery.
-        if (m.receives >= maxReceiveCount) m.final = 'dead-lettered';
-        else visible.push(m);
-      }
-      const batches: Message[][] = [];
-      for (let i = 0; i < visible.length; i += batchSize) batches.push(visible.slice(i, i + batchSize));
-      await mapWithConcurrency(batches, concurrentInvocations, async (batch) => {
-        for (const m of batch) m.receives++;
-        deliveries += batch.length;
-        const result = await harness.submit.invoke(batch.map((m) => ({ ...m.record, attributes: { ApproximateReceiveCount: String(m.receives) } })));
-        const failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
-        for (const m of batch) {
-          const outcome = result.outcomes.find((o) => o.messageId === m.record.messageId)!.outcome;
-          expect(failed.has(m.record.messageId)).toBe(outcome.kind === 'retry');
-          if (outcome.kind === 'retry') m.visibleAt = harness.clock.now() + visibilityTimeoutMs;
-          else m.final = outcome.kind;
-        }
-      });
-    };
+    const queue = new VirtualQueue<Lifecycle>(harness);
+    await queue.fill(lifecyclesList);
+    const messages = queue.messages;
 
     // The person at the master's console: aborts some jobs, and some jobs vanish (deleted behind bulkpilot's back).
     const consoleActs = new Map<string, 'done' | 'not-applicable'>();
@@ -244,24 +195,17 @@ describe('a mix of faults at the master over many lifecycles', () => {
       }
     };
 
-    const deadLettered = () => new Set(messages.filter((m) => m.final === 'dead-lettered').map((m) => m.lifecycle.taskId));
-    const activeTaskIds = async () => {
-      const ids: string[] = [];
-      for (let shard = 0; shard < harness.deps.settings.taskPolicy.shards; shard++) {
-        for await (const page of harness.store.queryActive(shard, Number.MAX_SAFE_INTEGER, 100)) ids.push(...page.map((t) => t.taskId));
-      }
-      const excluded = deadLettered();
-      return ids.filter((id) => !excluded.has(id));
-    };
+    const deadLettered = () => queue.deadLettered();
+    const activeTaskIdsNow = () => activeTaskIds(harness, deadLettered());
 
     // Act: deliveries and console acts between ticks of the poller, one virtual minute each.
     let ticks = 0;
-    await deliverVisible();
+    await queue.deliverVisible();
     await actAtConsole();
     for (; ticks < maxTicks; ticks++) {
-      if (messages.every((m) => m.final) && (await activeTaskIds()).length === 0) break;
+      if (queue.settled() && (await activeTaskIdsNow()).length === 0) break;
       await harness.tick();
-      await deliverVisible();
+      await queue.deliverVisible();
       await actAtConsole();
     }
     await harness.drainStreams();
@@ -277,8 +221,7 @@ describe('a mix of faults at the master over many lifecycles', () => {
     const faultsOnCreate = (requestId: string) => createsOf(requestId).map((r) => faults.decidedFor(r));
 
     // Figures first (a failing run prints them too), then the checks.
-    const finals: Record<string, number> = {};
-    for (const m of messages) finals[m.final ?? 'pending'] = (finals[m.final ?? 'pending'] ?? 0) + 1;
+    const finals = queue.finals();
     const firedPerKind: Record<string, number> = {};
     for (const f of faults.fired) firedPerKind[`${f.endpoint}:${f.label}`] = (firedPerKind[`${f.endpoint}:${f.label}`] ?? 0) + 1;
     const finalStates: Record<string, number> = {};
@@ -351,7 +294,7 @@ describe('a mix of faults at the master over many lifecycles', () => {
         .join(' '),
       faultsTotal: faults.fired.length,
       messages: messages.length,
-      deliveries,
+      deliveries: queue.deliveries,
       submitted: finals['submitted'] ?? 0,
       rejected: finals['rejected'] ?? 0,
       uncertain: finals['uncertain'] ?? 0,
