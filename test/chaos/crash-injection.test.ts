@@ -4,16 +4,13 @@
 // happens, and the message comes back (a partial batch failure), as after a real crash.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settleTask } from '../../lib/operations/lifecycle.ts';
-import type { TaskStore } from '../../lib/store/task-store.ts';
 import type { QueueRecord } from '../../lib/submit/queue-record.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
-import { wrapStore } from '../support/store-wrapper.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
+import { crashingAt, type Step } from './crashing-store.ts';
 import { reportFigures, sized } from './scale.ts';
-
-type Step = 'before-intent' | 'after-intent' | 'after-create' | 'after-procId-write';
 
 const requestsPerStep = sized(50, 10);
 const batchSize = 10;
@@ -30,33 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const h of open) await h.close();
 });
-
-/**
- * A store that dies once per task at `step`: before the intent write (nothing written), right after it (the
- * intent with its create claim is stored), instead of the procId write (the job exists, the task does not
- * say so), or right after the procId write (stored, but the invocation never reports success).
- */
-function crashingAt(step: Step, crashed: Set<string>) {
-  const once = (taskId: string) => {
-    if (crashed.has(taskId)) return false;
-    crashed.add(taskId);
-    return true;
-  };
-  return (store: TaskStore): TaskStore =>
-    wrapStore(store, {
-      createIfAbsent: async (task) => {
-        if (step === 'before-intent' && task.state === 'ACCEPTED' && once(task.taskId)) throw new Error('crash before the intent write');
-        const result = await store.createIfAbsent(task);
-        if (step === 'after-intent' && result.created && once(task.taskId)) throw new Error('crash right after the intent write');
-        return result;
-      },
-      replace: async (task) => {
-        if (step === 'after-create' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash between the create and the procId write');
-        await store.replace(task);
-        if (step === 'after-procId-write' && task.state === 'SUBMITTED' && once(task.taskId)) throw new Error('crash right after the procId write');
-      },
-    });
-}
 
 interface Scenario {
   h: TrackingHarness;
