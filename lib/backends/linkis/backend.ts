@@ -113,9 +113,18 @@ export class LinkisBackend implements Backend<LinkisSubmitParams> {
     }
   }
 
-  /** A failed task is run again as a new one (a new taskID and execID), carrying the rerun's marker. */
-  rerun(_ref: RemoteRef, params: LinkisSubmitParams, context: CreateContext, options: CallOptions = {}): Promise<RemoteRef> {
-    return this.create(params, context, options);
+  /**
+   * A failed task is run again as a new one (a new taskID and execID), carrying the rerun's marker. A submit
+   * Linkis refuses (the request is no longer valid there) is a refusal to run again, not a lost answer.
+   */
+  async rerun(ref: RemoteRef, params: LinkisSubmitParams, context: CreateContext, options: CallOptions = {}): Promise<RemoteRef> {
+    try {
+      return await this.create(params, context, options);
+    } catch (error) {
+      const failure = this.classifyCreateFailure(error);
+      if (failure.kind === 'refused') throw new RemoteRefusedError(this.describeRef(ref), failure.reason, { cause: error });
+      throw error;
+    }
   }
 
   /**

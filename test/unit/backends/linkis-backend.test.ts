@@ -243,3 +243,17 @@ describe('auth', () => {
     }
   });
 });
+
+describe('running a failed task again', () => {
+  it('resubmits as a new task with the rerun marker; a submit Linkis refuses is a refusal to run again', async () => {
+    const { backend, gateway, clock, params, context } = await setup();
+    const failed = await backend.create(parseLinkisRequest(linkisRequest('sim.fail=true')), context('t-r.c1'));
+    clock.advance(90_000);
+    const next = await backend.rerun(failed, params, context('t-r.r2'));
+    expect(next.taskID).not.toBe(failed.taskID);
+    expect((gateway.submits().at(-1)!.body as { source: Record<string, string> }).source.bulkpilotMarker).toBe('t-r.r2');
+    const refused = await refusalOf(backend.rerun(failed, { ...params, executionContent: { code: '-- only a comment', runType: 'sql' } }, context('t-r.r3')));
+    expect(refused).toBeInstanceOf(RemoteRefusedError);
+    expect((refused as RemoteRefusedError).job).toBe(String(failed.taskID));
+  });
+});
