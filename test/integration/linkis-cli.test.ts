@@ -57,7 +57,7 @@ async function cli(h: TrackingHarness, env: Record<string, string | undefined>, 
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-describe('bulkpilot status and logs of a Linkis task', () => {
+describe('bulkpilot status, logs and operations on a Linkis task', () => {
   it('status shows the progress of each engine job now and where the log is kept', async () => {
     const { h, env } = await start();
     const [taskId] = await h.submitRequests([{ requestId: 'cli-linkis-status', ...linkisRequest('sim.stages=2 sim.totalTasks=8') }]);
@@ -126,5 +126,35 @@ describe('bulkpilot status and logs of a Linkis task', () => {
     const { code, err } = await cli(h, env, ['logs', rejected!]);
     expect(code).toBe(1);
     expect(err).toMatch(/is REJECTED and has no job at the backend, so no log/);
+  });
+
+  it('abort kills the Linkis task once; retry resubmits it as a new Linkis task; delete leaves Linkis its history', async () => {
+    const { h, env, gateway: linkis } = await start();
+    const [taskId] = await h.submitRequests([{ requestId: 'cli-linkis-ops', ...linkisRequest() }]);
+    await h.runUntil([taskId!], ['RUNNING'], 10);
+    const first = (await h.get(taskId!)).remote!.taskID as number;
+
+    const aborted = await cli(h, env, ['abort', taskId!]);
+    expect(aborted).toMatchObject({ code: 0, out: `task ${taskId}: abort requested, now ABORTED` });
+    expect(linkis.task(first)!.status).toBe('Cancelled');
+    expect(linkis.received.filter((r) => r.endpoint === 'kill')).toHaveLength(1);
+
+    const retried = await cli(h, env, ['retry', taskId!]);
+    expect(retried.code).toBe(0);
+    const task = await h.get(taskId!);
+    expect(task.state).toBe('RUNNING');
+    expect(task.remote!.taskID).not.toBe(first);
+    expect(linkis.tasks()).toHaveLength(2);
+    expect(task.history.at(-1)!.reason).toBe(`retry 1 started at the backend as ${task.remote!.taskID} (a new job; ${first} is kept as it ended)`);
+
+    const refused = await cli(h, env, ['delete', taskId!]);
+    expect(refused.code).toBe(1);
+    const deleted = await cli(h, env, ['delete', taskId!, '--force']);
+    expect(deleted).toMatchObject({
+      code: 0,
+      out: expect.stringContaining(`(backend linkis keeps its jobs: job ${task.remote!.taskID} stays in its history)`),
+    });
+    expect(linkis.tasks().map((t) => t.status)).toEqual(['Cancelled', 'Cancelled']);
+    expect(linkis.killsAfterEnd()).toEqual([]);
   });
 });

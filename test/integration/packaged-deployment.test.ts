@@ -1,14 +1,18 @@
 // `npm run package` as CI and a deployer run it: the CloudFormation template holds what the design needs,
 // and the bundle it ships actually submits a request against real local parts.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
 import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type LinkisGateway, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
 import { runtimeProvided } from '../../scripts/runtime-provided.ts';
+import { captureOutput } from '../support/capture-output.ts';
+import { linkisEnv, linkisGatewayAuth, linkisPassword, linkisTargetEntry, linkisToken } from '../support/linkis.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -261,5 +265,57 @@ describe('the packaged submit bundle', () => {
     expect(await handler(event, { getRemainingTimeInMillis: () => 60_000 })).toEqual({ batchItemFailures: [] });
     const [letter] = await receiveAll(aws.sqs, aws.dlqUrl, 1);
     expect(letter!.MessageAttributes?.['bulkpilot-reason']?.StringValue).toBe('dst: is required');
+  });
+});
+
+describe('the packaged functions against a Linkis target of a targets file', () => {
+  let aws: TestAws;
+  let gateway: LinkisGateway;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    aws = await createTestAws();
+    gateway = await startLinkisGateway({ ...linkisGatewayAuth(), durations: { initedMs: 100, scheduledMs: 100, runningMs: 300 } });
+    const dir = mkdtempSync(join(tmpdir(), 'bulkpilot-targets-'));
+    const targetsFile = join(dir, 'targets.json');
+    writeFileSync(targetsFile, JSON.stringify({ default: 'linkis', targets: { linkis: linkisTargetEntry(gateway.url, 'password') } }));
+    env = { ...aws.env, ...linkisEnv, TARGETS_FILE: targetsFile, FIRST_CHECK_DELAY_MS: '0', POLL_PASS_WINDOW_SECONDS: '0', LOG_LEVEL: 'info' };
+  });
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  it('submits the Linkis seed example once and follows it to SUCCEEDED, with no credential in any log line', async () => {
+    Object.assign(process.env, env);
+    // A fresh container of each function (a module instance of its own), as a deployment with this file has.
+    const submit = (await import(`${root}dist/submit/index.mjs?linkis`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const poll = (await import(`${root}dist/poll/index.mjs?linkis`)) as { handler: (event: unknown, context: unknown) => Promise<Record<string, number>> };
+    const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
+    event.Records[0].body = readFileSync(`${root}events/requests/linkis-seed-example.json`, 'utf8');
+    const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'submit', awsRequestId: 'r-1' };
+    const lines: string[] = [];
+    const capture = captureOutput(lines);
+    try {
+      expect(await submit.handler(event, context)).toEqual({ batchItemFailures: [] });
+      expect(await submit.handler(event, context)).toEqual({ batchItemFailures: [] });
+      const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+      const taskId = taskIdFor('linkis-seed-example-2026-12-01');
+      for (let i = 0; i < 20 && (await store.get(taskId))?.state !== 'SUCCEEDED'; i++) {
+        await new Promise((r) => setTimeout(r, 300));
+        await poll.handler({}, { ...context, functionName: 'poll', getRemainingTimeInMillis: () => 50_000 });
+      }
+      expect(await store.get(taskId)).toMatchObject({
+        state: 'SUCCEEDED',
+        target: 'linkis',
+        backend: 'linkis',
+        remote: { taskID: gateway.tasks()[0]!.taskID },
+      });
+    } finally {
+      capture.restore();
+    }
+    expect(gateway.submits()).toHaveLength(1);
+    expect(gateway.received.filter((r) => r.endpoint === 'login')).toHaveLength(2); // one per container
+    const text = lines.join('\n');
+    expect(text).toMatch(/task submitted/);
+    for (const secret of [linkisPassword, linkisToken]) expect(text).not.toContain(secret);
   });
 });
