@@ -89,6 +89,9 @@ export interface HttpTransportOptions {
   random?: () => number;
 }
 
+/** How a backend client's connections are made: the same keys for every client, passed on to its transport. */
+export type ConnectionOptions = Pick<HttpTransportOptions, 'connections' | 'keepAliveTimeoutMs' | 'dispatcher' | 'clock' | 'random'>;
+
 const optionKeys = ['baseUrl', 'timeouts', 'retry', 'connections', 'keepAliveTimeoutMs', 'maxResponseBytes', 'auth', 'dispatcher', 'clock', 'random'];
 const defaultMaxResponseBytes = 1024 * 1024;
 

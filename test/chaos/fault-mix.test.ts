@@ -4,7 +4,6 @@
 // 2 % reset connections. Each task must still end as its scenario dictates, no message may be lost, and no
 // run may outlive its maximum duration unattended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../lib/random.ts';
 import { isTerminal } from '../../lib/task/states.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
@@ -12,6 +11,7 @@ import type { FaultRule, ReceivedRequest } from '../../local/lindorm-master/simu
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
+import { type FaultOption as FaultOptionOf, faultDraw } from './fault-draw.ts';
 import { reportFigures, sized } from './scale.ts';
 import { activeTaskIds, VirtualQueue } from './virtual-queue.ts';
 
@@ -74,11 +74,7 @@ function request(scenario: Scenario, requestId: string): Record<string, unknown>
 
 // ---- faults -------------------------------------------------------------------------------------------
 
-interface FaultOption {
-  label: string;
-  p: number;
-  rule: Omit<FaultRule, 'endpoint' | 'match' | 'probability' | 'times'>;
-}
+type FaultOption = FaultOptionOf<Omit<FaultRule, 'endpoint' | 'match' | 'probability' | 'times'>>;
 
 // create: a 503 says "not taken on" (safe to send again); the others come after the master stored the proc,
 // so the answer is lost although the job exists: the ambiguous window the task must be held for.
@@ -108,43 +104,24 @@ interface FiredFault {
   at: number;
 }
 
-/**
- * One draw per request decides its fault (or none), so the injected faults are known exactly: the master's
- * own probabilistic rules would fire unseen. Each option becomes one rule whose match asks that draw.
- */
 function installFaults(h: TrackingHarness, seed: number) {
-  const random = seededRandom(seed);
-  const decided = new WeakMap<ReceivedRequest, string | null>();
   const fired: FiredFault[] = [];
-  const budget = { ...slowBudget };
   const subjectOf = (req: ReceivedRequest) =>
     req.endpoint === 'create' ? (/chaos\.req=(\S+)/.exec(req.form?.sparkAdditionalParams ?? '')?.[1] ?? '?') : (req.procId ?? '?');
-  const decide = (req: ReceivedRequest, options: FaultOption[], endpoint: 'create' | 'info'): string | null => {
-    if (decided.has(req)) return decided.get(req)!;
-    const draw = random();
-    let label: string | null = null;
-    let acc = 0;
-    for (const option of options) {
-      acc += option.p;
-      if (draw < acc) {
-        label = option.label;
-        break;
-      }
-    }
-    if (label === 'slow' && budget[endpoint]-- <= 0) label = null;
-    decided.set(req, label);
-    if (label !== null) fired.push({ endpoint, label, subject: subjectOf(req), at: req.at });
-    return label;
-  };
+  const draw = faultDraw<ReceivedRequest, 'create' | 'info'>({
+    seed,
+    slowBudget,
+    onFire: (req, endpoint, label) => fired.push({ endpoint, label, subject: subjectOf(req), at: req.at }),
+  });
   for (const [endpoint, options] of [
     ['create', createFaults],
     ['info', infoFaults],
   ] as const) {
     for (const option of options) {
-      h.master.faults.add({ endpoint, ...option.rule, match: (req) => decide(req, options, endpoint) === option.label });
+      h.master.faults.add({ endpoint, ...option.rule, match: (req) => draw.decide(req, endpoint, options) === option.label });
     }
   }
-  return { fired, decidedFor: (req: ReceivedRequest) => decided.get(req) ?? null };
+  return { fired, decidedFor: draw.decidedFor };
 }
 
 let aws: TestAws;

@@ -5,13 +5,13 @@
 // failing. Linkis' history lets every lost submit be found, so no task may end UNCERTAIN; each run is
 // exactly one Linkis task; and no kill may reach a task that had ended.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../lib/random.ts';
 import { isTerminal } from '../../lib/task/states.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
 import type { FaultRule, ReceivedRequest, TaskView } from '../../local/linkis-gateway/simulator.ts';
 import { linkisToken } from '../support/linkis.ts';
 import { createLinkisHarness } from '../support/linkis-harness.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
+import { type FaultOption as FaultOptionOf, faultDraw } from './fault-draw.ts';
 import { linkisChaosRequest, linkisTasksByRequest } from './linkis-requests.ts';
 import { reportFigures, sized } from './scale.ts';
 import { activeTaskIds, VirtualQueue } from './virtual-queue.ts';
@@ -63,7 +63,7 @@ function request(scenario: Scenario, requestId: string): Record<string, unknown>
     case 'deadline-race':
       // Its deadline passes a few seconds before its run ends: the abort (whose first kill fails) meets a
       // job that is ending, and must not kill it once the history says it ended.
-      return linkisChaosRequest(requestId, 'sim.runMs=125000', { maxDurationMinutes: 3 });
+      return linkisChaosRequest(requestId, 'sim.runMs=150000', { maxDurationMinutes: 3 });
     case 'refused': {
       // Valid here; the entrance refuses SQL made of comments only (after it stored the task).
       const base = linkisChaosRequest(requestId);
@@ -77,11 +77,7 @@ function request(scenario: Scenario, requestId: string): Record<string, unknown>
 // ---- faults -------------------------------------------------------------------------------------------
 
 type Endpoint = 'submit' | 'jobhistory-get' | 'jobhistory-list' | 'kill';
-interface FaultOption {
-  label: string;
-  p: number;
-  rule: Omit<FaultRule, 'endpoint' | 'match' | 'probability' | 'times'>;
-}
+type FaultOption = FaultOptionOf<Omit<FaultRule, 'endpoint' | 'match' | 'probability' | 'times'>>;
 const faultOptions: Record<Endpoint, FaultOption[]> = {
   // Before processing nothing is stored; after it the task exists and its answer is lost.
   submit: [
@@ -112,31 +108,15 @@ const faultOptions: Record<Endpoint, FaultOption[]> = {
   ],
 };
 
-/** One draw per request decides its fault (or none), so the injected faults are known exactly. */
 function installFaults(gateway: Awaited<ReturnType<typeof createLinkisHarness>>['gateway'], seed: number) {
-  const random = seededRandom(seed);
-  const decided = new WeakMap<ReceivedRequest, string | null>();
   const fired: Array<{ endpoint: Endpoint; label: string; requestId: string | undefined }> = [];
-  const budget: Record<string, number> = { ...slowBudget };
-  const decide = (req: ReceivedRequest, endpoint: Endpoint): string | null => {
-    if (decided.has(req)) return decided.get(req)!;
-    const draw = random();
-    let label: string | null = null;
-    let acc = 0;
-    for (const option of faultOptions[endpoint]) {
-      acc += option.p;
-      if (draw < acc) {
-        label = option.label;
-        break;
-      }
-    }
-    if (label?.startsWith('slow') && !(budget[endpoint]! > 0)) label = null;
-    if (label?.startsWith('slow')) budget[endpoint]!--;
-    decided.set(req, label);
-    const scriptPath = (req.body as { source?: { scriptPath?: string } } | undefined)?.source?.scriptPath;
-    if (label !== null) fired.push({ endpoint, label, requestId: /^chaos\/(.+)\.sql$/.exec(scriptPath ?? '')?.[1] });
-    return label;
-  };
+  const requestOf = (req: ReceivedRequest) =>
+    /^chaos\/(.+)\.sql$/.exec((req.body as { source?: { scriptPath?: string } } | undefined)?.source?.scriptPath ?? '')?.[1];
+  const draw = faultDraw<ReceivedRequest, Endpoint>({
+    seed,
+    slowBudget,
+    onFire: (req, endpoint, label) => fired.push({ endpoint, label, requestId: requestOf(req) }),
+  });
   // Every job's first kill fails before it reaches the entrance: each abort must be repeated, and every
   // repeat must first ask the history (the job may have ended meanwhile).
   const killedOnce = new Set<string>();
@@ -148,16 +128,20 @@ function installFaults(gateway: Awaited<ReturnType<typeof createLinkisHarness>>[
     match: (req) => {
       if (req.headers['x-chaos-console'] || killedOnce.has(req.id ?? '')) return false;
       killedOnce.add(req.id ?? '');
-      decided.set(req, 'first-503');
-      fired.push({ endpoint: 'kill', label: 'first-503', requestId: undefined });
+      draw.force(req, 'kill', 'first-503');
       return true;
     },
   });
   for (const endpoint of Object.keys(faultOptions) as Endpoint[]) {
-    for (const option of faultOptions[endpoint]) // The console's own kills are not bulkpilot's calls: no fault for them.
-      gateway.faults.add({ endpoint, ...option.rule, match: (req) => !req.headers['x-chaos-console'] && decide(req, endpoint) === option.label });
+    // The console's own kills are not bulkpilot's calls: no fault for them.
+    for (const option of faultOptions[endpoint])
+      gateway.faults.add({
+        endpoint,
+        ...option.rule,
+        match: (req) => !req.headers['x-chaos-console'] && draw.decide(req, endpoint, faultOptions[endpoint]) === option.label,
+      });
   }
-  return { fired, decidedFor: (req: ReceivedRequest) => decided.get(req) ?? null };
+  return { fired, decidedFor: draw.decidedFor };
 }
 
 let aws: TestAws;

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../lib/cli/main.ts';
 import { freePort } from '../../local/emulators/free-port.ts';
+import { runCliCaptured } from '../support/cli.ts';
 import { seedRequest } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
@@ -27,21 +27,8 @@ afterAll(async () => {
   await h.close();
 });
 
-async function cli(args: string[], env: Record<string, string | undefined> = { ...h.aws.env, BDS_MASTER_URL: h.master.url }) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
-    env,
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readStdin: () => '',
-    sleep: async () => {},
-    now: () => h.clock.now(),
-    isTty: false,
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (args: string[], env: Record<string, string | undefined> = { ...h.aws.env, BDS_MASTER_URL: h.master.url }) =>
+  runCliCaptured(args, { env, now: () => h.clock.now() });
 
 describe('bulkpilot CLI', () => {
   it('--help lists every command', async () => {

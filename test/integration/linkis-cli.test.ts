@@ -5,10 +5,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../lib/cli/main.ts';
 import { defaultTaskPolicy } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
 import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
+import { runCliCaptured } from '../support/cli.ts';
 import { linkisEnv, linkisRequest, linkisTargetEntry, linkisToken } from '../support/linkis.ts';
 import { createLinkisHarness } from '../support/linkis-harness.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
@@ -39,23 +39,14 @@ async function start() {
 }
 
 /** The CLI in-process; each wait between reads is a minute of the stack (a poll tick). */
-async function cli(h: TrackingHarness, env: Record<string, string | undefined>, args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CliIo = {
+const cli = (h: TrackingHarness, env: Record<string, string | undefined>, args: string[]) =>
+  runCliCaptured(args, {
     env,
-    out: (t) => out.push(t),
-    err: (t) => err.push(t),
-    readStdin: () => '',
+    now: () => h.clock.now(),
     sleep: async () => {
       await h.tick();
     },
-    now: () => h.clock.now(),
-    isTty: false,
-  };
-  const code = await runCli(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+  });
 
 describe('bulkpilot status, logs and operations on a Linkis task', () => {
   it('status shows the progress of each engine job now and where the log is kept', async () => {

@@ -278,7 +278,16 @@ describe('the packaged functions against a Linkis target of a targets file', () 
     const dir = mkdtempSync(join(tmpdir(), 'bulkpilot-targets-'));
     const targetsFile = join(dir, 'targets.json');
     writeFileSync(targetsFile, JSON.stringify({ default: 'linkis', targets: { linkis: linkisTargetEntry(gateway.url, 'password') } }));
-    env = { ...aws.env, ...linkisEnv, TARGETS_FILE: targetsFile, FIRST_CHECK_DELAY_MS: '0', POLL_MIN_INTERVAL_S: '1', POLL_JITTER: '0', POLL_PASS_WINDOW_SECONDS: '0', LOG_LEVEL: 'info' };
+    env = {
+      ...aws.env,
+      ...linkisEnv,
+      TARGETS_FILE: targetsFile,
+      FIRST_CHECK_DELAY_MS: '0',
+      POLL_MIN_INTERVAL_S: '1',
+      POLL_JITTER: '0',
+      POLL_PASS_WINDOW_SECONDS: '0',
+      LOG_LEVEL: 'info',
+    };
   });
   afterAll(async () => {
     await gateway.close();

@@ -1,9 +1,8 @@
-import type { Dispatcher } from 'undici';
 import { type Clock, systemClock } from '../../clock.ts';
 import { NetworkError, ResponseTooLargeError, TimeoutError, TransportError } from '../../http/errors.ts';
 import type { RetryBudget } from '../../http/retry.ts';
 import { parseRetryAfter } from '../../http/retry.ts';
-import { type HttpMethod, HttpTransport } from '../../http/transport.ts';
+import { type ConnectionOptions, type HttpMethod, HttpTransport } from '../../http/transport.ts';
 import { assertKnownKeys } from '../../options.ts';
 import { LindormError, LindormHttpError, LindormMalformedResponseError, LindormNetworkError, LindormRefusedError, LindormTimeoutError } from './errors.ts';
 import { encodeCreateForm } from './form.ts';
@@ -18,18 +17,12 @@ export interface LindormTimeouts {
   bodyMs: number;
 }
 
-export interface LindormClientOptions {
+export interface LindormClientOptions extends ConnectionOptions {
   /** Base URL of the bulk load master, e.g. http://host:12311 (the target's `url`). */
   baseUrl: string;
   timeouts?: Partial<LindormTimeouts>;
   /** Only `info` is retried, and only on transient errors, within this budget. */
   infoRetry?: Partial<RetryBudget>;
-  connections?: number;
-  keepAliveTimeoutMs?: number;
-  /** An undici dispatcher to use instead of the transport's own pool (tests). */
-  dispatcher?: Dispatcher;
-  clock?: Clock;
-  random?: () => number;
 }
 
 const optionKeys = ['baseUrl', 'timeouts', 'infoRetry', 'connections', 'keepAliveTimeoutMs', 'dispatcher', 'clock', 'random'];

@@ -1,26 +1,19 @@
-import type { Dispatcher } from 'undici';
-import type { Clock } from '../../clock.ts';
 import { NetworkError, ResponseTooLargeError, TimeoutError, TransportError } from '../../http/errors.ts';
 import type { RetryBudget } from '../../http/retry.ts';
-import { type HttpMethod, HttpTransport, type PhaseTimeouts } from '../../http/transport.ts';
+import { type ConnectionOptions, type HttpMethod, HttpTransport, type PhaseTimeouts } from '../../http/transport.ts';
 import type { SecretSource } from '../../targets/secrets.ts';
 import { type LinkisAuth, LinkisAuthError, linkisAuthHook, ticketOf } from './auth.ts';
 import { type Envelope, errCodeOf, isRoutingFailure, readEnvelope } from './envelope.ts';
 import { LinkisApiError, LinkisError, LinkisHttpError, LinkisNetworkError, LinkisTimeoutError } from './errors.ts';
 import { type LinkisQueryTask, readQueryTask } from './query-task.ts';
 
-export interface LinkisClientOptions {
+export interface LinkisClientOptions extends ConnectionOptions {
   /** The gateway, e.g. http://linkis-gateway:9001 (the REST prefix /api/rest_j/v1 is added). */
   url: string;
   auth: LinkisAuth;
   secrets: SecretSource;
   timeouts?: Partial<PhaseTimeouts>;
   retry?: Partial<RetryBudget>;
-  connections?: number;
-  keepAliveTimeoutMs?: number;
-  dispatcher?: Dispatcher;
-  clock?: Clock;
-  random?: () => number;
 }
 
 const restPrefix = '/api/rest_j/v1';
