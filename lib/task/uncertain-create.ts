@@ -61,7 +61,9 @@ export function recordCreated(
       remoteId: job.label,
       attempt: 1,
       submittedAt: now,
-      runStartedAt: now,
+      // The run may have started as soon as its create reached the backend: a job found long after its lost
+      // answer is held to its maximum duration from then, not from when bulkpilot learned of it.
+      runStartedAt: Math.min(task.create.startedAt ?? now, now),
       create: { attempts: task.create.attempts, ...(task.create.possibleDuplicate ? { possibleDuplicate: true } : {}) },
       ...options.changes,
     },

@@ -315,7 +315,8 @@ async function lookUp(backend: Backend, params: unknown, marker: string, started
  */
 async function recordStartedRun(claimed: Task, ref: RemoteRef, backend: Backend, deps: TrackingDependencies, reason: string): Promise<PollOutcome> {
   const claim = claimed.retryCall!;
-  const run = { ...nextRun(claim.attempt, deps.clock.now()), remote: ref, remoteId: backend.describeRef(ref), operatorRetry: false };
+  // The run began when the call was claimed: a run found after its lost answer keeps its deadline from then.
+  const run = { ...nextRun(claim.attempt, Math.min(claim.at, deps.clock.now())), remote: ref, remoteId: backend.describeRef(ref), operatorRetry: false };
   let task = claimed;
   for (let round = 0; round < 3; round++) {
     try {

@@ -147,3 +147,29 @@ describe('Linkis auth', () => {
     });
   }
 });
+
+describe('Linkis deadlines', () => {
+  it('holds a task found after its lost submit to its maximum duration from the submit, not from when it was found', async () => {
+    const { h, gateway: linkis } = await start();
+    linkis.faults.add({ endpoint: 'submit', kind: 'reset', phase: 'after', times: 1 });
+    // The lookups fail for a while: the task is found only on the message's third delivery, 12 minutes on.
+    linkis.faults.add({ endpoint: 'jobhistory-list', kind: 'status', status: 503, times: 8 });
+    const body = JSON.stringify({ requestId: requestId('late-found'), maxDurationMinutes: 10, ...linkisSeedBody });
+    const records = await roundTripThroughQueue(h.aws, [body]);
+    const taskId = taskIdFor(JSON.parse(body).requestId);
+    const startedAt = h.clock.now();
+    for (let delivery = 0; delivery < 4; delivery++) {
+      await h.submit.invoke(records);
+      if ((await h.get(taskId)).state !== 'ACCEPTED') break;
+      h.clock.advance(6 * 60_000); // the visibility timeout
+    }
+    const found = await h.get(taskId);
+    expect(found.state).toBe('SUBMITTED');
+    expect(found.submittedAt! - startedAt).toBeGreaterThanOrEqual(12 * 60_000);
+    expect(found.runStartedAt).toBe(startedAt);
+    const [task] = await h.runUntil([taskId], ['FAILED_FINAL'], 30);
+    expect(task!.history.at(-1)!.reason).toMatch(/^timed out/);
+    // Past its ten minutes when found: aborted at its first check, not ten minutes after the finding.
+    expect(task!.history.find((e) => e.to === 'ABORTING')!.at - found.submittedAt!).toBeLessThanOrEqual(2 * 60_000);
+  });
+});
