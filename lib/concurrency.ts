@@ -12,7 +12,7 @@ export async function mapWithConcurrency<T, R>(items: readonly T[], limit: numbe
   return results;
 }
 
-/** A counting semaphore: at most `limit` holders at once (e.g. calls in flight to one master). */
+/** A counting semaphore: at most `limit` holders at once (e.g. calls in flight to one target). */
 export class Semaphore {
   readonly #limit: number;
   #held = 0;

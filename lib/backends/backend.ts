@@ -197,7 +197,7 @@ export interface BackendModule<Params = unknown, Config = unknown> {
   readonly requests: RequestSchema<Params>;
   /** Validates the backend's own keys of a target; unknown keys are refused through `reader.fail`. */
   parseTargetConfig(raw: Record<string, unknown>, reader: TargetConfigReader): Config;
-  /** A target made from the environment alone, when no targets file exists (e.g. one master's URL). */
+  /** A target made from the environment alone, when no targets file exists (e.g. one server's URL). */
   targetFromEnvironment?(env: Record<string, string | undefined>): TargetDefinition<Config> | undefined;
   /** Variables `targetFromEnvironment` reads, for usage texts. */
   readonly environment?: readonly string[];

@@ -33,7 +33,7 @@ export interface CliIo {
   isTty: boolean;
 }
 
-/** The variables a backend reads when there is no targets file, from the catalogue (e.g. one master's URL). */
+/** The variables a backend reads when there is no targets file, from the catalogue (e.g. one server's URL). */
 const implicitTargetVariables = backendCatalog
   .all()
   .flatMap((m) => m.environment?.slice(0, 1) ?? [])

@@ -95,7 +95,7 @@ export type ConnectionOptions = Pick<HttpTransportOptions, 'connections' | 'keep
 const optionKeys = ['baseUrl', 'timeouts', 'retry', 'connections', 'keepAliveTimeoutMs', 'maxResponseBytes', 'auth', 'dispatcher', 'clock', 'random'];
 const defaultMaxResponseBytes = 1024 * 1024;
 
-/** The statuses after which an idempotent request is sent again (ky's list, plus 500 from masters that restart). */
+/** The statuses after which an idempotent request is sent again (ky's list, plus 500 from servers that restart). */
 const retryableStatuses = new Set([408, 429, 500, 502, 503, 504]);
 
 // Errors proving the request never left this machine: nothing can have been created.

@@ -8,9 +8,9 @@
  */
 const secretKey = /(^|[^a-z])pass($|[^a-z])|passw(or)?d|passphrase|secret|token|authorization|cookie|access.?key|credential|signature|\bsk\b|(^|_)sk$/i;
 /**
- * Masks values of secret-looking keys inside free text, such as the start of a master's answer quoted in an
- * error (its `procConfig` echoes the request, credentials included): JSON pairs, JSON escaped inside a JSON
- * string, `key=value` pairs, `token: value` as Linkis' gateway echoes a refused token, Authorization headers, and
+ * Masks values of secret-looking keys inside free text, such as the start of a backend's answer quoted in an
+ * error (an answer may echo the request, credentials included): JSON pairs, JSON escaped inside a JSON
+ * string, `key=value` pairs, `token: value` as a gateway may echo a refused token, Authorization headers, and
  * every credential read at run time. Each pattern is linear (bounded keys, no nesting).
  */
 export function scrubSecrets(text: string): string {

@@ -198,7 +198,7 @@ export async function settleTask(id: string, deps: TrackingDependencies, decisio
   });
 }
 
-/** ABORTING with an operator's abort, written before the master is asked (a task already ABORTING stays). */
+/** ABORTING with an operator's abort, written before the backend is asked (a task already ABORTING stays). */
 async function recordAbortIntent(task: Task, reason: string, deps: TrackingDependencies): Promise<void> {
   if (task.state === 'ABORTING') return;
   const now = deps.clock.now();

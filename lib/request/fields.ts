@@ -7,7 +7,7 @@ const controlCharacters = /[\u0000-\u001f\u007f]/;
 
 /**
  * A lone UTF-16 surrogate (a JSON `\ud800` escape without its pair) has no UTF-8 form: the form encoding
- * would replace it with U+FFFD, so the master would receive a different value than the request holds.
+ * (or any text encoding) would replace it with U+FFFD, so the backend would receive a different value than the request holds.
  */
 const loneSurrogateReason = 'must be well-formed Unicode (it holds a lone surrogate, e.g. an unpaired \\ud800 escape)';
 
@@ -99,7 +99,7 @@ export function requireJsonObject(
   const text = typeof given === 'string' ? given : JSON.stringify(value);
   if (Buffer.byteLength(text) > limits.maxBytes) throw new RequestValidationError(key, `must be at most ${limits.maxBytes} bytes of JSON`);
   // An object arrived through JSON.parse: an integer past 2^53 has already lost digits, and would reach
-  // the master altered. A string form is sent verbatim, so its numbers are safe.
+  // the backend altered. A string form is sent verbatim, so its numbers are safe.
   if (typeof given !== 'string') {
     const unsafe = findUnsafeInteger(value, key);
     if (unsafe) throw new RequestValidationError(unsafe, 'is an integer too large to keep exactly; give the config as a JSON string, or quote the number');

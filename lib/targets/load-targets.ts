@@ -12,7 +12,7 @@ export const defaultTargetsFile = 'config/targets.json';
 
 /**
  * The deployment's targets: TARGETS_FILE (absolute, or relative to the function's root), else
- * config/targets.json when it exists, else what the backends make of the environment alone (one master's
+ * config/targets.json when it exists, else what the backends make of the environment alone (one server's
  * URL). Validated here, so a bad file fails the function's start with the path of the bad entry.
  */
 export function loadTargets(

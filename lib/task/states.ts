@@ -34,7 +34,7 @@ export const allowedTransitions: Readonly<Record<TaskState, readonly TaskState[]
   UNCERTAIN: ['SUBMITTED', 'ACCEPTED', 'FAILED_FINAL'],
   SUBMITTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTING', 'ABORTED', 'LOST'],
   RUNNING: ['SUCCEEDED', 'FAILED', 'ABORTING', 'ABORTED', 'LOST'],
-  // The master's retry is called when the wait is over; the job may also have been retried, aborted or
+  // The backend's rerun is called when the wait is over; the job may also have been retried, aborted or
   // finished from the console meanwhile.
   RETRY_WAIT: ['RUNNING', 'SUCCEEDED', 'FAILED_FINAL', 'ABORTING', 'ABORTED', 'LOST'],
   ABORTING: ['ABORTED', 'SUCCEEDED', 'FAILED_FINAL', 'LOST'],

@@ -248,7 +248,7 @@ function backOff(task: Pick<RunView, 'poll'>, message: string, ctx: DecisionCont
   return { kind: 'reschedule', poll, dueAt: ctx.now + errorBackoffMs(poll.failures, ctx.poll, ctx.random) };
 }
 
-/** LOST needs several "not found" answers over a span of time: one 404 (a master failing over) proves nothing. */
+/** LOST needs several "not found" answers over a span of time: one 404 (a server failing over) proves nothing. */
 function countNotFound(task: Pick<RunView, 'poll'>, message: string, ctx: DecisionContext): Decision {
   const { now, poll: policy } = ctx;
   const previous = { checks: 0, failures: 0, notFound: 0, ...task.poll };

@@ -83,7 +83,7 @@ export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now
   const deadline = deadlineOf(task, policy);
   const failing = checkpoint.failing[task.taskId];
   if (failing) {
-    // Backing off from a failing master never delays the deadline: a run past it is aborted unasked.
+    // Backing off from a failing backend never delays the deadline: a run past it is aborted unasked.
     let at = failing.at + errorGapMs(task.taskId, failing.failures, policy);
     if (deadline !== undefined && deadline > failing.at) at = Math.min(at, deadline);
     return at <= now ? at : undefined;
