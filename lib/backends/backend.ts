@@ -66,6 +66,18 @@ export interface RemoteStatus {
   message?: string;
   /** A reference the backend completed while observing (a run id it learned); the task records it. */
   ref?: RemoteRef;
+  /** The job's own counters (rows, bytes, discarded records…), as the backend names them: stored and shown. */
+  counters?: Record<string, number>;
+  /**
+   * The backend's judgement that a job it calls running is not doing its work (data discarded, nothing
+   * transferred for too long). A new warning is stored, counted and notified; its `code` tells warnings apart.
+   */
+  warnings?: RemoteWarning[];
+}
+
+export interface RemoteWarning {
+  code: string;
+  message: string;
 }
 
 /**
@@ -86,6 +98,11 @@ export type LookupResult =
   | { absent: true; reason: string }
   /** The lookup could not tell (it failed, or it is too early to trust an empty answer). */
   | { unknown: string };
+
+/** A status call, with what the task last stored of the job (a backend judging health by change compares with it). */
+export interface StatusOptions extends CallOptions {
+  previous?: { counters?: Record<string, number> };
+}
 
 export interface CallOptions {
   signal?: AbortSignal;
@@ -147,7 +164,7 @@ export interface Backend<Params = unknown> {
   create(params: Params, context: CreateContext, options?: CallOptions): Promise<RemoteRef>;
   classifyCreateFailure(error: unknown): CreateFailure;
   /** The next four throw RemoteTaskNotFoundError or RemoteRefusedError for the backend's answers; anything else is transient. */
-  status(ref: RemoteRef, options?: CallOptions): Promise<RemoteStatus>;
+  status(ref: RemoteRef, options?: StatusOptions): Promise<RemoteStatus>;
   abort(ref: RemoteRef, options?: CallOptions): Promise<void>;
   /** Runs a failed job again as `capabilities.rerun` says; resolves to the reference of the new run. */
   rerun?(ref: RemoteRef, params: Params, context: CreateContext, options?: CallOptions): Promise<RemoteRef>;

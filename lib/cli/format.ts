@@ -35,7 +35,7 @@ export function time(ms: number | undefined): string {
 export function taskRow(task: Task, now: number): string[] {
   return [
     task.taskId,
-    task.state + (task.deletedAt ? ' (deleted)' : ''),
+    task.state + (task.deletedAt ? ' (deleted)' : '') + (task.warnings?.length ? ' (warning)' : ''),
     task.stage ?? '-',
     task.target ?? '-',
     task.summary.destination ?? '-',
@@ -78,6 +78,15 @@ export function taskDetail(
     ['cost', costLine(task)],
     ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
   ];
+  if (task.counters && Object.keys(task.counters).length) {
+    fields.push([
+      'counters',
+      Object.entries(task.counters)
+        .map(([k, v]) => `${k} ${v.toLocaleString('en')}`)
+        .join(', '),
+    ]);
+  }
+  for (const warning of task.warnings ?? []) fields.push(['warning', `${warning.message} (${warning.code}, since ${time(warning.since)})`]);
   if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
   if (poller.nearEnd) fields.push(['last seen', `${poller.nearEnd.stage} at ${time(poller.nearEnd.at)}, near its end (checked every pass)`]);
   if (poller.failing) fields.push(['failed checks', `${poller.failing.failures} in a row, last at ${time(poller.failing.at)} (${poller.failing.error})`]);

@@ -63,13 +63,15 @@ export interface OutgoingRequest {
 
 /**
  * Credentials per request: headers (a token) or a signature over the request. `rejectedBeforeService` is
- * asked after a 401: it answers true only when the answer proves the backend's auth layer turned the call
+ * asked after a 401 (or the hook's own refusal statuses): it answers true only when the answer proves the backend's auth layer turned the call
  * away before the service saw it (an expired session, a stale token), after refreshing what it needs; the
  * transport then sends the call once more, side effects or not.
  */
 export interface AuthHook {
   authorize(request: OutgoingRequest, signal: AbortSignal | undefined): Promise<Record<string, string>>;
   rejectedBeforeService?(response: HttpResponse, signal: AbortSignal | undefined): Promise<boolean>;
+  /** The statuses an auth layer refuses with (default 401; some services have their own, e.g. 441). */
+  refusalStatuses?: readonly number[];
 }
 
 export interface HttpTransportOptions {
@@ -202,7 +204,7 @@ export class HttpTransport {
 
   async #withAuthReplay(request: HttpRequest): Promise<HttpResponse> {
     const response = await this.#send(request);
-    if (request.noAuth || response.status !== 401 || !this.#auth?.rejectedBeforeService) return response;
+    if (request.noAuth || !this.#auth?.rejectedBeforeService || !(this.#auth.refusalStatuses ?? [401]).includes(response.status)) return response;
     // The auth layer turned the call away before the service saw it: sending it again cannot repeat an effect.
     if (!(await this.#auth.rejectedBeforeService(response, request.signal))) return response;
     return this.#send(request);

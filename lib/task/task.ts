@@ -10,6 +10,12 @@ export interface HistoryEntry {
   reason: string;
 }
 
+export interface TaskWarning {
+  code: string;
+  message: string;
+  since: number;
+}
+
 export interface TaskError {
   /** The request field at fault, for validation errors. */
   field?: string;
@@ -89,6 +95,12 @@ export interface Task {
   progress?: number;
   /** The backend said the run is about to end when the task was last written: checks come closer. */
   nearEnd?: boolean;
+  /** The job's own counters (rows, bytes, discarded records…) when last written. */
+  counters?: Record<string, number>;
+  /** What the backend says is wrong with a job it calls running, each since when; absent when healthy. */
+  warnings?: TaskWarning[];
+  /** When the latest warning was raised: the notify function announces each raise once it sees it change. */
+  warnedAt?: number;
   create: CreateAttempt;
   /** Run number at the backend: 1 once submitted, one more per retry. */
   attempt?: number;
@@ -176,7 +188,7 @@ export interface TransitionOptions {
 }
 
 /** What a transition may remove; the bookkeeping of states, never identity or history. */
-export type ClearableKey = 'retryCall' | 'nextAttemptAt' | 'operatorRetry' | 'abort' | 'error' | 'nearEnd' | 'progress';
+export type ClearableKey = 'retryCall' | 'nextAttemptAt' | 'operatorRetry' | 'abort' | 'error' | 'nearEnd' | 'progress' | 'warnings';
 
 /**
  * The next version of a task after a transition: history appended (bounded), due-index attributes set or

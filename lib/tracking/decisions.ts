@@ -1,6 +1,6 @@
-import type { BackendCapabilities, BackendTiming, RemoteRef, RemoteStatus } from '../backends/backend.ts';
+import type { BackendCapabilities, BackendTiming, RemoteRef, RemoteStatus, RemoteWarning } from '../backends/backend.ts';
 import type { TaskState } from '../task/states.ts';
-import type { AbortRequest, ClearableKey, PollBookkeeping, Task } from '../task/task.ts';
+import type { AbortRequest, ClearableKey, PollBookkeeping, Task, TaskWarning } from '../task/task.ts';
 import { unrecordedCreateReason } from '../task/uncertain-create.ts';
 import { deadlineOf, errorBackoffMs, jittered, nextCheckDelayMs, type PollPolicy } from './poll-policy.ts';
 import { isFollowedWithoutWrites } from './poll-schedule.ts';
@@ -25,8 +25,8 @@ export type Decision =
   | { kind: 'transition'; to: TaskState; reason: string; changes: Partial<Task>; clear?: ClearableKey[]; dueAt?: number }
   /** ABORTING is written, then the backend is asked to abort. */
   | { kind: 'abort-overdue'; reason: string; changes: Partial<Task>; dueAt: number }
-  /** Bookkeeping of the same state is written (a "not found" streak cleared). */
-  | { kind: 'update'; changes: Partial<Task>; dueAt: number }
+  /** Bookkeeping of the same state is written (a "not found" streak cleared, warnings raised or gone). */
+  | { kind: 'update'; changes: Partial<Task>; dueAt: number; raised?: TaskWarning[] }
   /** Only the next check time and the poll bookkeeping are stored. */
   | { kind: 'reschedule'; poll: PollBookkeeping; dueAt: number }
   /** The abort is repeated: its bookkeeping is written, then the call made. */
@@ -45,7 +45,7 @@ export type Decision =
   | { kind: 'no-answer' };
 
 /** A task in SUBMITTED or RUNNING, as the due index or the item holds it. */
-export type RunView = Pick<Task, 'state' | 'stage' | 'runStartedAt' | 'submittedAt' | 'maxDurationMs' | 'lifecycle' | 'nearEnd'> & {
+export type RunView = Pick<Task, 'state' | 'stage' | 'runStartedAt' | 'submittedAt' | 'maxDurationMs' | 'lifecycle' | 'nearEnd' | 'counters' | 'warnings'> & {
   poll?: Partial<PollBookkeeping> | undefined;
 };
 
@@ -78,17 +78,27 @@ export function decideRun(task: RunView, observation: Observation, ctx: Decision
       return { kind: 'transition', to: 'ABORTED', reason: `aborted outside bulkpilot (backend reports ${status.state})`, changes };
   }
   if (overdue) return abortOverdue(task, changes, ctx);
+  const warned = warningsChange(task.warnings, status.warnings, now);
+  const withWarnings = warned ? { ...changes, ...warned.changes } : changes;
   if (task.state === 'SUBMITTED' && status.phase === 'running') {
     return {
       kind: 'transition',
       to: 'RUNNING',
       reason: `backend reports ${status.state}${status.stage ? ` at stage ${status.stage}` : ''}`,
-      changes,
+      changes: withWarnings,
+      ...(warned && !warned.changes.warnings ? { clear: ['warnings'] as ClearableKey[] } : {}),
       dueAt: now + nextCheckDelayMs({ ...task, ...seen }, now, poll, ctx.random),
     };
   }
-  // Found again after "not found" answers: the streak must not count towards LOST later.
-  if ((task.poll?.notFound ?? 0) > 0) return { kind: 'update', changes, dueAt: now + nextCheckDelayMs({ ...task, ...seen }, now, poll, ctx.random) };
+  // Found again after "not found" answers (the streak must not count towards LOST later), or warnings came or went.
+  if ((task.poll?.notFound ?? 0) > 0 || warned) {
+    return {
+      kind: 'update',
+      changes: withWarnings,
+      dueAt: now + nextCheckDelayMs({ ...task, ...seen }, now, poll, ctx.random),
+      ...(warned?.raised.length ? { raised: warned.raised } : {}),
+    };
+  }
   // Nothing new (a stage change alone is not stored: the shard's checkpoint follows near ends). The check
   // times come from the task's anchor, so no write is needed.
   return { kind: 'none', nearEnd: status.nearEnd === true, stage: status.stage ?? status.state };
@@ -284,13 +294,36 @@ export function decideStalledSubmission(task: Task, ctx: DecisionContext, backen
 }
 
 /** What a status tells a task to store whenever it is written. */
-export function seenChanges(status: RemoteStatus): Pick<Task, 'remoteState' | 'stage' | 'progress' | 'nearEnd'> & { remote?: RemoteRef } {
+export function seenChanges(status: RemoteStatus): Pick<Task, 'remoteState' | 'stage' | 'progress' | 'nearEnd' | 'counters'> & { remote?: RemoteRef } {
   return {
     remoteState: status.state,
     ...(status.stage !== undefined ? { stage: status.stage } : {}),
     ...(status.progress !== undefined ? { progress: status.progress } : {}),
     nearEnd: status.nearEnd === true,
     ...(status.ref !== undefined ? { remote: status.ref } : {}),
+    ...(status.counters !== undefined ? { counters: status.counters } : {}),
+  };
+}
+
+/**
+ * The task's warnings after a status, when they changed: a warning is told apart by its code, keeps the
+ * time it was first raised, and goes when the backend no longer reports it. `raised` are the new ones.
+ */
+export function warningsChange(
+  stored: readonly TaskWarning[] | undefined,
+  reported: readonly RemoteWarning[] | undefined,
+  now: number,
+): { changes: Pick<Task, 'warnings' | 'warnedAt'>; raised: TaskWarning[] } | undefined {
+  const before = new Map((stored ?? []).map((w) => [w.code, w]));
+  const after = reported ?? [];
+  const same = after.length === before.size && after.every((w) => before.has(w.code));
+  if (same) return undefined;
+  const warnings = after.map((w) => ({ code: w.code, message: w.message, since: before.get(w.code)?.since ?? now }));
+  const raised = warnings.filter((w) => !before.has(w.code));
+  // An empty list is stored as no list, so a healthy task carries no attribute (replace removes undefined).
+  return {
+    changes: { warnings: warnings.length ? warnings : undefined, ...(raised.length ? { warnedAt: now } : {}) } as Pick<Task, 'warnings' | 'warnedAt'>,
+    raised,
   };
 }
 

@@ -22,6 +22,9 @@ export interface TaskSummary {
   lastError: string | null;
   reason: string;
   finishedAt: string;
+  /** The job's counters when last written (rows, bytes, discarded records…), and what is wrong with it. */
+  counters: Record<string, number> | null;
+  warnings: Array<{ code: string; message: string; since: string }> | null;
 }
 
 export interface Notification {
@@ -50,6 +53,8 @@ export function summarize(task: Task): TaskSummary {
     lastError: task.error?.reason ?? null,
     reason: task.history.at(-1)?.reason ?? '',
     finishedAt: new Date(finishedAt).toISOString(),
+    counters: task.counters ?? null,
+    warnings: task.warnings?.map((w) => ({ code: w.code, message: w.message, since: new Date(w.since).toISOString() })) ?? null,
   };
 }
 
@@ -75,5 +80,24 @@ export async function announceTerminal(
   if (metric) deps.metrics?.count(metric, 1, dimensions);
   deps.metrics?.milliseconds('TaskDuration', summary.durationMs, dimensions);
   deps.logger.info('terminal state announced', { taskId: task.taskId, requestId: task.requestId, state: task.state, remoteId: task.remoteId });
+  return true;
+}
+
+/**
+ * Announces the warnings a running task raised (its backend says the job is not doing its work): once per
+ * raise, told by `warnedAt`. A stream record delivered again announces again (at least once); a newer
+ * image that no longer carries the raise announces nothing.
+ */
+export async function announceWarnings(
+  task: Task,
+  deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger; metrics?: MetricsSink },
+): Promise<boolean> {
+  const current = await deps.store.get(task.taskId);
+  if (!current || current.warnedAt !== task.warnedAt || !current.warnings?.length || isTerminal(current.state)) return false;
+  const summary = summarize(current);
+  const raised = current.warnings.filter((w) => w.since === current.warnedAt);
+  const what = summary.destination ?? summary.requestId;
+  await deps.publisher.publish({ subject: `bulkpilot: WARNING ${what}: ${(raised[0] ?? current.warnings[0]!).message}`.slice(0, 99), summary });
+  deps.logger.warn('task warning announced', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, warnings: current.warnings });
   return true;
 }

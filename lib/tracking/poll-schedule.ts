@@ -25,6 +25,8 @@ export interface IndexedTask {
   remoteState?: string;
   stage?: string;
   nearEnd?: boolean;
+  counters?: Record<string, number>;
+  warnings?: Array<{ code: string; message: string; since: number }>;
   requestId?: string;
   submittedAt?: number;
   runStartedAt?: number;

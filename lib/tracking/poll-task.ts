@@ -73,7 +73,7 @@ export async function pollTask(taskId: string, deps: TrackingDependencies, optio
         case 'RETRY_WAIT': {
           const ref = backend ? refOf(task, backend) : undefined;
           if (!backend || !ref) return 'skipped';
-          observation ??= await observe(backend, ref, options.signal);
+          observation ??= await observe(backend, ref, options.signal, task.counters);
           const ctx = context(deps);
           const decision =
             task.state === 'ABORTING'
@@ -106,9 +106,10 @@ export function refOf(task: Pick<Task, 'remote' | 'remoteId'>, backend: Backend)
   return task.remoteId ? backend.parseRef(task.remoteId) : undefined;
 }
 
-export async function observe(backend: Backend, ref: RemoteRef, signal?: AbortSignal): Promise<Observation> {
+/** One status call; `counters` are the task's stored ones, for a backend that judges health by their change. */
+export async function observe(backend: Backend, ref: RemoteRef, signal?: AbortSignal, counters?: Record<string, number>): Promise<Observation> {
   try {
-    return { kind: 'status', status: await backend.status(ref, signal ? { signal } : {}) };
+    return { kind: 'status', status: await backend.status(ref, { ...(signal ? { signal } : {}), ...(counters ? { previous: { counters } } : {}) }) };
   } catch (error) {
     if (error instanceof RemoteTaskNotFoundError) return { kind: 'not-found', message: error.message };
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
@@ -156,6 +157,15 @@ export async function apply(
   switch (decision.kind) {
     case 'update':
       await deps.store.replace(update(task, now, policy, decision.changes, decision.dueAt));
+      for (const warning of decision.raised ?? []) {
+        deps.metrics?.count('TaskWarnings', 1, dimensionsOf(task));
+        deps.logger.warn('the backend says the job is not doing its work', {
+          taskId: task.taskId,
+          requestId: task.requestId,
+          remoteId: task.remoteId,
+          warning,
+        });
+      }
       return 'changed';
     case 'reschedule':
       await deps.store.reschedule({ ...task, poll: decision.poll, dueAt: decision.dueAt });

@@ -205,7 +205,7 @@ async function checkTask(
   const backend = deps.backends.forTask(task);
   const ref = backend ? refOf(task, backend) : undefined;
   if (!isFollowedWithoutWrites(task.state) || !backend || !ref) return pollTask(task.taskId, deps, signal ? { signal } : {});
-  const observation = await observe(backend, ref, signal);
+  const observation = await observe(backend, ref, signal, task.counters);
   const decision = decideRun(task, observation, context(deps));
   if (decision.kind === 'no-answer') {
     const failures = noteFailure(checkpoint, task.taskId, passAt, observation.kind === 'error' ? observation.message : '');

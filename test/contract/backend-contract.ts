@@ -23,8 +23,8 @@ const observed = (subject: Backend, arranged: RemoteRef | Observed): Observed =>
 
 export interface ContractSubject<P = unknown> {
   backend: Backend<P>;
-  /** A valid request of the backend (its parsed params). */
-  params: P;
+  /** A valid request of the backend (its parsed params): a new one each call where a request names its job (a CDM job, a DIS task). */
+  request(): P;
   /** Every documented state, each with a job in it. */
   states: StateCase[];
   /** A job whose state the backend has never documented (kept verbatim, never terminal). */
@@ -63,7 +63,7 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
     });
 
     it('creates a job whose reference the backend can describe, parse back and report on', async () => {
-      const ref = await s.backend.create(s.params, { marker: 'contract.c1', startedAt: Date.now() });
+      const ref = await s.backend.create(s.request(), { marker: 'contract.c1', startedAt: Date.now() });
       const label = s.backend.describeRef(ref);
       expect(label).toMatch(/\S/);
       const status = await s.backend.status(s.backend.parseRef(label));
@@ -96,7 +96,7 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
 
     it('tells a refusal, a failure that created nothing and an answer lost after the work apart', async () => {
       const classify = async (arrange: () => P | void) => {
-        const params = arrange() ?? s.params;
+        const params = arrange() ?? s.request();
         const error = await s.backend.create(params, { marker: 'contract.c2', startedAt: Date.now() }).then(
           () => undefined,
           (e: unknown) => e,
@@ -108,7 +108,7 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
       expect(await classify(() => s.failNextCreateBeforeProcessing())).toBe('not-created');
       expect(await classify(() => s.loseNextCreateAnswer())).toBe('ambiguous');
       const unreachable = await s.unreachable();
-      const error = await unreachable.create(s.params, { marker: 'contract.c3', startedAt: Date.now() }).catch((e: unknown) => e);
+      const error = await unreachable.create(s.request(), { marker: 'contract.c3', startedAt: Date.now() }).catch((e: unknown) => e);
       expect(unreachable.classifyCreateFailure(error).kind).toBe('not-created');
       await unreachable.close();
     });
@@ -116,7 +116,7 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
     it('never sends a create twice', async () => {
       const before = s.received('create');
       s.failNextCreateBeforeProcessing();
-      await s.backend.create(s.params, { marker: 'contract.c4', startedAt: Date.now() }).catch(() => undefined);
+      await s.backend.create(s.request(), { marker: 'contract.c4', startedAt: Date.now() }).catch(() => undefined);
       expect(s.received('create') - before).toBe(1);
     });
 
@@ -141,7 +141,7 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
         return;
       }
       const ref = await s.failedJob();
-      const next = await s.backend.rerun!(ref, s.params, { marker: 'contract.r2', startedAt: Date.now() });
+      const next = await s.backend.rerun!(ref, s.request(), { marker: 'contract.r2', startedAt: Date.now() });
       if (rerun === 'in-place') expect(next).toEqual(ref);
       if (rerun === 'resubmit') expect(s.backend.describeRef(next)).not.toBe(s.backend.describeRef(ref));
       expect(['pending', 'running']).toContain((await s.backend.status(next)).phase);
@@ -186,10 +186,11 @@ export function describeBackendContract<P>(name: string, setup: () => Promise<Co
     it('finds the job of a lost create by its marker, where it has a lookup', async () => {
       if (!s.backend.findCreated) return;
       s.loseNextCreateAnswer();
-      await s.backend.create(s.params, { marker: 'contract.c9', startedAt: Date.now() }).catch(() => undefined);
-      const found = await s.backend.findCreated(s.params, { marker: 'contract.c9', startedAt: Date.now() - 60_000 });
+      const lost = s.request();
+      await s.backend.create(lost, { marker: 'contract.c9', startedAt: Date.now() }).catch(() => undefined);
+      const found = await s.backend.findCreated(lost, { marker: 'contract.c9', startedAt: Date.now() - 60_000 });
       expect('found' in found).toBe(true);
-      const absent = await s.backend.findCreated(s.params, { marker: 'contract.none', startedAt: Date.now() - 60_000 });
+      const absent = await s.backend.findCreated(s.request(), { marker: 'contract.none', startedAt: Date.now() - 60_000 });
       expect('absent' in absent || 'unknown' in absent).toBe(true);
     });
   });

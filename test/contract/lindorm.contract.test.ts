@@ -31,7 +31,7 @@ describeBackendContract('lindorm-bulkload', async () => {
   };
   return {
     backend,
-    params,
+    request: () => params,
     states: [
       { state: 'RUNNING', phase: 'running', arrange: () => backend.create(params, { marker: 'm', startedAt: 0 }) },
       { state: 'SUCCEEDED', phase: 'succeeded', arrange: () => finished() },

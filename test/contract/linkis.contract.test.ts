@@ -30,7 +30,7 @@ describeBackendContract<LinkisSubmitParams>('linkis', async () => {
   };
   return {
     backend,
-    params,
+    request: () => params,
     states: [
       { state: 'Inited', phase: 'pending', arrange: () => backend.create(params, context()) },
       {

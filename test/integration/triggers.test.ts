@@ -6,11 +6,11 @@ import { cronTick } from '../../lib/triggers/cron-tick.ts';
 import { parseImportRules } from '../../lib/triggers/import-rules.ts';
 import { handleFileEvent } from '../../lib/triggers/on-file.ts';
 import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
-import { linkisTargetEntry, targetsOf } from '../support/linkis.ts';
+import { linkisTargetEntry } from '../support/linkis.ts';
 import { createLinkisHarness } from '../support/linkis-harness.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
 import { createSubmitHarness } from '../support/submit-harness.ts';
-import { lindormTargets } from '../support/targets.ts';
+import { lindormTargets, targetsOf } from '../support/targets.ts';
 
 let aws: TestAws;
 let master: LindormMaster;

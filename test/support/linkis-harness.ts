@@ -3,8 +3,9 @@ import { connectTargets } from '../../lib/runtime/connect-targets.ts';
 import type { TrackingSettings } from '../../lib/tracking/tracking-deps.ts';
 import { type LinkisGateway, type LinkisGatewayOptions, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
 import { FakeClock } from './fake-clock.ts';
-import { type LinkisAuthKind, linkisEnv, linkisGatewayAuth, linkisTargetEntry, targetsOf } from './linkis.ts';
+import { type LinkisAuthKind, linkisEnv, linkisGatewayAuth, linkisTargetEntry } from './linkis.ts';
 import type { TestAws } from './stack.ts';
+import { targetsOf } from './targets.ts';
 import { createTrackingHarness, type TrackingHarness } from './tracking-harness.ts';
 
 /**

@@ -1,13 +1,12 @@
 // Linkis for tests: the seed's submit body, the simulated gateway, and targets of it loaded the way a
 // deployment loads a targets file (the catalogue validates them), with the token or password in the env.
-import { backendCatalog } from '../../lib/backends/catalog.ts';
 import type { LinkisBackend } from '../../lib/backends/linkis/backend.ts';
 import type { BackendRegistry } from '../../lib/backends/registry.ts';
 import type { Clock } from '../../lib/clock.ts';
 import { connectTargets } from '../../lib/runtime/connect-targets.ts';
-import { Targets } from '../../lib/targets/targets.ts';
-import { parseTargetsDocument } from '../../lib/targets/targets-file.ts';
+import type { Targets } from '../../lib/targets/targets.ts';
 import { type LinkisGateway, type LinkisGatewayOptions, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
+import { targetsOf } from './targets.ts';
 
 /** Seed 003's `/entrance/submit` example, as written (its comments aside). */
 export const linkisSeedBody = {
@@ -49,11 +48,6 @@ export function linkisTargetEntry(url: string, auth: LinkisAuthKind = 'token'): 
         ? { type: 'token', user: 'hadoop', token: { env: 'LINKIS_TOKEN' } }
         : { type: 'password', user: 'hadoop', password: { env: 'LINKIS_PASSWORD' } },
   };
-}
-
-/** A targets document as a deployment's file holds it, loaded through the catalogue. */
-export function targetsOf(document: Record<string, unknown>): Targets {
-  return new Targets(parseTargetsDocument(document, 'targets.json', backendCatalog), backendCatalog);
 }
 
 export interface LinkisFixture {

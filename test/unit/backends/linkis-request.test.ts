@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseImportRequest } from '../../../lib/request/import-request.ts';
-import { linkisSeedBody, linkisTargetEntry, targetsOf } from '../../support/linkis.ts';
+import { linkisSeedBody, linkisTargetEntry } from '../../support/linkis.ts';
+import { targetsOf } from '../../support/targets.ts';
 
 const targets = targetsOf({
   default: 'lindorm',

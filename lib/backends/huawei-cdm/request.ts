@@ -1,0 +1,141 @@
+import { describeValue, rejectUnknownFields } from '../../request/fields.ts';
+import { RequestValidationError } from '../../request/validation-error.ts';
+
+/**
+ * The random-cluster create body (seed 002, `POST /v1.1/{project_id}/clusters/job`) under its own names:
+ * `jobs` holds exactly one Job (one import request is one migration job), `clusters` the candidate
+ * cluster ids, of which CDM picks one that is running. Inside the Job, keys CDM may add are passed on.
+ */
+export interface CdmJob extends Record<string, unknown> {
+  job_type: 'NORMAL_JOB' | 'BATCH_JOB' | 'SCENARIO_JOB';
+  name: string;
+  'from-connector-name': string;
+  'to-connector-name': string;
+  'from-link-name': string;
+  'to-link-name': string;
+  'from-config-values': ConfigValues;
+  'to-config-values': ConfigValues;
+  'driver-config-values': ConfigValues;
+}
+
+export interface ConfigValues extends Record<string, unknown> {
+  configs: Array<{ name: string; inputs: Array<{ name: string; value: string } & Record<string, unknown>> } & Record<string, unknown>>;
+}
+
+export interface CdmParams {
+  jobs: [CdmJob];
+  clusters: string[];
+}
+
+export const cdmRequestFields = ['jobs', 'clusters'] as const;
+
+const jobTypes = ['NORMAL_JOB', 'BATCH_JOB', 'SCENARIO_JOB'];
+/**
+ * Job names become path segments of every later call. Letters, digits, `_`, `-` and `.` are signed alike by
+ * every Huawei SDK and the gateway; other characters are refused rather than risk a signature mismatch.
+ */
+const jobNamePattern = /^[A-Za-z0-9_.-]{1,240}$/;
+const clusterIdPattern = /^[A-Za-z0-9-]{1,64}$/;
+/** Fields CDM fills in itself: a request echoing a shown job back must not seem to set them. */
+const readOnlyFields = new Set([
+  'creation-user',
+  'creation-date',
+  'update-date',
+  'update-user',
+  'status',
+  'id',
+  'external_id',
+  'execute_start_date',
+  'execute_update_date',
+  'execute_create_date',
+  'rows_read',
+  'rows_written',
+  'bytes_read',
+  'bytes_written',
+  'files_read',
+  'files_written',
+]);
+
+export function parseCdmRequest(fields: Record<string, unknown>): CdmParams {
+  rejectUnknownFields(fields, cdmRequestFields);
+  const jobs = fields.jobs;
+  if (jobs === undefined) throw new RequestValidationError('jobs', 'is required (an array of exactly one Job)');
+  if (!Array.isArray(jobs)) throw new RequestValidationError('jobs', `must be an array of exactly one Job, got ${describeValue(jobs)}`);
+  if (jobs.length !== 1) throw new RequestValidationError('jobs', `must hold exactly one Job (one import request is one migration job), got ${jobs.length}`);
+  const job = parseJob(jobs[0], 'jobs[0]');
+  const clusters = fields.clusters;
+  if (clusters === undefined) throw new RequestValidationError('clusters', 'is required (the candidate CDM cluster ids)');
+  if (!Array.isArray(clusters) || clusters.length === 0)
+    throw new RequestValidationError('clusters', `must be a non-empty array of cluster ids, got ${describeValue(clusters)}`);
+  clusters.forEach((id, i) => {
+    if (typeof id !== 'string' || !clusterIdPattern.test(id))
+      throw new RequestValidationError(`clusters[${i}]`, `must be a cluster id (letters, digits and -), got ${describeValue(id)}`);
+  });
+  return { jobs: [job], clusters: clusters as string[] };
+}
+
+function parseJob(value: unknown, at: string): CdmJob {
+  const job = object(value, at);
+  const name = job.name;
+  if (name === undefined) throw new RequestValidationError(`${at}.name`, 'is required (1 to 240 characters)');
+  if (typeof name !== 'string' || !jobNamePattern.test(name)) {
+    throw new RequestValidationError(
+      `${at}.name`,
+      `must be 1 to 240 letters, digits, _, - or . (it is the job's id in every later call), got ${describeValue(name)}`,
+    );
+  }
+  const type = job.job_type;
+  if (type === undefined) throw new RequestValidationError(`${at}.job_type`, `is required (${jobTypes.join(', ')})`);
+  if (typeof type !== 'string' || !jobTypes.includes(type))
+    throw new RequestValidationError(`${at}.job_type`, `must be one of ${jobTypes.join(', ')}, got ${describeValue(type)}`);
+  for (const field of ['from-connector-name', 'to-connector-name', 'from-link-name', 'to-link-name']) {
+    const text = job[field];
+    if (text === undefined) throw new RequestValidationError(`${at}.${field}`, 'is required');
+    if (typeof text !== 'string' || text.trim() === '')
+      throw new RequestValidationError(`${at}.${field}`, `must be a non-empty string, got ${describeValue(text)}`);
+  }
+  for (const field of ['from-config-values', 'to-config-values', 'driver-config-values']) configValues(job[field], `${at}.${field}`);
+  for (const field of Object.keys(job)) {
+    if (readOnlyFields.has(field)) throw new RequestValidationError(`${at}.${field}`, 'is set by CDM, not by a request');
+  }
+  return job as CdmJob;
+}
+
+function configValues(value: unknown, at: string): void {
+  if (value === undefined) throw new RequestValidationError(at, 'is required ({ "configs": [ { "name", "inputs": [ { "name", "value" } ] } ] })');
+  const values = object(value, at);
+  const configs = values.configs;
+  if (!Array.isArray(configs)) throw new RequestValidationError(`${at}.configs`, `must be an array, got ${describeValue(configs)}`);
+  configs.forEach((config, i) => {
+    const c = object(config, `${at}.configs[${i}]`);
+    if (typeof c.name !== 'string' || !c.name)
+      throw new RequestValidationError(`${at}.configs[${i}].name`, `must be a non-empty string, got ${describeValue(c.name)}`);
+    if (!Array.isArray(c.inputs)) throw new RequestValidationError(`${at}.configs[${i}].inputs`, `must be an array, got ${describeValue(c.inputs)}`);
+    c.inputs.forEach((input, k) => {
+      const where = `${at}.configs[${i}].inputs[${k}]`;
+      const entry = object(input, where);
+      if (typeof entry.name !== 'string' || !entry.name)
+        throw new RequestValidationError(`${where}.name`, `must be a non-empty string, got ${describeValue(entry.name)}`);
+      // CDM's Input.value is a string ("Parameter value, which must be a string"): 1 and true are refused, not coerced.
+      if (typeof entry.value !== 'string')
+        throw new RequestValidationError(`${where}.value`, `must be a string (CDM takes every value as text), got ${describeValue(entry.value)}`);
+      if (!entry.value.isWellFormed()) throw new RequestValidationError(`${where}.value`, 'must be well-formed Unicode (it holds a lone surrogate)');
+    });
+  });
+}
+
+function object(value: unknown, at: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new RequestValidationError(at, `must be an object, got ${describeValue(value)}`);
+  return value as Record<string, unknown>;
+}
+
+/** The job's name: its id on the cluster that runs it. */
+export function jobNameOf(params: CdmParams): string {
+  return params.jobs[0].name;
+}
+
+/** The distinct candidate clusters, in the order given (the seed's example lists one twice). */
+export function candidatesOf(params: CdmParams): string[] {
+  return [...new Set(params.clusters)];
+}
