@@ -358,7 +358,8 @@ export interface SubmissionForce {
 }
 
 export interface TaskForce {
-  state?: Exclude<DisTaskState, 'DELETE'>;
+  /** Any other name is shown verbatim, as a state a later DIS might add. */
+  state?: Exclude<DisTaskState, 'DELETE'> | (string & {});
   /** Added to every partition's discard count. */
   discard?: number;
 }

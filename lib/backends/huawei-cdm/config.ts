@@ -1,5 +1,6 @@
 import type { TargetConfigReader } from '../backend.ts';
 import { type HuaweiAuth, parseHuaweiAuth } from '../huawei-cloud/auth.ts';
+import { parseProjectId } from '../huawei-cloud/project.ts';
 
 /** A CDM target's own keys: the project, how to get in, and how CDM words a stopped run. */
 export interface CdmTargetConfig {
@@ -20,7 +21,7 @@ export function parseCdmTarget(raw: Record<string, unknown>, reader: TargetConfi
   for (const key of Object.keys(raw))
     if (!keys.includes(key)) reader.fail(key, `unknown key (known for huawei-cdm: backend, url, timeouts, ${keys.join(', ')})`);
   return {
-    projectId: projectIdOf(raw.projectId, reader),
+    projectId: parseProjectId(raw.projectId, reader),
     auth: parseHuaweiAuth(raw.auth, reader),
     language: raw.language === undefined ? 'en-us' : languageOf(raw.language, reader),
     stoppedPattern: patternOf(raw.stoppedPattern ?? defaultStoppedPattern, reader),
@@ -50,7 +51,7 @@ function patternOf(value: unknown, reader: TargetConfigReader): RegExp {
   }
 }
 
-export function fractionOf(value: unknown, fallback: number, reader: TargetConfigReader): number {
+function fractionOf(value: unknown, fallback: number, reader: TargetConfigReader): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !(value > 0 && value <= 1)) reader.fail('nearEndProgress', 'must be a number in (0, 1]');
   return value as number;

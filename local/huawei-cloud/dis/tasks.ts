@@ -203,8 +203,9 @@ export class DisState {
     if (force.discard !== undefined) task.extraDiscard += force.discard;
     const state = force.state;
     if (state === undefined) return;
-    if (state === 'PAUSED' || state === 'ABNORMAL' || state === 'ERROR') {
-      endRun(task.runs, now, state);
+    // PAUSED, ABNORMAL, ERROR end the run; so does a name outside the enum (a state a later DIS might add, shown verbatim).
+    if (state !== 'STARTING' && state !== 'RUNNING') {
+      endRun(task.runs, now, state as DisTaskState);
       return;
     }
     endRun(task.runs, now, taskState(task.runs, now));

@@ -62,7 +62,7 @@ describe('a targets file that is refused, with the path of the entry at fault', 
     [
       'an unknown backend',
       { targets: { a: { ...lindorm, backend: 'oracle' } } },
-      'targets.json: targets.a.backend: unknown backend "oracle" (known: lindorm-bulkload, linkis, huawei-cdm, fake)',
+      `targets.json: targets.a.backend: unknown backend "oracle" (known: ${modules.map((m) => m.id).join(', ')})`,
     ],
     ['a plain-text secret', { targets: { f: { ...fake, auth: { token: 'hunter2' } } } }, 'targets.json: targets.f.auth.token: must be a secret reference'],
     [
