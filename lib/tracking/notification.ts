@@ -5,8 +5,10 @@ import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
 
-/** What an operator is told when a task ends. */
+/** What an operator is told when a task ends, or when a running task's backend says it is not doing its work. */
 export interface TaskSummary {
+  /** `ended`: the task reached a terminal state; `warning`: a running task raised a warning. */
+  event: 'ended' | 'warning';
   taskId: string;
   requestId: string;
   target: string | null;
@@ -36,9 +38,10 @@ export interface NotificationPublisher {
   publish(notification: Notification): Promise<void>;
 }
 
-export function summarize(task: Task): TaskSummary {
+export function summarize(task: Task, event: TaskSummary['event'] = 'ended'): TaskSummary {
   const finishedAt = task.finishedAt ?? task.updatedAt;
   return {
+    event,
     taskId: task.taskId,
     requestId: task.requestId,
     target: task.target ?? null,
@@ -94,7 +97,7 @@ export async function announceWarnings(
 ): Promise<boolean> {
   const current = await deps.store.get(task.taskId);
   if (!current || current.warnedAt !== task.warnedAt || !current.warnings?.length || isTerminal(current.state)) return false;
-  const summary = summarize(current);
+  const summary = summarize(current, 'warning');
   const raised = current.warnings.filter((w) => w.since === current.warnedAt);
   const what = summary.destination ?? summary.requestId;
   await deps.publisher.publish({ subject: `bulkpilot: WARNING ${what}: ${(raised[0] ?? current.warnings[0]!).message}`.slice(0, 99), summary });

@@ -102,7 +102,7 @@ describe('the packaged CloudFormation template', () => {
     expect(template.Resources.OnFileLambdaFunction!.Properties.Environment.Variables.IMPORT_RULES_FILE).toBe('config/import-rules.json');
   });
 
-  it('feeds the retry function only transitions into FAILED, and the notify function only transitions into a terminal state', () => {
+  it('feeds the retry function only transitions into FAILED, and the notify function transitions into a terminal state and tasks that carry warnings', () => {
     const retry = template.Resources.RetryEventSourceMappingDynamodbTasksTable!.Properties;
     expect(retry.EventSourceArn).toEqual({ 'Fn::GetAtt': ['TasksTable', 'StreamArn'] });
     expect(retry.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -112,8 +112,9 @@ describe('the packaged CloudFormation template', () => {
     ]);
     const notify = template.Resources.NotifyEventSourceMappingDynamodbTasksTable!.Properties;
     const notifyFilters = notify.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
-    expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY']]);
+    expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY'], ['MODIFY']]);
     expect(notifyFilters[1].dynamodb.NewImage.state.S).toEqual(['SUCCEEDED', 'FAILED_FINAL', 'ABORTED', 'REJECTED', 'LOST']);
+    expect(notifyFilters[2]).toEqual({ eventName: ['MODIFY'], dynamodb: { NewImage: { warnedAt: { N: [{ exists: true }] } } } });
   });
 
   it('gives every function its own role, each statement naming specific resources', () => {
