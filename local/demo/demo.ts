@@ -1,12 +1,15 @@
 // `npm run demo`, against a running `npm start`: uploads sample files (one directory behind a _SUCCESS
-// marker), submits requests to Lindorm (one that fails once and is retried, one that is invalid) and to
-// Linkis (the seed example, and one that fails once and is resubmitted as a new Linkis task), and follows
-// every resulting task to its end in a watch view. Exits 0 when each ends as expected.
+// marker), submits requests to Lindorm (one that fails once and is retried, one that is invalid), to
+// Linkis (the seed example, and one that fails once and is resubmitted as a new Linkis task), to CDM (the
+// seed's job, in a random cluster) and to DIS (the seed's dump task, which runs until the demo stops it with
+// `bulkpilot abort`), and follows every resulting task to its end in a watch view. Exits 0 when each ends as
+// expected.
 import { existsSync, readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { table, taskHeaders, taskRow } from '../../lib/cli/format.ts';
+import { runCli } from '../../lib/cli/main.ts';
 import { createSqsClient } from '../../lib/queue/sqs-client.ts';
 import { loadImportRules } from '../../lib/runtime/triggers-runtime.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
@@ -28,6 +31,8 @@ const sqs = createSqsClient();
 const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: env.TASKS_TABLE! });
 const bucket = env.LANDING_BUCKET!;
 const seed = JSON.parse(readFileSync(new URL('../../events/requests/seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const cdmSeed = JSON.parse(readFileSync(new URL('../../events/requests/cdm-seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const disSeed = JSON.parse(readFileSync(new URL('../../events/requests/dis-seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 const linkisSeed = JSON.parse(readFileSync(new URL('../../events/requests/linkis-seed-example.json', import.meta.url), 'utf8')) as Record<string, unknown>;
 
 interface Expectation {
@@ -35,6 +40,9 @@ interface Expectation {
   requestId: string;
   expected: Task['state'];
   note?: (task: Task) => string | undefined;
+  /** Done once, when the task is first seen RUNNING (a continuous task never ends on its own). */
+  whenRunning?: (task: Task) => Promise<void>;
+  acted?: boolean;
 }
 const expectations: Expectation[] = [];
 
@@ -87,6 +95,21 @@ const requests: Array<[string, Record<string, unknown> | string, Task['state']]>
     },
     'SUCCEEDED',
   ],
+  [
+    'CDM: the seed job, in a random cluster',
+    // A job name is unique per cluster: each demo's job gets its own.
+    { ...cdmSeed, requestId: `demo-${run}-cdm`, jobs: [{ ...(cdmSeed.jobs as Array<Record<string, unknown>>)[0], name: `es_css_${run.replace('T', '_')}` }] },
+    'SUCCEEDED',
+  ],
+  [
+    'DIS: the seed dump task, stopped by the demo',
+    {
+      ...disSeed,
+      requestId: `demo-${run}-dis`,
+      mrs_destination_descriptor: { ...(disSeed.mrs_destination_descriptor as Record<string, unknown>), task_name: `mrstask_${run.replace('T', '_')}` },
+    },
+    'ABORTED',
+  ],
 ];
 for (const [label, request, expected] of requests) {
   await send(JSON.stringify(request));
@@ -97,6 +120,25 @@ for (const [label, request, expected] of requests) {
 const byLabel = (label: string) => expectations.find((e) => e.label === label)!;
 byLabel('fails once, then retried').note = (task) => (task.attempt === 2 ? 'retried once' : `attempt ${task.attempt ?? 0}`);
 // A resubmit is a new Linkis task: the history names the one that failed and the one that replaced it.
+byLabel('CDM: the seed job, in a random cluster').note = (task) =>
+  task.remote?.clusterId ? `ran on cluster ${task.remote.clusterId}, ${task.counters?.ROWS_WRITTEN ?? '?'} rows written` : undefined;
+const dump = byLabel('DIS: the seed dump task, stopped by the demo');
+dump.whenRunning = async (task) => {
+  const said: string[] = [];
+  const io = {
+    env,
+    out: (t: string) => said.push(t),
+    err: (t: string) => said.push(t),
+    readStdin: () => '',
+    sleep: async () => {},
+    now: () => Date.now(),
+    isTty: false,
+  };
+  const code = await runCli(['abort', task.taskId], io);
+  if (code !== 0) throw new Error(`bulkpilot abort ${task.taskId} failed: ${said.join(' ')}`);
+};
+dump.note = (task) =>
+  task.history.some((e) => e.to === 'RUNNING') ? `ran (${task.counters?.transferred ?? 0} records transferred), then stopped with bulkpilot abort` : undefined;
 byLabel('Linkis: fails once, then resubmitted').note = (task) => {
   const resubmit = task.history.find((e) => /^retry 2 started at the backend as /.test(e.reason));
   return task.attempt === 2 && resubmit ? `resubmitted: ${resubmit.reason.replace(/^retry 2 started at the backend /, '')}` : `attempt ${task.attempt ?? 0}`;
@@ -113,6 +155,13 @@ for (;;) {
   process.stdout.write(
     `${process.stdout.isTTY ? '\x1b[2J\x1b[H' : '\n'}bulkpilot demo — ${new Date(now).toISOString()}\n\n${table(taskHeaders, rows)}\n${waiting.length ? `\nnot yet a task: ${waiting.join(', ')}\n` : ''}`,
   );
+  for (const [i, e] of expectations.entries()) {
+    const task = tasks[i];
+    if (e.whenRunning && !e.acted && task?.state === 'RUNNING') {
+      e.acted = true;
+      await e.whenRunning(task);
+    }
+  }
   if (tasks.every((t) => t && isTerminal(t.state))) break;
   if (now > deadline) break;
   await new Promise((r) => setTimeout(r, 2000));

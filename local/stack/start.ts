@@ -1,7 +1,7 @@
-// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs (SQS, SNS), the bulk load master
-// simulator (or the real master when BDS_MASTER_URL is set) and the Linkis gateway simulator (or a real
-// gateway: LINKIS_URL), declared as two targets in .local/targets.json; the table, queues and topic of
-// serverless.yml; and every function of serverless.yml fed by its events with Lambda's semantics (SQS
+// `npm start`: bulkpilot on this machine. DynamoDB Local, fauxqs (SQS, SNS), the simulators of the four
+// systems (the bulk load master, the Linkis gateway, Huawei Cloud's IAM, CDM and DIS; or the real ones, by
+// environment), declared as four targets in a targets file beside the stack's state; the table, queues and
+// topic of serverless.yml; and every function of serverless.yml fed by its events with Lambda's semantics (SQS
 // batches with partial failures, DynamoDB stream records through the filter patterns, schedules).
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { startLocalFauxqs } from '../emulators/fauxqs.ts';
 import { freePort } from '../emulators/free-port.ts';
+import { DEFAULT_ACCESS_KEY, DEFAULT_PROJECT, DEFAULT_STREAM, startHuaweiCloud } from '../huawei-cloud/simulator.ts';
 import { startLindormMaster } from '../lindorm-master/simulator.ts';
 import { startLinkisGateway } from '../linkis-gateway/simulator.ts';
 import { provisionQueue, provisionTable, provisionTopic } from '../provision/provision.ts';
@@ -91,7 +92,33 @@ async function main() {
     linkisUrl = gateway.url;
     linkisNote = 'simulator (sim.fail=true [sim.failTimes=N] in a comment of the code makes a run fail)';
   }
-  // The deployment's targets: Lindorm (the default, as BDS_MASTER_URL alone would give) and Linkis.
+  // Huawei Cloud: the IAM, CDM and DIS simulator, signed with its AK/SK (or your project: HUAWEI_CDM_URL,
+  // HUAWEI_DIS_URL, HUAWEI_PROJECT_ID, HW_AK, HW_SK).
+  let cdmUrl = process.env.HUAWEI_CDM_URL;
+  let disUrl = process.env.HUAWEI_DIS_URL;
+  let huaweiNote = 'your project (HUAWEI_CDM_URL, HUAWEI_DIS_URL), AK/SK from HW_AK and HW_SK';
+  const projectId = process.env.HUAWEI_PROJECT_ID ?? DEFAULT_PROJECT.id;
+  if (!cdmUrl || !disUrl) {
+    const cloud = await startHuaweiCloud({
+      ports: {
+        iam: await portOr(Number(process.env.HUAWEI_IAM_SIM_PORT ?? 12340)),
+        cdm: await portOr(Number(process.env.HUAWEI_CDM_SIM_PORT ?? 12341)),
+        dis: await portOr(Number(process.env.HUAWEI_DIS_SIM_PORT ?? 12342)),
+      },
+    });
+    stops.push(() => cloud.close());
+    cdmUrl = cloud.cdmUrl;
+    disUrl = cloud.disUrl;
+    process.env.HW_AK ??= DEFAULT_ACCESS_KEY.ak;
+    process.env.HW_SK ??= DEFAULT_ACCESS_KEY.sk;
+    huaweiNote = `simulator: CDM clusters ${cloud.cdm
+      .clusters()
+      .map((c) => c.id)
+      .join(', ')}, DIS stream ${DEFAULT_STREAM}`;
+  }
+  const huaweiAuth = { type: 'aksk', accessKey: { env: 'HW_AK' }, secretKey: { env: 'HW_SK' } };
+
+  // The deployment's targets: Lindorm (the default, as BDS_MASTER_URL alone would give), Linkis, CDM and DIS.
   mkdirSync(dirname(targetsFile), { recursive: true });
   writeFileSync(
     targetsFile,
@@ -101,6 +128,8 @@ async function main() {
         targets: {
           lindorm: { backend: 'lindorm-bulkload', url: masterUrl },
           linkis: { backend: 'linkis', url: linkisUrl, auth: { type: 'token', user: linkisUser, token: { env: 'LINKIS_TOKEN' } } },
+          cdm: { backend: 'huawei-cdm', url: cdmUrl, projectId, auth: huaweiAuth },
+          dis: { backend: 'huawei-dis', url: disUrl, projectId, auth: huaweiAuth },
         },
       },
       null,
@@ -211,6 +240,8 @@ async function main() {
     IMPORT_QUEUE_URL: queue.url,
     TARGETS_FILE: targetsFile,
     LINKIS_TOKEN: process.env.LINKIS_TOKEN,
+    HW_AK: process.env.HW_AK,
+    HW_SK: process.env.HW_SK,
     BDS_MASTER_URL: masterUrl,
     LANDING_BUCKET: bucket,
   };
@@ -227,7 +258,8 @@ bulkpilot local stack is up (stage "${stage}")
                                             task events ${topic.arn}
   bulk load master   ${masterUrl}   ${masterNote}
   Linkis gateway     ${linkisUrl}   ${linkisNote}
-  targets            ${targetsFile}   lindorm (default), linkis
+  Huawei CDM / DIS   ${cdmUrl} / ${disUrl}   ${huaweiNote}
+  targets            ${targetsFile}   lindorm (default), linkis, cdm, dis
   functions
 ${wired.map((w) => `    ${w}`).join('\n')}
 
@@ -237,6 +269,7 @@ ${Object.entries(exports)
   .join('\n')}
   npx bulkpilot submit events/requests/seed-example.json
   npx bulkpilot submit events/requests/linkis-seed-example.json
+  npx bulkpilot submit events/requests/cdm-seed-example.json     (or dis-seed-example.json)
   npx bulkpilot logs <task> --follow   (a Linkis task's log as it runs)
   npx bulkpilot watch
   npm run demo        (uploads sample files, submits requests, and watches them to the end)

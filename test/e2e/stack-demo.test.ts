@@ -14,6 +14,7 @@ describe('npm start + npm run demo', () => {
   it('runs every demo task to its expected end, and stops without leaving a process behind', async () => {
     // Prepare
     const [dynamodbPort, fauxqsPort, simPort, linkisPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [iamPort, cdmPort, disPort] = [await freePort(), await freePort(), await freePort()];
     const env = {
       ...process.env,
       DYNAMODB_LOCAL_PORT: String(dynamodbPort),
@@ -21,6 +22,9 @@ describe('npm start + npm run demo', () => {
       SIM_PORT: String(simPort),
       LINKIS_SIM_PORT: String(linkisPort),
       LINKIS_SIM_RUN_MS: '5000',
+      HUAWEI_IAM_SIM_PORT: String(iamPort),
+      HUAWEI_CDM_SIM_PORT: String(cdmPort),
+      HUAWEI_DIS_SIM_PORT: String(disPort),
       LOCAL_SCHEDULE_SECONDS: '3',
       FIRST_CHECK_DELAY_MS: '3000',
       BULKPILOT_LOCAL_STATE: join(mkdtempSync(join(tmpdir(), 'bulkpilot-')), 'stack.json'),
@@ -44,6 +48,10 @@ describe('npm start + npm run demo', () => {
       expect(demo.stdout).toMatch(/ok\s+fails once, then retried\s+SUCCEEDED — retried once/);
       expect(demo.stdout).toMatch(/ok\s+invalid \(no dst\)\s+REJECTED — dst: is required/);
       expect(demo.stdout).toMatch(/ok\s+Linkis: the seed example\s+SUCCEEDED/);
+      expect(demo.stdout).toMatch(/ok\s+CDM: the seed job, in a random cluster\s+SUCCEEDED — ran on cluster [0-9a-f-]+, \d+ rows written/);
+      expect(demo.stdout).toMatch(
+        /ok\s+DIS: the seed dump task, stopped by the demo\s+ABORTED — ran \(\d+ records transferred\), then stopped with bulkpilot abort/,
+      );
       expect(demo.stdout).toMatch(/ok\s+Linkis: fails once, then resubmitted\s+SUCCEEDED — resubmitted: as \d+ \(a new job; \d+ is kept as it ended\)/);
       expect(output).toMatch(/notification: SUCCEEDED task t-/);
     } finally {

@@ -21,6 +21,8 @@ import { cdmPhase } from './status.ts';
 import { type CdmSubmission, latestOf } from './submission.ts';
 
 /** CDM's clock and ours may differ: a job created up to a minute before the create began is still ours. */
+/** How long a create waits to learn its cluster before leaving the question to status. */
+const probeAfterCreateMs = 5_000;
 const clockSkewMs = 60_000;
 
 /** Codes of a create CDM refused for good: the request is wrong for it (fix it, send it again). */
@@ -67,11 +69,14 @@ export class CdmBackend implements Backend<CdmParams> {
     this.#nearEndProgress = options.nearEndProgress ?? 0.9;
   }
 
-  /** A create is the call and a probe of up to 8 candidates; every other operation a call and a read. */
+  /**
+   * A create is the call and a short probe of the candidates (in parallel; what it cannot tell, status asks);
+   * a status one read (the probe, or the status); a command one call; a lookup one probe and one read.
+   */
   get timing(): BackendTiming {
     const call = this.client.maxCallMs;
     const read = this.client.maxReadMs;
-    return { createMs: call + 2 * read + 2_000, statusMs: Math.min(read + 2_000, 45_000), commandMs: call + read + 2_000 };
+    return { createMs: call + probeAfterCreateMs + 2_000, statusMs: read + 2_000, commandMs: Math.max(call, 2 * read) + 2_000 };
   }
 
   async create(params: CdmParams, context: CreateContext, options: CallOptions = {}): Promise<RemoteRef> {
@@ -82,7 +87,7 @@ export class CdmBackend implements Backend<CdmParams> {
     const ref: Record<string, string | number> = { jobName };
     if (submission.submissionId !== undefined) ref.submissionId = submission.submissionId;
     // Where did it land? Asked now; if the probe cannot tell, the reference keeps the candidates for status to ask.
-    const found = await this.#probe(jobName, candidatesOf(params), context.startedAt, signal).catch(() => undefined);
+    const found = await this.#probe(jobName, candidatesOf(params), context.startedAt, bounded(signal, probeAfterCreateMs)).catch(() => undefined);
     if (found && 'clusterId' in found) ref.clusterId = found.clusterId;
     else ref.candidates = candidatesOf(params).join(',');
     return ref;
@@ -120,17 +125,16 @@ export class CdmBackend implements Backend<CdmParams> {
   async status(ref: RemoteRef, options: StatusOptions = {}): Promise<RemoteStatus> {
     const signal = bounded(options.signal, this.timing.statusMs);
     const jobName = jobNameOfRef(ref);
-    let clusterId = clusterOf(ref);
-    let learned: RemoteRef | undefined;
+    const clusterId = clusterOf(ref);
     if (!clusterId) {
       const candidates = typeof ref.candidates === 'string' && ref.candidates ? ref.candidates.split(',') : this.#candidates.get(jobName);
       if (!candidates) throw new RemoteTaskNotFoundError(this.describeRef(ref), 'neither the cluster of this job nor its candidates are recorded');
       const found = await this.#probe(jobName, candidates, 0, signal);
       if ('absent' in found) throw new RemoteTaskNotFoundError(this.describeRef(ref), `no candidate cluster has a job named ${jobName}`);
       if ('unknown' in found) throw new CdmProbeError(jobName, found.unknown);
-      clusterId = found.clusterId;
+      // Found: the next check reads its status there (one read per check keeps within the bound).
       const { candidates: _, ...rest } = ref;
-      learned = { ...rest, clusterId };
+      return { state: 'NEW', phase: 'pending', ref: { ...rest, clusterId: found.clusterId } };
     }
     let submissions: CdmSubmission[];
     try {
@@ -143,7 +147,7 @@ export class CdmBackend implements Backend<CdmParams> {
     const known = Number(ref.submissionId);
     // Right after a start, status may still show the run before it [I]: the new run is starting.
     if (!latest || (Number.isFinite(known) && latest.submissionId !== undefined && latest.submissionId < known)) {
-      return { state: latest?.status ?? 'NEW', phase: 'pending', ...(learned ? { ref: learned } : {}) };
+      return { state: latest?.status ?? 'NEW', phase: 'pending' };
     }
     const phase = cdmPhase(latest, this.#stoppedPattern);
     const status: RemoteStatus = { state: latest.status, phase };
@@ -153,8 +157,7 @@ export class CdmBackend implements Backend<CdmParams> {
     if ((phase === 'failed' || phase === 'aborted') && (latest.errorSummary || latest.errorDetails))
       status.message = latest.errorSummary ?? latest.errorDetails!;
     const submissionId = latest.submissionId;
-    if (learned || (submissionId !== undefined && submissionId !== ref.submissionId))
-      status.ref = { ...(learned ?? ref), ...(submissionId === undefined ? {} : { submissionId }) };
+    if (submissionId !== undefined && submissionId !== ref.submissionId) status.ref = { ...ref, submissionId };
     return status;
   }
 

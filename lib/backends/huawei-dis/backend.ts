@@ -23,6 +23,8 @@ import { createBody, type DisParams, descriptorOf, taskNameOfParams } from './re
 import { disPhase } from './status.ts';
 
 /** DIS's clock and ours may differ: a task created up to a minute before the create began is still ours. */
+/** How long a create waits for the task's detail (its id, or whether an existing task is this request's). */
+const readAfterCreateMs = 5_000;
 const clockSkewMs = 60_000;
 /** A task of this request's name found on "exists" is adopted only if created this recently: an older one is someone's else. */
 const adoptWithinMs = 15 * 60_000;
@@ -71,10 +73,16 @@ export class DisBackend implements Backend<DisParams> {
     this.#release = options.release;
   }
 
-  /** Each operation is a call and at most one read (the task's id, or the check of an "exists"). */
+  /**
+   * A create is the call and a short read (the task's id, or the check of an "exists"; what it cannot tell,
+   * status reads); a status one read; a command a read (the id, when the reference lacks it) and a call.
+   */
   get timing(): BackendTiming {
-    const bound = this.client.maxCallMs + this.client.maxReadMs + 2_000;
-    return { createMs: bound, statusMs: this.client.maxReadMs + 2_000, commandMs: bound };
+    return {
+      createMs: this.client.maxCallMs + readAfterCreateMs + 2_000,
+      statusMs: this.client.maxReadMs + 2_000,
+      commandMs: this.client.maxCallMs + this.client.maxReadMs + 2_000,
+    };
   }
 
   async create(params: DisParams, context: CreateContext, options: CallOptions = {}): Promise<RemoteRef> {
@@ -86,7 +94,7 @@ export class DisBackend implements Backend<DisParams> {
     } catch (error) {
       if (!(error instanceof DisApiError && error.isTaskExists)) throw error;
       // DIS.4355: a replay of a create that took effect, or someone else's task of that name.
-      const detail = await this.client.showTask(streamName, taskName, signal);
+      const detail = await this.client.showTask(streamName, taskName, bounded(signal, readAfterCreateMs));
       if (!this.#isOurs(detail, params, context.startedAt - adoptWithinMs)) {
         throw new DisTaskTakenError({
           method: 'POST',
@@ -96,7 +104,7 @@ export class DisBackend implements Backend<DisParams> {
       }
     }
     // 201 carries no body: the id start and stop need comes from the detail (status reads it if this fails).
-    const detail = await this.client.showTask(streamName, taskName, signal).catch(() => undefined);
+    const detail = await this.client.showTask(streamName, taskName, bounded(signal, readAfterCreateMs)).catch(() => undefined);
     return { streamName, taskName, ...(detail?.taskId ? { taskId: detail.taskId } : {}) };
   }
 

@@ -107,6 +107,54 @@ describe('a running run (SUBMITTED or RUNNING)', () => {
   });
 });
 
+describe("a running job's warnings (its backend says it is not doing its work)", () => {
+  const discarding = { code: 'discarding', message: '25 records discarded since the last check (25 in all)' };
+  const stale = { code: 'stale', message: 'nothing transferred for 61 min' };
+
+  it('stores a new warning with the time it was raised, and names it as raised', () => {
+    const d = decideRun(task('RUNNING'), status('running', { warnings: [discarding], counters: { discarded: 25 } }), ctx(t0 + 10 * min));
+    expect(d).toMatchObject({
+      kind: 'update',
+      changes: { warnings: [{ ...discarding, since: t0 + 10 * min }], warnedAt: t0 + 10 * min, counters: { discarded: 25 } },
+      raised: [{ code: 'discarding' }],
+    });
+  });
+
+  it('writes nothing while the same warnings stand (told by code, whatever their text says now), and keeps their time', () => {
+    const stored = task('RUNNING', { warnings: [{ ...stale, since: t0 }] });
+    expect(decideRun(stored, status('running', { warnings: [{ code: 'stale', message: 'nothing transferred for 75 min' }] }), ctx(t0 + 20 * min)).kind).toBe(
+      'none',
+    );
+    const more = decideRun(stored, status('running', { warnings: [stale, discarding] }), ctx(t0 + 30 * min));
+    expect(more).toMatchObject({
+      kind: 'update',
+      changes: {
+        warnings: [
+          { code: 'stale', since: t0 },
+          { code: 'discarding', since: t0 + 30 * min },
+        ],
+      },
+      raised: [{ code: 'discarding' }],
+    });
+  });
+
+  it('clears the warnings when the backend no longer reports them, raising nothing', () => {
+    const d = decideRun(task('RUNNING', { warnings: [{ ...stale, since: t0 }], warnedAt: t0 }), status('running'), ctx(t0 + 20 * min));
+    expect(d.kind).toBe('update');
+    expect(d.kind === 'update' && d.changes.warnings).toBeUndefined();
+    expect(d.kind === 'update' && d.raised).toBeUndefined();
+  });
+
+  it('carries warnings into the first RUNNING, and leaves a failure to its own transition', () => {
+    expect(decideRun(task('SUBMITTED'), status('running', { warnings: [discarding] }), ctx(t0 + min))).toMatchObject({
+      kind: 'transition',
+      to: 'RUNNING',
+      changes: { warnings: [{ code: 'discarding' }] },
+    });
+    expect(kindOf(decideRun(task('RUNNING'), status('failed', { warnings: [discarding] }), ctx(t0 + min)))).toBe('transition FAILED');
+  });
+});
+
 describe('an abort awaiting confirmation (ABORTING)', () => {
   const aborting = (changes: Partial<Task> = {}) => task('ABORTING', { abort: { reason: 'operator', requestedAt: t0, calls: 1, lastCallAt: t0 }, ...changes });
 
