@@ -26,9 +26,10 @@ export function routeObject(object: CreatedObject, rules: readonly FileRule[]): 
     } else if (!object.key.endsWith(rule.suffix) || name === '') {
       continue;
     }
-    const identity = [object.bucket, object.key, object.versionId ?? object.etag ?? ''].join('\n');
-    const request = withFile(rule, { bucket: object.bucket, key: object.key, dir });
-    request.requestId = `file-${rule.id}-${sha256Hex(identity).slice(0, 32)}`;
+    const identity = sha256Hex([object.bucket, object.key, object.versionId ?? object.etag ?? ''].join('\n'));
+    // {fileId} names what the file starts where a name must be unique and path-safe (a CDM job, a DIS task).
+    const request = withFile(rule, { bucket: object.bucket, key: object.key, dir, fileId: identity.slice(0, 12) });
+    request.requestId = `file-${rule.id}-${identity.slice(0, 32)}`;
     routed.push({ ruleId: rule.id, request });
   }
   return routed;

@@ -21,8 +21,9 @@ export interface FileRule {
   /** The file's path as the backend gets it: `{key}` (default) or `{dir}` for marker rules; `{bucket}` may be used. */
   filePath: string;
   /**
-   * The request; strings may hold `{path}`, `{bucket}`, `{key}` and `{dir}`. The backend puts the path where
-   * it reads its input, when it has such a place (its module's `placeFile`).
+   * The request; strings may hold `{path}`, `{bucket}`, `{key}`, `{dir}` and `{fileId}` (12 hex characters
+   * naming the file's version, for a name that must be unique and path-safe, such as a CDM job's). The backend
+   * puts the path where it reads its input, when it has such a place (its module's `placeFile`).
    */
   template: Record<string, unknown>;
   /** The target's backend's way to put the file into the request (absent: placeholders only). */
@@ -120,7 +121,11 @@ export function parseImportRules(document: unknown, source: string, targets: Req
     else if (!/(?<!\$)\{(path|key|dir|bucket)\}/.test(JSON.stringify(rule.template))) {
       fail(`${path}.template`, 'its backend has no set place for an arrived file: put {path} (or {key}, {dir}, {bucket}) where the request should name it');
     }
-    checkTemplate(withFile(rule, { bucket: rule.bucket ?? 'bucket', key: `${rule.prefix}sample${rule.suffix}`, dir: rule.prefix }), {}, `${path}.template`);
+    checkTemplate(
+      withFile(rule, { bucket: rule.bucket ?? 'bucket', key: `${rule.prefix}sample${rule.suffix}`, dir: rule.prefix, fileId: '0123456789ab' }),
+      {},
+      `${path}.template`,
+    );
     return rule;
   });
 
@@ -151,9 +156,9 @@ export function parseImportRules(document: unknown, source: string, targets: Req
 }
 
 /** The request a file rule makes of an arrived file: placeholders filled, then the path put where the backend reads it. */
-export function withFile(rule: FileRule, file: { bucket: string; key: string; dir: string }): Record<string, unknown> {
+export function withFile(rule: FileRule, file: { bucket: string; key: string; dir: string; fileId: string }): Record<string, unknown> {
   const path = rule.filePath.replaceAll('{bucket}', file.bucket).replaceAll('{key}', file.key).replaceAll('{dir}', file.dir);
-  const filled = fillTemplate(rule.template, { path, bucket: file.bucket, key: file.key, dir: file.dir });
+  const filled = fillTemplate(rule.template, { path, bucket: file.bucket, key: file.key, dir: file.dir, fileId: file.fileId });
   return rule.placeFile ? rule.placeFile(filled, { path, ...file, suffix: rule.suffix }) : structuredClone(filled);
 }
 

@@ -5,6 +5,7 @@ import { defaultTaskPolicy, taskIdFor } from '../../lib/task/task.ts';
 import { defaultPollPolicy } from '../../lib/tracking/poll-policy.ts';
 import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { DEFAULT_ACCESS_KEY, DEFAULT_USER } from '../../local/huawei-cloud/simulator.ts';
+import { runCliCaptured } from '../support/cli.ts';
 import { cdmRequest, disRequest, streamName } from '../support/huawei.ts';
 import { createHuaweiHarness } from '../support/huawei-harness.ts';
 import { createTestAws, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
@@ -15,6 +16,7 @@ let opened: { close(): Promise<void> } | undefined;
 let n = 0;
 beforeAll(async () => {
   aws = await createTestAws();
+  Object.assign(process.env, aws.env); // the CLI's SDK reads its endpoints from here, as in a shell
 });
 afterEach(async () => {
   await opened?.close();
@@ -69,6 +71,9 @@ describe('CDM jobs end to end', () => {
     const [task] = await h.runUntil([taskId], ['SUCCEEDED'], 30);
     expect(task!.history.map((e) => e.to)).toEqual(['ACCEPTED', 'SUBMITTED', 'RUNNING', 'SUCCEEDED']);
     expect(task!.counters).toMatchObject({ ROWS_READ: 52_000, ROWS_WRITTEN: 52_000, BYTES_WRITTEN: expect.any(Number) });
+    const shown = await runCliCaptured(['status', `es_css@${job!.clusterId}`], { env: { ...h.aws.env }, now: () => h.clock.now() });
+    expect(shown.out).toMatch(/^counters +.*ROWS_READ 52,000.*ROWS_WRITTEN 52,000/m);
+    expect(shown.out).toMatch(/^backend state +SUCCEEDED \/ 100 %$/m);
     // Every status call went to the cluster that has the job; none to the other candidate.
     const other = cloud.cdm.clusters().find((c) => c.id !== job!.clusterId)!;
     expect(cloud.requests({ endpoint: 'cdm.jobStatus' }).every((r) => r.params.clusterId === job!.clusterId)).toBe(true);
@@ -198,6 +203,13 @@ describe('DIS dump tasks end to end', () => {
     expect(notes).toEqual([
       expect.objectContaining({ event: 'warning', taskId, state: 'RUNNING', warnings: [expect.objectContaining({ code: 'discarding' })] }),
     ]);
+    // The operator sees it: the list marks the task, status shows the warning and the counters.
+    const env = { ...h.aws.env };
+    const list = await runCliCaptured(['list', '--target', 'dis'], { env, now: () => h.clock.now() });
+    expect(list.out).toMatch(/RUNNING \(warning\)/);
+    const shown = await runCliCaptured(['status', taskId!], { env, now: () => h.clock.now() });
+    expect(shown.out).toMatch(/^counters +partitions 1, discarded 25, transferred \d+/m);
+    expect(shown.out).toMatch(/^warning +25 records discarded since the last check \(25 in all\) \(discarding, since 2026-/m);
     // No more discards: the warning goes at a later check; the task never stopped running.
     for (let i = 0; i < 15 && (await h.get(taskId!)).warnings; i++) await h.tick();
     expect(await h.get(taskId!)).toMatchObject({ state: 'RUNNING', counters: { discarded: 25 } });

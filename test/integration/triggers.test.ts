@@ -6,6 +6,8 @@ import { cronTick } from '../../lib/triggers/cron-tick.ts';
 import { parseImportRules } from '../../lib/triggers/import-rules.ts';
 import { handleFileEvent } from '../../lib/triggers/on-file.ts';
 import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { cdmRequest, cdmSeedJob, cdmTargetEntry, disRequest, disTargetEntry } from '../support/huawei.ts';
+import { createHuaweiHarness } from '../support/huawei-harness.ts';
 import { linkisTargetEntry } from '../support/linkis.ts';
 import { createLinkisHarness } from '../support/linkis-harness.ts';
 import { createTestAws, receiveAll, roundTripThroughQueue, type TestAws } from '../support/stack.ts';
@@ -249,5 +251,62 @@ describe('rules that target Linkis', () => {
     expect(() => parseImportRules({ fileRules: [{ id: 'bad', prefix: 'in/', template }] }, 'rules.json', targetsFor('http://linkis.invalid:9001'))).toThrow(
       /fileRules\[0\]\.template\.labels\.userCreator: is required/,
     );
+  });
+});
+
+describe('rules that target CDM and DIS', () => {
+  it('a file arrival fills the CDM input its rule names; a daily cron rule names a DIS dump task by its date; each creates once', async () => {
+    const huawei = await createHuaweiHarness(aws);
+    try {
+      const targets = targetsOf({ targets: { cdm: cdmTargetEntry(huawei.cloud), dis: disTargetEntry(huawei.cloud) } });
+      // Each file's job needs a name of its own on its cluster: {fileId} gives one.
+      const withInput = {
+        ...cdmSeedJob('obs_import_{fileId}'),
+        'from-config-values': { configs: [{ name: 'fromJobConfig', inputs: [{ name: 'fromJobConfig.inputDirectory', value: '{path}' }] }] },
+      };
+      const rules = parseImportRules(
+        {
+          fileRules: [
+            {
+              id: 'cdm-files',
+              prefix: 'incoming/cdm/',
+              suffix: '.csv',
+              filePath: '/{bucket}/{key}',
+              template: { target: 'cdm', jobs: [withInput], clusters: cdmRequest().clusters },
+            },
+          ],
+          cronRules: [
+            {
+              id: 'daily-dump',
+              schedule: 'cron(0 1 * * ? *)',
+              template: { target: 'dis', ...disRequest('dump_{yyyy}{MM}{dd}') },
+            },
+          ],
+        },
+        'rules.json',
+        targets,
+      );
+      const records = await roundTripThroughQueue(aws, [s3Notification('incoming/cdm/orders.csv', 'o1')]);
+      await handleFileEvent(
+        { Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) },
+        { rules: rules.fileRules, queue: queue(), logger: silentLogger },
+      );
+      const cursors = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+      await cronTick(rules.cronRules, { cursors, queue: queue(), logger: silentLogger, now: Date.parse('2026-11-22T00:59:00Z') });
+      await cronTick(rules.cronRules, { cursors, queue: queue(), logger: silentLogger, now: Date.parse('2026-11-22T01:00:30Z') });
+      const messages = await receiveAll(aws.sqs, aws.queueUrl, 2, 1_000);
+      huawei.h.submit.deps.targets = targets;
+      const result = await huawei.h.submit.invoke(messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })));
+      expect(result.outcomes.map((o) => o.outcome.kind).sort()).toEqual(['submitted', 'submitted']);
+      const [created] = huawei.cloud.requests({ endpoint: 'cdm.randomCreateAndStart' });
+      const sentJob = (
+        JSON.parse(created!.rawBody.toString()) as { jobs: Array<{ 'from-config-values': { configs: Array<{ inputs: Array<{ value: string }> }> } }> }
+      ).jobs[0]!;
+      expect(sentJob['from-config-values'].configs[0]!.inputs[0]!.value).toBe('/landing/incoming/cdm/orders.csv');
+      expect((sentJob as unknown as { name: string }).name).toMatch(/^obs_import_[0-9a-f]{12}$/);
+      expect(huawei.cloud.dis.tasks().map((t) => t.taskName)).toEqual(['dump_20261122']);
+    } finally {
+      await huawei.close();
+    }
   });
 });
