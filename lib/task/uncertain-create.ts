@@ -16,6 +16,16 @@ export function unrecordedCreateReason(task: Pick<Task, 'create'>): string | und
 export const lookupSettleMs = 30_000;
 
 /**
+ * How long the backend may keep failing to say whether a lost create made a job before an operator is asked:
+ * past it the task is held UNCERTAIN, never created again on a guess, never left to be asked forever.
+ */
+export const lookupGiveUpMs = 6 * 60 * 60_000;
+
+export function lookupGaveUp(createStartedAt: number, now: number): boolean {
+  return now - createStartedAt >= lookupGiveUpMs;
+}
+
+/**
  * What a lookup for the job of a lost call means. A job found is adopted at once; "none" is believed only
  * once the call cannot still be under way at the backend (its bound and a settling time have passed).
  */

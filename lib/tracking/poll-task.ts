@@ -1,7 +1,7 @@
 import { type Backend, type RemoteRef, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { TaskVersionConflictError } from '../store/task-store.ts';
 import { type Task, type TransitionOptions, transition, transitionPatch, update } from '../task/task.ts';
-import { createMarker, holdAsUncertain, readLookup, recordCreated, rerunMarker } from '../task/uncertain-create.ts';
+import { createMarker, holdAsUncertain, lookupGaveUp, readLookup, recordCreated, rerunMarker } from '../task/uncertain-create.ts';
 import {
   type Decision,
   type DecisionContext,
@@ -303,6 +303,18 @@ async function findCreate(task: Task, backend: Backend, deps: TrackingDependenci
         now + deps.settings.poll.stalledAcceptedIntervalMs,
       ),
     );
+    return 'changed';
+  }
+  if (lookupGaveUp(startedAt, now)) {
+    const reason = `the backend could not say for ${Math.round((now - startedAt) / 3_600_000)} h whether create attempt ${task.create.attempts} made a job (${reading.wait})`;
+    await deps.store.replace(holdAsUncertain(task, reason, now, policy));
+    deps.logger.error('create outcome unknown: task held as UNCERTAIN for an operator', {
+      taskId: task.taskId,
+      requestId: task.requestId,
+      target: task.target,
+      reason,
+    });
+    deps.metrics?.count('TasksUncertain', 1, dimensionsOf(task));
     return 'changed';
   }
   await deps.store.reschedule({ ...task, dueAt: now + deps.settings.poll.abortingIntervalMs });

@@ -93,6 +93,19 @@ describe('a backend that can look up the job of a lost create', () => {
     expect(task.remoteId).toBe('job-1');
     expect(fake.count('create')).toBe(1);
   });
+
+  it('asks an operator (UNCERTAIN) when the backend cannot say for hours whether the lost create made a job', async () => {
+    const { h, fake } = await harnessWith({ lookup: true });
+    fake.fail('create', 'lose-answer');
+    fake.fail('findCreated', 'error', 1_000);
+    const records = await roundTripThroughQueue(h.aws, [JSON.stringify(request())]);
+    await h.submit.invoke(records);
+    const taskId = (await h.store.list({})).find((t) => t.state === 'ACCEPTED')!.taskId;
+    const task = await tickUntil(h, taskId, 'UNCERTAIN', 100, 5 * 60_000);
+    expect(task.history.at(-1)!.reason).toMatch(/^the backend could not say for 6 h whether create attempt 1 made a job/);
+    expect(task.dueAt).toBeUndefined();
+    expect(fake.count('create')).toBe(1);
+  });
 });
 
 describe('a backend that resubmits a failed job (a new job, a new reference)', () => {

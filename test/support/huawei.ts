@@ -107,7 +107,8 @@ export function huaweiAuthEntry(cloud: Pick<HuaweiCloud, 'iamUrl'>, kind: Huawei
       };
 }
 
-const timeouts = { connectMs: 1_000, headersMs: 2_000, bodyMs: 2_000 };
+// A connect timeout with room for a loaded CI machine: a connect that times out counts as "not created".
+const timeouts = { connectMs: 3_000, headersMs: 2_000, bodyMs: 2_000 };
 
 export function cdmTargetEntry(cloud: HuaweiCloud, kind: HuaweiAuthKind = 'aksk'): Record<string, unknown> {
   return { backend: 'huawei-cdm', url: cloud.cdmUrl, projectId, timeouts, auth: huaweiAuthEntry(cloud, kind) };

@@ -54,7 +54,20 @@ const readOnlyFields = new Set([
   'bytes_written',
   'files_read',
   'files_written',
+  'type',
 ]);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point (they are refused in names)
+const controlCharacters = /[\u0000-\u001f\u007f]/;
+
+/** `__proto__` at any depth: no CDM config has such a key, and it is a trap for whatever reads the job next. */
+function refuseProtoKeys(value: unknown, at: string): void {
+  if (typeof value !== 'object' || value === null) return;
+  for (const [key, inner] of Object.entries(value)) {
+    const where = Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`;
+    if (key === '__proto__') throw new RequestValidationError(where, 'is not a field of a CDM job');
+    refuseProtoKeys(inner, where);
+  }
+}
 
 export function parseCdmRequest(fields: Record<string, unknown>): CdmParams {
   rejectUnknownFields(fields, cdmRequestFields);
@@ -84,6 +97,9 @@ function parseJob(value: unknown, at: string): CdmJob {
       `must be 1 to 240 letters, digits, _, - or . (it is the job's id in every later call), got ${describeValue(name)}`,
     );
   }
+  // "." and ".." would be dot segments of every later path: no call could name the job.
+  if (/^\.+$/.test(name))
+    throw new RequestValidationError(`${at}.name`, `must not be dots only (it is a path segment of every later call), got ${describeValue(name)}`);
   const type = job.job_type;
   if (type === undefined) throw new RequestValidationError(`${at}.job_type`, `is required (${jobTypes.join(', ')})`);
   if (typeof type !== 'string' || !jobTypes.includes(type))
@@ -93,7 +109,9 @@ function parseJob(value: unknown, at: string): CdmJob {
     if (text === undefined) throw new RequestValidationError(`${at}.${field}`, 'is required');
     if (typeof text !== 'string' || text.trim() === '')
       throw new RequestValidationError(`${at}.${field}`, `must be a non-empty string, got ${describeValue(text)}`);
+    if (controlCharacters.test(text)) throw new RequestValidationError(`${at}.${field}`, 'must not contain control characters (newline, tab, NUL…)');
   }
+  refuseProtoKeys(job, at);
   for (const field of ['from-config-values', 'to-config-values', 'driver-config-values']) configValues(job[field], `${at}.${field}`);
   for (const field of Object.keys(job)) {
     if (readOnlyFields.has(field)) throw new RequestValidationError(`${at}.${field}`, 'is set by CDM, not by a request');

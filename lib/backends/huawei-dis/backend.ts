@@ -171,6 +171,8 @@ export class DisBackend implements Backend<DisParams> {
       detail = await this.client.showTask(streamName, taskName, bounded(options.signal, this.timing.commandMs));
     } catch (error) {
       if (error instanceof DisApiError && error.isTaskNotFound) return { absent: true, reason: `stream ${streamName} has no dump task named ${taskName}` };
+      // No such stream (DIS.4301) holds no task either: the create was refused, whatever its answer said.
+      if (error instanceof DisApiError && error.code === 'DIS.4301') return { absent: true, reason: `stream ${streamName} does not exist` };
       return { unknown: error instanceof Error ? error.message : String(error) };
     }
     if (!this.#isOurs(detail, params, context.startedAt - clockSkewMs)) {
