@@ -9,9 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
 import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
+import { type HuaweiCloud, startHuaweiCloud } from '../../local/huawei-cloud/simulator.ts';
 import { type LinkisGateway, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
 import { runtimeProvided } from '../../scripts/runtime-provided.ts';
 import { captureOutput } from '../support/capture-output.ts';
+import { cdmTargetEntry, disTargetEntry, huaweiEnv } from '../support/huawei.ts';
 import { linkisEnv, linkisGatewayAuth, linkisPassword, linkisTargetEntry, linkisToken } from '../support/linkis.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 
@@ -328,4 +330,53 @@ describe('the packaged functions against a Linkis target of a targets file', () 
     expect(text).toMatch(/task submitted/);
     for (const secret of [linkisPassword, linkisToken]) expect(text).not.toContain(secret);
   });
+});
+
+describe('the packaged functions against CDM and DIS targets of a targets file', () => {
+  let aws: TestAws;
+  let cloud: HuaweiCloud;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    aws = await createTestAws();
+    // Short runs: the point is the packaged path, not the backend's pace.
+    cloud = await startHuaweiCloud({ seed: 3, cdm: { plan: () => ({ queueMs: 100, bootMs: 200, runMs: 600 }) }, dis: { plan: () => ({ startingMs: 300 }) } });
+    const dir = mkdtempSync(join(tmpdir(), 'bulkpilot-targets-'));
+    const targetsFile = join(dir, 'targets.json');
+    writeFileSync(targetsFile, JSON.stringify({ targets: { cdm: cdmTargetEntry(cloud), dis: disTargetEntry(cloud) } }));
+    env = { ...aws.env, ...huaweiEnv, TARGETS_FILE: targetsFile, FIRST_CHECK_DELAY_MS: '0', POLL_MIN_INTERVAL_S: '1', POLL_JITTER: '0', POLL_PASS_WINDOW_SECONDS: '0', LOG_LEVEL: 'info' };
+  });
+  afterAll(async () => {
+    await cloud.close();
+  });
+
+  it("creates the seeds' CDM job and DIS dump task once each, signed, and follows them (CDM to SUCCEEDED, DIS RUNNING)", async () => {
+    Object.assign(process.env, env);
+    const submit = (await import(`${root}dist/submit/index.mjs?huawei`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const poll = (await import(`${root}dist/poll/index.mjs?huawei`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+    const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
+    const record = event.Records[0];
+    event.Records = ['cdm-seed-example.json', 'dis-seed-example.json'].map((file, i) => ({ ...record, messageId: `m-${i}`, body: readFileSync(`${root}events/requests/${file}`, 'utf8') }));
+    const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'submit', awsRequestId: 'r-2' };
+    const lines: string[] = [];
+    const capture = captureOutput(lines);
+    const store = new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName });
+    const cdm = taskIdFor('cdm-seed-example-2026-12-01');
+    const dis = taskIdFor('dis-seed-example-2026-12-01');
+    try {
+      expect(await submit.handler(event, context)).toEqual({ batchItemFailures: [] });
+      expect(await submit.handler(event, context)).toEqual({ batchItemFailures: [] });
+      for (let i = 0; i < 40 && ((await store.get(cdm))?.state !== 'SUCCEEDED' || (await store.get(dis))?.state !== 'RUNNING'); i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        await poll.handler({}, { ...context, functionName: 'poll', getRemainingTimeInMillis: () => 50_000 });
+      }
+    } finally {
+      capture.restore();
+    }
+    expect(await store.get(cdm)).toMatchObject({ state: 'SUCCEEDED', backend: 'huawei-cdm', remote: { jobName: 'es_css', clusterId: cloud.cdm.jobs()[0]!.clusterId } });
+    expect(await store.get(dis)).toMatchObject({ state: 'RUNNING', backend: 'huawei-dis', lifecycle: 'continuous', remote: { taskName: 'mrstask' } });
+    expect(cloud.requests({ endpoint: 'cdm.randomCreateAndStart' })).toHaveLength(1);
+    expect(cloud.requests({ endpoint: 'dis.createTask' })).toHaveLength(1);
+    expect(cloud.received.filter((r) => r.service !== 'iam' && r.auth?.method !== 'aksk')).toEqual([]);
+    expect(lines.join('\n')).not.toContain(huaweiEnv.HW_SK);
+  }, 60_000);
 });
