@@ -1,15 +1,15 @@
 // `npm run package` as CI and a deployer run it: the CloudFormation template holds what the design needs,
 // and the bundle it ships actually submits a request against real local parts.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { taskIdFor } from '../../lib/task/task.ts';
-import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { type HuaweiCloud, startHuaweiCloud } from '../../local/huawei-cloud/simulator.ts';
+import { type LindormMaster, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { type LinkisGateway, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
 import { runtimeProvided } from '../../scripts/runtime-provided.ts';
 import { captureOutput } from '../support/capture-output.ts';
@@ -343,7 +343,16 @@ describe('the packaged functions against CDM and DIS targets of a targets file',
     const dir = mkdtempSync(join(tmpdir(), 'bulkpilot-targets-'));
     const targetsFile = join(dir, 'targets.json');
     writeFileSync(targetsFile, JSON.stringify({ targets: { cdm: cdmTargetEntry(cloud), dis: disTargetEntry(cloud) } }));
-    env = { ...aws.env, ...huaweiEnv, TARGETS_FILE: targetsFile, FIRST_CHECK_DELAY_MS: '0', POLL_MIN_INTERVAL_S: '1', POLL_JITTER: '0', POLL_PASS_WINDOW_SECONDS: '0', LOG_LEVEL: 'info' };
+    env = {
+      ...aws.env,
+      ...huaweiEnv,
+      TARGETS_FILE: targetsFile,
+      FIRST_CHECK_DELAY_MS: '0',
+      POLL_MIN_INTERVAL_S: '1',
+      POLL_JITTER: '0',
+      POLL_PASS_WINDOW_SECONDS: '0',
+      LOG_LEVEL: 'info',
+    };
   });
   afterAll(async () => {
     await cloud.close();
@@ -355,7 +364,11 @@ describe('the packaged functions against CDM and DIS targets of a targets file',
     const poll = (await import(`${root}dist/poll/index.mjs?huawei`)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
     const event = JSON.parse(readFileSync(`${root}events/submit-seed-example.json`, 'utf8'));
     const record = event.Records[0];
-    event.Records = ['cdm-seed-example.json', 'dis-seed-example.json'].map((file, i) => ({ ...record, messageId: `m-${i}`, body: readFileSync(`${root}events/requests/${file}`, 'utf8') }));
+    event.Records = ['cdm-seed-example.json', 'dis-seed-example.json'].map((file, i) => ({
+      ...record,
+      messageId: `m-${i}`,
+      body: readFileSync(`${root}events/requests/${file}`, 'utf8'),
+    }));
     const context = { getRemainingTimeInMillis: () => 60_000, functionName: 'submit', awsRequestId: 'r-2' };
     const lines: string[] = [];
     const capture = captureOutput(lines);
@@ -372,7 +385,11 @@ describe('the packaged functions against CDM and DIS targets of a targets file',
     } finally {
       capture.restore();
     }
-    expect(await store.get(cdm)).toMatchObject({ state: 'SUCCEEDED', backend: 'huawei-cdm', remote: { jobName: 'es_css', clusterId: cloud.cdm.jobs()[0]!.clusterId } });
+    expect(await store.get(cdm)).toMatchObject({
+      state: 'SUCCEEDED',
+      backend: 'huawei-cdm',
+      remote: { jobName: 'es_css', clusterId: cloud.cdm.jobs()[0]!.clusterId },
+    });
     expect(await store.get(dis)).toMatchObject({ state: 'RUNNING', backend: 'huawei-dis', lifecycle: 'continuous', remote: { taskName: 'mrstask' } });
     expect(cloud.requests({ endpoint: 'cdm.randomCreateAndStart' })).toHaveLength(1);
     expect(cloud.requests({ endpoint: 'dis.createTask' })).toHaveLength(1);
