@@ -19,10 +19,21 @@ function resourceOf(secret) {
   return { 'Fn::Sub': `arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secret}-??????` };
 }
 
+function readTargetsFile(file) {
+  try {
+    return JSON.parse(readFileSync(isAbsolute(file) ? file : join(__dirname, '..', file), 'utf8'));
+  } catch (cause) {
+    // One line, as scripts/deploy-check.cjs words its findings: serverless prints a failing function's stack.
+    const error = new Error(`bulkpilot: targetsFile "${file}" cannot be read as JSON (${cause.message})`);
+    error.stack = error.message;
+    throw error;
+  }
+}
+
 module.exports = async ({ resolveVariable }) => {
   const named = String((await resolveVariable('param:targetsFile')) ?? '').trim();
   const file = named || (existsSync(join(__dirname, '..', 'config', 'targets.json')) ? 'config/targets.json' : '');
-  const secrets = file ? [...secretRefs(JSON.parse(readFileSync(isAbsolute(file) ? file : join(__dirname, '..', file), 'utf8')), new Set())].sort() : [];
+  const secrets = file ? [...secretRefs(readTargetsFile(file), new Set())].sort() : [];
   return {
     any: secrets.length > 0 ? 'true' : 'false',
     // A statement needs a resource even when its condition leaves it out of the stack.

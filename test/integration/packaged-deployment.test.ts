@@ -181,10 +181,15 @@ describe('the packaged CloudFormation template', () => {
   });
 });
 
-describe('the prod template (npm run package -- --stage prod)', () => {
+describe('the prod template (npm run package -- --stage prod, with a master and a VPC)', () => {
   let prod: { Resources: Record<string, Resource> };
   beforeAll(async () => {
-    await promisify(execFile)('npx', ['serverless', 'package', '--stage', 'prod', '--package', `${root}.serverless-prod`], { cwd: root, timeout: 120_000 });
+    // prod is packaged only with a real target (scripts/deploy-check.cjs): a plain-HTTP master reached through a VPC.
+    const params = ['--param=bdsMasterUrl=http://ld-xxxx-master1:12311', '--param=vpcSubnetIds=subnet-aaa,subnet-bbb', '--param=vpcSecurityGroupIds=sg-ccc'];
+    await promisify(execFile)('npx', ['serverless', 'package', '--stage', 'prod', '--package', `${root}.serverless-prod`, ...params], {
+      cwd: root,
+      timeout: 120_000,
+    });
     prod = JSON.parse(readFileSync(`${root}.serverless-prod/cloudformation-template-update-stack.json`, 'utf8'));
   }, 150_000);
 
