@@ -138,7 +138,7 @@ export interface ArrivedFile {
 
 /** A backend's part of the import request: validation, hashing, display. Needs no client. */
 export interface RequestSchema<Params = unknown> {
-  /** Validates the backend's fields of a request; throws RequestValidationError naming the field. */
+  /** Validates the backend's fields of a request; throws one RequestValidationError naming every field at fault. */
   parseRequest(fields: Record<string, unknown>): Params;
   summarize(params: Params): TaskSummary;
   /** The request's meaning, free of formatting (a config as object or as string is one request): what is hashed. */

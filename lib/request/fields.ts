@@ -1,4 +1,4 @@
-import { RequestValidationError } from './validation-error.ts';
+import { RequestValidationError, ValidationIssues } from './validation-error.ts';
 
 /** Small, strict readers for request fields; each failure names the field and says what was found. */
 
@@ -88,7 +88,7 @@ export function requireJsonObject(
     try {
       value = JSON.parse(given);
     } catch (error) {
-      throw new RequestValidationError(key, `is a string but not valid JSON${jsonErrorPosition(error)}`);
+      throw new RequestValidationError(key, `is a string but not valid JSON${jsonErrorPosition(error, given)}`);
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -117,10 +117,20 @@ function findUnsafeInteger(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/** bulkpilot's own fields of an import request, beside the backend's (import-request.ts reads them). */
+export const envelopeFields = ['requestId', 'target', 'backend', 'maxDurationMinutes', 'retry'] as const;
+
+/**
+ * Refuses every top-level field that is neither the backend's (`known`) nor bulkpilot's own, one error each;
+ * the reason lists both, since a request may hold both.
+ */
 export function rejectUnknownFields(fields: Record<string, unknown>, known: readonly string[]): void {
+  const issues = new ValidationIssues();
+  const all = [...known, ...envelopeFields.filter((f) => !known.includes(f))];
   for (const key of Object.keys(fields)) {
-    if (!known.includes(key)) throw new RequestValidationError(key, `is not a known field (known: ${known.join(', ')})`);
+    if (!all.includes(key)) issues.add(key, `is not a known field (known: ${all.join(', ')})`);
   }
+  issues.throwIfAny();
 }
 
 // Stops counting at `limit` so a hostile 100k-deep document costs nothing more than the limit.
@@ -138,12 +148,155 @@ function depthOf(value: unknown, limit: number): number {
 }
 
 /**
- * Where JSON.parse gave up, without its message: V8 quotes the input around the error, and a config may
- * hold a secret that must not reach logs, the dead-letter queue or a notification.
+ * Where JSON.parse gave up on `text`, as ` (at line 3, column 12)`, without its message: V8 quotes the input
+ * around the error, and a config may hold a secret that must not reach logs, the dead-letter queue or a
+ * notification. V8 names no position for most errors, so the text is scanned for it.
  */
-export function jsonErrorPosition(error: unknown): string {
+export function jsonErrorPosition(error: unknown, text: string): string {
+  const offset = jsonSyntaxErrorOffset(text);
+  if (offset !== undefined) {
+    const { line, column } = lineAndColumn(text, offset);
+    return offset >= text.length ? ` (it ends too early, at line ${line}, column ${column})` : ` (at line ${line}, column ${column})`;
+  }
+  // The scan found the text well formed, yet JSON.parse refused it (a limit of the engine): say what V8 said of where.
   const message = error instanceof Error ? error.message : '';
   const position = /position (\d+)/.exec(message)?.[1];
-  if (position !== undefined) return ` (at position ${position})`;
+  if (position !== undefined) {
+    const { line, column } = lineAndColumn(text, Number(position));
+    return ` (at line ${line}, column ${column})`;
+  }
   return /end of (JSON )?input/i.test(message) ? ' (it ends too early)' : '';
+}
+
+/** Line and column (both from 1; a column counts code points) of a UTF-16 offset; \n, \r\n and \r end a line. */
+export function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  const end = Math.min(offset, text.length);
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) {
+      line++;
+      start = i + 1;
+    }
+  }
+  let column = 1;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    // The second half of a surrogate pair is the same character as the first.
+    if (!(c >= 0xdc00 && c <= 0xdfff && i > start && text.charCodeAt(i - 1) >= 0xd800 && text.charCodeAt(i - 1) <= 0xdbff)) column++;
+  }
+  return { line, column };
+}
+
+/**
+ * The offset of the first character that makes `text` not JSON (its length when it ends too early), or
+ * undefined when it is JSON (RFC 8259, as JSON.parse reads it). Iterative: a hostile depth costs no stack.
+ */
+export function jsonSyntaxErrorOffset(text: string): number | undefined {
+  const n = text.length;
+  let i = 0;
+  const skipSpace = () => {
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return;
+      i++;
+    }
+  };
+  const digits = (): boolean => {
+    const from = i;
+    while (i < n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+    return i > from;
+  };
+  const string = (): boolean => {
+    if (text[i] !== '"') return false;
+    i++;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return true;
+      }
+      if (c < 0x20) return false;
+      if (c === 0x5c) {
+        i++;
+        if (i >= n) return false;
+        if ('"\\/bfnrt'.includes(text[i]!)) i++;
+        else if (text[i] === 'u') {
+          i++;
+          for (let k = 0; k < 4; k++, i++) if (i >= n || !/[0-9A-Fa-f]/.test(text[i]!)) return false;
+        } else return false;
+      } else i++;
+    }
+    return false;
+  };
+  const literal = (word: string): boolean => {
+    for (const letter of word) {
+      if (text[i] !== letter) return false;
+      i++;
+    }
+    return true;
+  };
+  const number = (): boolean => {
+    if (text[i] === '-') i++;
+    if (text[i] === '0') i++;
+    else if (!(text[i]! >= '1' && text[i]! <= '9') || !digits()) return false;
+    if (text[i] === '.') {
+      i++;
+      if (!digits()) return false;
+    }
+    if (text[i] === 'e' || text[i] === 'E') {
+      i++;
+      if (text[i] === '+' || text[i] === '-') i++;
+      if (!digits()) return false;
+    }
+    return true;
+  };
+  const scalar = (): boolean => {
+    const c = text[i];
+    if (c === '"') return string();
+    if (c === 't') return literal('true');
+    if (c === 'f') return literal('false');
+    if (c === 'n') return literal('null');
+    if (c === '-' || (c !== undefined && c >= '0' && c <= '9')) return number();
+    return false;
+  };
+  const key = (): boolean => {
+    skipSpace();
+    if (!string()) return false;
+    skipSpace();
+    if (text[i] !== ':') return false;
+    i++;
+    return true;
+  };
+  const open: string[] = [];
+  value: for (;;) {
+    skipSpace();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      i++;
+      skipSpace();
+      if (text[i] === (c === '{' ? '}' : ']')) i++;
+      else {
+        open.push(c);
+        if (c === '{' && !key()) return Math.min(i, n);
+        continue;
+      }
+    } else if (!scalar()) return Math.min(i, n);
+    // After a value: close what it ends, or go on to the next member.
+    for (;;) {
+      skipSpace();
+      const top = open.at(-1);
+      if (top === undefined) return i < n ? i : undefined;
+      const d = text[i];
+      if (d === ',') {
+        i++;
+        if (top === '{' && !key()) return Math.min(i, n);
+        continue value;
+      }
+      if (d !== (top === '{' ? '}' : ']')) return Math.min(i, n);
+      i++;
+      open.pop();
+    }
+  }
 }

@@ -2,7 +2,7 @@ import type { RequestSchema, TaskSummary } from '../backends/backend.ts';
 import type { RetryOverrides } from '../task/task.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { describeValue, jsonErrorPosition } from './fields.ts';
-import { RequestValidationError } from './validation-error.ts';
+import { RequestValidationError, ValidationIssues } from './validation-error.ts';
 
 /**
  * An import request as it arrives on the queue: the backend's own fields at the top level, named as its
@@ -43,17 +43,22 @@ export function parseImportRequest(body: string, targets: RequestTargets): Impor
   try {
     parsed = JSON.parse(body);
   } catch (error) {
-    throw new RequestValidationError('(message)', `is not valid JSON${jsonErrorPosition(error)}`);
+    throw new RequestValidationError('(message)', `is not valid JSON${jsonErrorPosition(error, body)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new RequestValidationError('(message)', `must be a JSON object, got ${describeValue(parsed)}`);
   }
+  // bulkpilot's own fields (lib/request/fields.ts envelopeFields); the rest are the backend's.
   const { requestId, target: targetField, backend: backendField, maxDurationMinutes, retry, ...fields } = parsed as Record<string, unknown>;
-  const { target, module } = targets.resolve({ target: targetField, backend: backendField });
-
-  if (requestId !== undefined) checkRequestId(requestId);
-  const options = parseOptions(maxDurationMinutes, retry);
-  const params = module.requests.parseRequest(fields);
+  // Every mistake is reported at once. Only the target decides which fields are the backend's: without it
+  // they cannot be checked, but bulkpilot's own still are.
+  const issues = new ValidationIssues();
+  const resolved = issues.check(() => targets.resolve({ target: targetField, backend: backendField }));
+  if (requestId !== undefined) issues.check(() => checkRequestId(requestId));
+  const options = parseOptions(maxDurationMinutes, retry, issues);
+  const params = resolved && issues.check(() => resolved.module.requests.parseRequest(fields));
+  issues.throwIfAny();
+  const { target, module } = resolved!;
   // Configs given as objects or as JSON strings are the same request: hash the parsed form.
   const contentHash = sha256Hex(canonicalJson({ target: target.name, backend: target.backend, content: module.requests.canonicalContent(params), options }));
   return {
@@ -75,27 +80,32 @@ const retryLimits = {
   maxDelaySeconds: { min: 1, max: 7 * 86_400, scale: 1000, unit: ' seconds' },
 } as const;
 
-function parseOptions(maxDurationMinutes: unknown, retry: unknown): RequestOptions {
+function parseOptions(maxDurationMinutes: unknown, retry: unknown, issues: ValidationIssues): RequestOptions {
   const options: RequestOptions = {};
   if (maxDurationMinutes !== undefined) {
     if (typeof maxDurationMinutes !== 'number' || !Number.isInteger(maxDurationMinutes) || maxDurationMinutes < 1 || maxDurationMinutes > 10_080) {
-      throw new RequestValidationError('maxDurationMinutes', `must be an integer from 1 to 10080 (a week), got ${describeValue(maxDurationMinutes)}`);
-    }
-    options.maxDurationMs = maxDurationMinutes * 60_000;
+      issues.add('maxDurationMinutes', `must be an integer from 1 to 10080 (a week), got ${describeValue(maxDurationMinutes)}`);
+    } else options.maxDurationMs = maxDurationMinutes * 60_000;
   }
   if (retry !== undefined) {
-    if (typeof retry !== 'object' || retry === null || Array.isArray(retry))
-      throw new RequestValidationError('retry', `must be an object, got ${describeValue(retry)}`);
+    if (typeof retry !== 'object' || retry === null || Array.isArray(retry)) {
+      issues.add('retry', `must be an object, got ${describeValue(retry)}`);
+      return options;
+    }
     const overrides: RetryOverrides = {};
     for (const [key, value] of Object.entries(retry)) {
       const limit = retryLimits[key as keyof typeof retryLimits];
-      if (!limit) throw new RequestValidationError(`retry.${key}`, `is not a known field (known: ${Object.keys(retryLimits).join(', ')})`);
+      if (!limit) {
+        issues.add(`retry.${key}`, `is not a known field (known: ${Object.keys(retryLimits).join(', ')})`);
+        continue;
+      }
       const integer = key !== 'multiplier';
       if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)) || value < limit.min || value > limit.max) {
-        throw new RequestValidationError(
+        issues.add(
           `retry.${key}`,
           `must be ${integer ? 'an integer' : 'a number'} from ${limit.min} to ${limit.max}${limit.unit}, got ${describeValue(value)}`,
         );
+        continue;
       }
       const field = key === 'baseDelaySeconds' ? 'baseDelayMs' : key === 'maxDelaySeconds' ? 'maxDelayMs' : key;
       (overrides as Record<string, number>)[field] = value * limit.scale;

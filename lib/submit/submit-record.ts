@@ -350,7 +350,7 @@ async function rejectInvalid(record: QueueRecord, error: RequestValidationError,
       createdAt: now,
       rawMessage: record.body.length > maxRawMessageChars ? `${record.body.slice(0, maxRawMessageChars)}…(truncated)` : record.body,
       summary: {},
-      error: { field: error.field, reason: error.reason, source: 'validation', at: now },
+      error: { field: error.field, reason: error.reason, ...storedErrors(error), source: 'validation', at: now },
     },
     `invalid request: ${error.message}`,
     deps.settings.taskPolicy,
@@ -359,7 +359,7 @@ async function rejectInvalid(record: QueueRecord, error: RequestValidationError,
   // An invalid message reusing the requestId of a real task must not touch that task; the letter says so.
   const clash = !written.created && written.existing.state !== 'REJECTED';
   const reason = clash ? `${error.message} (task ${taskId} of this requestId is a different, valid request and was left as is)` : error.message;
-  log.warn('invalid import request rejected', { field: error.field, reason: error.reason });
+  log.warn('invalid import request rejected', { field: error.field, reason: error.reason, errors: error.errors.length });
   await deps.deadLetters.send({ body: record.body, reason, field: error.field, sourceMessageId: record.messageId, ...(clash ? {} : { taskId }) });
   return { kind: 'rejected', taskId: clash ? undefined : taskId, field: error.field, reason: error.message };
 }
@@ -375,4 +375,16 @@ function namedFieldsOf(body: string): { target?: string; backend?: string } {
   } catch {
     return {};
   }
+}
+
+/** Most mistakes a REJECTED task keeps (the dead letter's reason has the message): the item stays small. */
+const maxStoredErrors = 20;
+
+/** The list of a request's mistakes, for its task, when it has more than one: capped, each part clipped. */
+function storedErrors(error: RequestValidationError): { errors?: Array<{ field: string; reason: string }>; moreErrors?: number } {
+  if (error.errors.length < 2) return {};
+  const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
+  const errors = error.errors.slice(0, maxStoredErrors).map((e) => ({ field: clip(e.field, 256), reason: clip(e.reason, 1000) }));
+  const more = error.errors.length - errors.length;
+  return { errors, ...(more > 0 ? { moreErrors: more } : {}) };
 }

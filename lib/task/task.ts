@@ -17,9 +17,13 @@ export interface TaskWarning {
 }
 
 export interface TaskError {
-  /** The request field at fault, for validation errors. */
+  /** The request field at fault, for validation errors (the first, when there are several). */
   field?: string;
   reason: string;
+  /** A request with several mistakes: each of them, the first being `field`/`reason` (at most 20 are kept). */
+  errors?: Array<{ field: string; reason: string }>;
+  /** How many more mistakes there were than `errors` keeps. */
+  moreErrors?: number;
   source: 'validation' | 'backend' | 'bulkpilot';
   at: number;
 }

@@ -272,7 +272,12 @@ describe('the packaged submit bundle', () => {
     event.Records[0].body = JSON.stringify({ requestId: 'invalid-1', src: 'hdfs' });
     expect(await handler(event, { getRemainingTimeInMillis: () => 60_000 })).toEqual({ batchItemFailures: [] });
     const [letter] = await receiveAll(aws.sqs, aws.dlqUrl, 1);
-    expect(letter!.MessageAttributes?.['bulkpilot-reason']?.StringValue).toBe('dst: is required');
+    // Every field the request lacks is named, the first (the letter's field) first.
+    expect(letter!.MessageAttributes?.['bulkpilot-field']?.StringValue).toBe('dst');
+    expect(letter!.MessageAttributes?.['bulkpilot-reason']?.StringValue).toBe(
+      'dst: is required; readerConfig: is required (a JSON object, or a string holding one); writerConfig: is required (a JSON object, or a string holding one); ' +
+        'driverSpec: is required (one of small, medium, large, xlarge); instances: is required',
+    );
   });
 });
 

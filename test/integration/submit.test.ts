@@ -133,6 +133,43 @@ describe('submit: bad input never fails its siblings', () => {
     expect(await harness.store.get(taskIdFor(ids.valid))).toMatchObject({ state: 'SUBMITTED' });
   });
 
+  it('records every mistake of a request on its REJECTED task, at most 20, and dead-letters the message naming them all', async () => {
+    harness = createSubmitHarness(aws, master);
+    const ids = { three: uniqueId('three-mistakes'), many: uniqueId('many-mistakes') };
+    const { dst: _dst, ...withoutDst } = seedRequest;
+    const unknown = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`extra${i}`, i]));
+    const records = await roundTripThroughQueue(aws, [
+      body({ requestId: ids.three, ...withoutDst, driverSpec: 'huge', instances: 0 }),
+      body({ requestId: ids.many, ...seedRequest, ...unknown }),
+    ]);
+
+    const result = await harness.invoke(records);
+
+    expect(result.batchItemFailures).toEqual([]);
+    const message =
+      'dst: is required; driverSpec: must be one of small, medium, large, xlarge, got string "huge"; instances: must be between 1 and 1000, got 0';
+    expect(result.outcomes[0]!.outcome).toMatchObject({ kind: 'rejected', field: 'dst', reason: message });
+    const three = await harness.store.get(taskIdFor(ids.three));
+    expect(three).toMatchObject({ state: 'REJECTED', error: { field: 'dst', reason: 'is required', source: 'validation' } });
+    expect(three!.error!.errors).toEqual([
+      { field: 'dst', reason: 'is required' },
+      { field: 'driverSpec', reason: 'must be one of small, medium, large, xlarge, got string "huge"' },
+      { field: 'instances', reason: 'must be between 1 and 1000, got 0' },
+    ]);
+    expect(three!.error!.moreErrors).toBeUndefined();
+    expect(three!.history[0]!.reason).toBe(`invalid request: ${message}`);
+
+    const many = await harness.store.get(taskIdFor(ids.many));
+    expect(many!.error).toMatchObject({ field: 'extra0', moreErrors: 5 });
+    expect(many!.error!.errors!.map((e) => e.field)).toEqual(Array.from({ length: 20 }, (_, i) => `extra${i}`));
+
+    const letters = await receiveAll(aws.sqs, aws.dlqUrl, 2);
+    const byBody = Object.fromEntries(letters.map((l) => [l.Body, l.MessageAttributes]));
+    expect(byBody[records[0]!.body]?.['bulkpilot-reason']?.StringValue).toBe(message);
+    expect(byBody[records[0]!.body]?.['bulkpilot-field']?.StringValue).toBe('dst');
+    expect(byBody[records[1]!.body]?.['bulkpilot-field']?.StringValue).toBe('extra0');
+  });
+
   it('keeps a non-JSON message on its REJECTED task, found by the hash of its bytes', async () => {
     harness = createSubmitHarness(aws, master);
     const [record] = await roundTripThroughQueue(aws, [`garbage ${uniqueId('x')}`]);

@@ -1,5 +1,5 @@
 import { describeValue, rejectUnknownFields } from '../../request/fields.ts';
-import { RequestValidationError } from '../../request/validation-error.ts';
+import { RequestValidationError, ValidationIssues } from '../../request/validation-error.ts';
 
 /**
  * The random-cluster create body (seed 002, `POST /v1.1/{project_id}/clusters/job`) under its own names:
@@ -60,84 +60,95 @@ const readOnlyFields = new Set([
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
 /** `__proto__` at any depth: no CDM config has such a key, and it is a trap for whatever reads the job next. */
-function refuseProtoKeys(value: unknown, at: string): void {
+function refuseProtoKeys(value: unknown, at: string, issues: ValidationIssues): void {
   if (typeof value !== 'object' || value === null) return;
   for (const [key, inner] of Object.entries(value)) {
     const where = Array.isArray(value) ? `${at}[${key}]` : `${at}.${key}`;
-    if (key === '__proto__') throw new RequestValidationError(where, 'is not a field of a CDM job');
-    refuseProtoKeys(inner, where);
+    if (key === '__proto__') issues.add(where, 'is not a field of a CDM job');
+    refuseProtoKeys(inner, where, issues);
   }
 }
 
+/** Each part is checked on its own (a part's fields only once it has the right shape): every mistake is reported at once. */
 export function parseCdmRequest(fields: Record<string, unknown>): CdmParams {
-  rejectUnknownFields(fields, cdmRequestFields);
+  const issues = new ValidationIssues();
+  issues.check(() => rejectUnknownFields(fields, cdmRequestFields));
   const jobs = fields.jobs;
-  if (jobs === undefined) throw new RequestValidationError('jobs', 'is required (an array of exactly one Job)');
-  if (!Array.isArray(jobs)) throw new RequestValidationError('jobs', `must be an array of exactly one Job, got ${describeValue(jobs)}`);
-  if (jobs.length !== 1) throw new RequestValidationError('jobs', `must hold exactly one Job (one import request is one migration job), got ${jobs.length}`);
-  const job = parseJob(jobs[0], 'jobs[0]');
+  if (jobs === undefined) issues.add('jobs', 'is required (an array of exactly one Job)');
+  else if (!Array.isArray(jobs)) issues.add('jobs', `must be an array of exactly one Job, got ${describeValue(jobs)}`);
+  else if (jobs.length !== 1) issues.add('jobs', `must hold exactly one Job (one import request is one migration job), got ${jobs.length}`);
+  else checkJob(jobs[0], 'jobs[0]', issues);
   const clusters = fields.clusters;
-  if (clusters === undefined) throw new RequestValidationError('clusters', 'is required (the candidate CDM cluster ids)');
-  if (!Array.isArray(clusters) || clusters.length === 0)
-    throw new RequestValidationError('clusters', `must be a non-empty array of cluster ids, got ${describeValue(clusters)}`);
-  clusters.forEach((id, i) => {
-    if (typeof id !== 'string' || !clusterIdPattern.test(id))
-      throw new RequestValidationError(`clusters[${i}]`, `must be a cluster id (letters, digits and -), got ${describeValue(id)}`);
-  });
-  return { jobs: [job], clusters: clusters as string[] };
+  if (clusters === undefined) issues.add('clusters', 'is required (the candidate CDM cluster ids)');
+  else if (!Array.isArray(clusters) || clusters.length === 0)
+    issues.add('clusters', `must be a non-empty array of cluster ids, got ${describeValue(clusters)}`);
+  else
+    clusters.forEach((id, i) => {
+      if (typeof id !== 'string' || !clusterIdPattern.test(id))
+        issues.add(`clusters[${i}]`, `must be a cluster id (letters, digits and -), got ${describeValue(id)}`);
+    });
+  issues.throwIfAny();
+  return { jobs: [(jobs as unknown[])[0] as CdmJob], clusters: clusters as string[] };
 }
 
-function parseJob(value: unknown, at: string): CdmJob {
-  const job = object(value, at);
-  const name = job.name;
-  if (name === undefined) throw new RequestValidationError(`${at}.name`, 'is required (1 to 240 characters)');
-  if (typeof name !== 'string' || !jobNamePattern.test(name)) {
-    throw new RequestValidationError(
-      `${at}.name`,
-      `must be 1 to 240 letters, digits, _, - or . (it is the job's id in every later call), got ${describeValue(name)}`,
-    );
-  }
-  // "." and ".." would be dot segments of every later path: no call could name the job.
-  if (/^\.+$/.test(name))
-    throw new RequestValidationError(`${at}.name`, `must not be dots only (it is a path segment of every later call), got ${describeValue(name)}`);
+function checkJob(value: unknown, at: string, issues: ValidationIssues): void {
+  const job = issues.check(() => object(value, at));
+  if (!job) return;
+  issues.check(() => checkJobName(job.name, `${at}.name`));
   const type = job.job_type;
-  if (type === undefined) throw new RequestValidationError(`${at}.job_type`, `is required (${jobTypes.join(', ')})`);
-  if (typeof type !== 'string' || !jobTypes.includes(type))
-    throw new RequestValidationError(`${at}.job_type`, `must be one of ${jobTypes.join(', ')}, got ${describeValue(type)}`);
+  if (type === undefined) issues.add(`${at}.job_type`, `is required (${jobTypes.join(', ')})`);
+  else if (typeof type !== 'string' || !jobTypes.includes(type))
+    issues.add(`${at}.job_type`, `must be one of ${jobTypes.join(', ')}, got ${describeValue(type)}`);
   for (const field of ['from-connector-name', 'to-connector-name', 'from-link-name', 'to-link-name']) {
     const text = job[field];
-    if (text === undefined) throw new RequestValidationError(`${at}.${field}`, 'is required');
-    if (typeof text !== 'string' || text.trim() === '')
-      throw new RequestValidationError(`${at}.${field}`, `must be a non-empty string, got ${describeValue(text)}`);
-    if (controlCharacters.test(text)) throw new RequestValidationError(`${at}.${field}`, 'must not contain control characters (newline, tab, NUL…)');
+    if (text === undefined) issues.add(`${at}.${field}`, 'is required');
+    else if (typeof text !== 'string' || text.trim() === '') issues.add(`${at}.${field}`, `must be a non-empty string, got ${describeValue(text)}`);
+    else if (controlCharacters.test(text)) issues.add(`${at}.${field}`, 'must not contain control characters (newline, tab, NUL…)');
   }
-  refuseProtoKeys(job, at);
-  for (const field of ['from-config-values', 'to-config-values', 'driver-config-values']) configValues(job[field], `${at}.${field}`);
+  refuseProtoKeys(job, at, issues);
+  for (const field of ['from-config-values', 'to-config-values', 'driver-config-values']) configValues(job[field], `${at}.${field}`, issues);
   for (const field of Object.keys(job)) {
-    if (readOnlyFields.has(field)) throw new RequestValidationError(`${at}.${field}`, 'is set by CDM, not by a request');
+    if (readOnlyFields.has(field)) issues.add(`${at}.${field}`, 'is set by CDM, not by a request');
   }
-  return job as CdmJob;
 }
 
-function configValues(value: unknown, at: string): void {
-  if (value === undefined) throw new RequestValidationError(at, 'is required ({ "configs": [ { "name", "inputs": [ { "name", "value" } ] } ] })');
-  const values = object(value, at);
+function checkJobName(name: unknown, at: string): void {
+  if (name === undefined) throw new RequestValidationError(at, 'is required (1 to 240 characters)');
+  if (typeof name !== 'string' || !jobNamePattern.test(name)) {
+    throw new RequestValidationError(at, `must be 1 to 240 letters, digits, _, - or . (it is the job's id in every later call), got ${describeValue(name)}`);
+  }
+  // "." and ".." would be dot segments of every later path: no call could name the job.
+  if (/^\.+$/.test(name)) throw new RequestValidationError(at, `must not be dots only (it is a path segment of every later call), got ${describeValue(name)}`);
+}
+
+function configValues(value: unknown, at: string, issues: ValidationIssues): void {
+  if (value === undefined) {
+    issues.add(at, 'is required ({ "configs": [ { "name", "inputs": [ { "name", "value" } ] } ] })');
+    return;
+  }
+  const values = issues.check(() => object(value, at));
+  if (!values) return;
   const configs = values.configs;
-  if (!Array.isArray(configs)) throw new RequestValidationError(`${at}.configs`, `must be an array, got ${describeValue(configs)}`);
+  if (!Array.isArray(configs)) {
+    issues.add(`${at}.configs`, `must be an array, got ${describeValue(configs)}`);
+    return;
+  }
   configs.forEach((config, i) => {
-    const c = object(config, `${at}.configs[${i}]`);
-    if (typeof c.name !== 'string' || !c.name)
-      throw new RequestValidationError(`${at}.configs[${i}].name`, `must be a non-empty string, got ${describeValue(c.name)}`);
-    if (!Array.isArray(c.inputs)) throw new RequestValidationError(`${at}.configs[${i}].inputs`, `must be an array, got ${describeValue(c.inputs)}`);
+    const c = issues.check(() => object(config, `${at}.configs[${i}]`));
+    if (!c) return;
+    if (typeof c.name !== 'string' || !c.name) issues.add(`${at}.configs[${i}].name`, `must be a non-empty string, got ${describeValue(c.name)}`);
+    if (!Array.isArray(c.inputs)) {
+      issues.add(`${at}.configs[${i}].inputs`, `must be an array, got ${describeValue(c.inputs)}`);
+      return;
+    }
     c.inputs.forEach((input, k) => {
       const where = `${at}.configs[${i}].inputs[${k}]`;
-      const entry = object(input, where);
-      if (typeof entry.name !== 'string' || !entry.name)
-        throw new RequestValidationError(`${where}.name`, `must be a non-empty string, got ${describeValue(entry.name)}`);
+      const entry = issues.check(() => object(input, where));
+      if (!entry) return;
+      if (typeof entry.name !== 'string' || !entry.name) issues.add(`${where}.name`, `must be a non-empty string, got ${describeValue(entry.name)}`);
       // CDM's Input.value is a string ("Parameter value, which must be a string"): 1 and true are refused, not coerced.
-      if (typeof entry.value !== 'string')
-        throw new RequestValidationError(`${where}.value`, `must be a string (CDM takes every value as text), got ${describeValue(entry.value)}`);
-      if (!entry.value.isWellFormed()) throw new RequestValidationError(`${where}.value`, 'must be well-formed Unicode (it holds a lone surrogate)');
+      if (typeof entry.value !== 'string') issues.add(`${where}.value`, `must be a string (CDM takes every value as text), got ${describeValue(entry.value)}`);
+      else if (!entry.value.isWellFormed()) issues.add(`${where}.value`, 'must be well-formed Unicode (it holds a lone surrogate)');
     });
   });
 }

@@ -1,5 +1,5 @@
 import { describeValue, rejectUnknownFields } from '../../request/fields.ts';
-import { RequestValidationError } from '../../request/validation-error.ts';
+import { RequestValidationError, ValidationIssues } from '../../request/validation-error.ts';
 
 /**
  * A dump (transfer) task of a DIS stream (seed 004, `POST /v2/{project_id}/streams/{stream_name}/transfer-tasks`):
@@ -37,31 +37,42 @@ const mrsKeys = [
   'destination_file_type',
 ];
 
+/** Each part is checked on its own (the descriptor only once the type is known): every mistake is reported at once. */
 export function parseDisRequest(fields: Record<string, unknown>): DisParams {
-  rejectUnknownFields(fields, ['streamName', 'destination_type', ...descriptorKeys]);
+  const issues = new ValidationIssues();
+  issues.check(() => rejectUnknownFields(fields, ['streamName', 'destination_type', ...descriptorKeys]));
   const streamName = fields.streamName;
-  if (streamName === undefined) throw new RequestValidationError('streamName', 'is required (the DIS stream the task dumps)');
-  if (typeof streamName !== 'string' || !streamNamePattern.test(streamName)) {
-    throw new RequestValidationError('streamName', `must be 1 to 60 letters, digits, _ or -, got ${describeValue(streamName)}`);
-  }
+  if (streamName === undefined) issues.add('streamName', 'is required (the DIS stream the task dumps)');
+  else if (typeof streamName !== 'string' || !streamNamePattern.test(streamName))
+    issues.add('streamName', `must be 1 to 60 letters, digits, _ or -, got ${describeValue(streamName)}`);
   const type = fields.destination_type;
-  if (type === undefined) throw new RequestValidationError('destination_type', `is required (${destinationTypes.join(', ')})`);
-  if (typeof type !== 'string' || !(destinationTypes as readonly string[]).includes(type)) {
-    throw new RequestValidationError('destination_type', `must be one of ${destinationTypes.join(', ')}, got ${describeValue(type)}`);
-  }
+  if (type === undefined) issues.add('destination_type', `is required (${destinationTypes.join(', ')})`);
+  else if (typeof type !== 'string' || !(destinationTypes as readonly string[]).includes(type))
+    issues.add('destination_type', `must be one of ${destinationTypes.join(', ')}, got ${describeValue(type)}`);
+  else checkDescriptor(fields, type, issues);
+  issues.throwIfAny();
+  const key = `${(type as string).toLowerCase()}_destination_descriptor`;
+  return { streamName, destination_type: type as DestinationType, [key]: fields[key] } as DisParams;
+}
+
+function checkDescriptor(fields: Record<string, unknown>, type: string, issues: ValidationIssues): void {
   const key = `${type.toLowerCase()}_destination_descriptor`;
   for (const other of descriptorKeys) {
-    if (other !== key && fields[other] !== undefined) throw new RequestValidationError(other, `does not go with destination_type ${type} (give ${key})`);
+    if (other !== key && fields[other] !== undefined) issues.add(other, `does not go with destination_type ${type} (give ${key})`);
   }
   const descriptor = fields[key];
-  if (descriptor === undefined) throw new RequestValidationError(key, `is required for destination_type ${type}`);
-  if (typeof descriptor !== 'object' || descriptor === null || Array.isArray(descriptor))
-    throw new RequestValidationError(key, `must be an object, got ${describeValue(descriptor)}`);
+  if (descriptor === undefined) {
+    issues.add(key, `is required for destination_type ${type}`);
+    return;
+  }
+  if (typeof descriptor !== 'object' || descriptor === null || Array.isArray(descriptor)) {
+    issues.add(key, `must be an object, got ${describeValue(descriptor)}`);
+    return;
+  }
   const d = descriptor as Record<string, unknown>;
-  taskNameOf(d, key);
-  if (type === 'MRS') checkMrs(d, key);
-  else checkCommon(d, key, type);
-  return { streamName, destination_type: type as DestinationType, [key]: d } as DisParams;
+  issues.check(() => taskNameOf(d, key));
+  if (type === 'MRS') checkMrs(d, key, issues);
+  else checkCommon(d, key, type, issues);
 }
 
 function taskNameOf(d: Record<string, unknown>, key: string): string {
@@ -74,35 +85,38 @@ function taskNameOf(d: Record<string, unknown>, key: string): string {
   return name;
 }
 
-function checkMrs(d: Record<string, unknown>, key: string): void {
+function checkMrs(d: Record<string, unknown>, key: string, issues: ValidationIssues): void {
   for (const field of Object.keys(d))
-    if (!mrsKeys.includes(field)) throw new RequestValidationError(`${key}.${field}`, `is not a field of an MRS dump task (known: ${mrsKeys.join(', ')})`);
-  text(d, key, 'agency_name', { required: true, max: 64 });
-  integer(d, key, 'deliver_time_interval', 30, 900, true);
-  if (d.consumer_strategy !== undefined && d.consumer_strategy !== 'LATEST' && d.consumer_strategy !== 'TRIM_HORIZON') {
-    throw new RequestValidationError(`${key}.consumer_strategy`, `must be LATEST or TRIM_HORIZON, got ${describeValue(d.consumer_strategy)}`);
-  }
-  text(d, key, 'mrs_cluster_name', { required: true, max: 64 });
-  text(d, key, 'mrs_cluster_id', { required: true, max: 64 });
-  text(d, key, 'mrs_hdfs_path', { required: true, max: 1024 });
-  text(d, key, 'obs_bucket_path', { required: true, max: 63 });
+    if (!mrsKeys.includes(field)) issues.add(`${key}.${field}`, `is not a field of an MRS dump task (known: ${mrsKeys.join(', ')})`);
+  const check = (run: () => void) => issues.check(run);
+  check(() => text(d, key, 'agency_name', { required: true, max: 64 }));
+  check(() => integer(d, key, 'deliver_time_interval', 30, 900, true));
+  check(() => consumerStrategy(d, key));
+  check(() => text(d, key, 'mrs_cluster_name', { required: true, max: 64 }));
+  check(() => text(d, key, 'mrs_cluster_id', { required: true, max: 64 }));
+  check(() => text(d, key, 'mrs_hdfs_path', { required: true, max: 1024 }));
+  check(() => text(d, key, 'obs_bucket_path', { required: true, max: 63 }));
   const prefix = d.file_prefix;
   if (prefix !== undefined && (typeof prefix !== 'string' || !filePrefixPattern.test(prefix))) {
-    throw new RequestValidationError(`${key}.file_prefix`, `must be at most 50 letters, digits, _ or /, not starting with /, got ${describeValue(prefix)}`);
+    issues.add(`${key}.file_prefix`, `must be at most 50 letters, digits, _ or /, not starting with /, got ${describeValue(prefix)}`);
   }
-  text(d, key, 'hdfs_prefix_folder', { required: false, max: 50, empty: true });
+  check(() => text(d, key, 'hdfs_prefix_folder', { required: false, max: 50, empty: true }));
   // go3 types it a string, the seed sends a number: both are read.
-  integer(d, key, 'retry_duration', 0, 7200, false);
-  text(d, key, 'destination_file_type', { required: false, max: 16 });
+  check(() => integer(d, key, 'retry_duration', 0, 7200, false));
+  check(() => text(d, key, 'destination_file_type', { required: false, max: 16 }));
 }
 
-function checkCommon(d: Record<string, unknown>, key: string, type: string): void {
-  if (type !== 'CLOUDTABLE') text(d, key, 'agency_name', { required: true, max: 64 });
-  if (type !== 'CLOUDTABLE' || d.deliver_time_interval !== undefined) integer(d, key, 'deliver_time_interval', 30, 900, true);
+function checkCommon(d: Record<string, unknown>, key: string, type: string, issues: ValidationIssues): void {
+  if (type !== 'CLOUDTABLE') issues.check(() => text(d, key, 'agency_name', { required: true, max: 64 }));
+  if (type !== 'CLOUDTABLE' || d.deliver_time_interval !== undefined) issues.check(() => integer(d, key, 'deliver_time_interval', 30, 900, true));
+  issues.check(() => consumerStrategy(d, key));
+  issues.check(() => integer(d, key, 'retry_duration', 0, 7200, false));
+}
+
+function consumerStrategy(d: Record<string, unknown>, key: string): void {
   if (d.consumer_strategy !== undefined && d.consumer_strategy !== 'LATEST' && d.consumer_strategy !== 'TRIM_HORIZON') {
     throw new RequestValidationError(`${key}.consumer_strategy`, `must be LATEST or TRIM_HORIZON, got ${describeValue(d.consumer_strategy)}`);
   }
-  integer(d, key, 'retry_duration', 0, 7200, false);
 }
 
 function text(d: Record<string, unknown>, key: string, field: string, rule: { required: boolean; max: number; empty?: boolean }): void {

@@ -1,4 +1,5 @@
 import { optionalText, rejectUnknownFields, requireInteger, requireJsonObject, requireName, requireOneOf } from '../../request/fields.ts';
+import { ValidationIssues } from '../../request/validation-error.ts';
 
 /** The create call's parameters, under the Lindorm API's own field names. */
 export interface LindormBulkloadParams {
@@ -25,18 +26,27 @@ export const maxInstances = 1000;
  * of the `src` data source (HDFS), which only the master knows, so that check is left to it.
  */
 export function parseLindormRequest(fields: Record<string, unknown>): LindormBulkloadParams {
-  rejectUnknownFields(fields, lindormRequestFields);
+  // Each field is checked on its own: every mistake is reported at once.
+  const issues = new ValidationIssues();
+  issues.check(() => rejectUnknownFields(fields, lindormRequestFields));
+  const src = issues.check(() => requireName(fields, 'src'));
+  const dst = issues.check(() => requireName(fields, 'dst'));
+  const readerConfig = issues.check(() => requireJsonObject(fields, 'readerConfig', configLimits).text);
+  const writerConfig = issues.check(() => requireJsonObject(fields, 'writerConfig', configLimits).text);
+  const driverSpec = issues.check(() => requireOneOf(fields, 'driverSpec', driverSpecs));
+  const instances = issues.check(() => requireInteger(fields, 'instances', 1, maxInstances));
+  const fileType = issues.check(() => requireOneOf(fields, 'fileType', fileTypes, { optional: true }));
+  const spark = issues.check(() => optionalText(fields, 'sparkAdditionalParams', 4096));
+  issues.throwIfAny();
   const params: LindormBulkloadParams = {
-    src: requireName(fields, 'src'),
-    dst: requireName(fields, 'dst'),
-    readerConfig: requireJsonObject(fields, 'readerConfig', configLimits).text,
-    writerConfig: requireJsonObject(fields, 'writerConfig', configLimits).text,
-    driverSpec: requireOneOf(fields, 'driverSpec', driverSpecs)!,
-    instances: requireInteger(fields, 'instances', 1, maxInstances),
+    src: src!,
+    dst: dst!,
+    readerConfig: readerConfig!,
+    writerConfig: writerConfig!,
+    driverSpec: driverSpec!,
+    instances: instances!,
   };
-  const fileType = requireOneOf(fields, 'fileType', fileTypes, { optional: true });
   if (fileType !== undefined) params.fileType = fileType;
-  const spark = optionalText(fields, 'sparkAdditionalParams', 4096);
   if (spark !== undefined) params.sparkAdditionalParams = spark;
   return params;
 }

@@ -1,5 +1,5 @@
 import { describeValue, rejectUnknownFields } from '../../request/fields.ts';
-import { RequestValidationError } from '../../request/validation-error.ts';
+import { RequestValidationError, ValidationIssues } from '../../request/validation-error.ts';
 
 /**
  * The `/entrance/submit` body, under Linkis' own field names (seed 003, as CommonEntranceParser reads it):
@@ -26,52 +26,65 @@ const engineTypePattern = /^[A-Za-z][\w.]*-[\w.]+$/;
 const userCreatorPattern = /^[^-\s]+-[^\s]+$/;
 
 export function parseLinkisRequest(fields: Record<string, unknown>): LinkisSubmitParams {
-  rejectUnknownFields(fields, linkisRequestFields);
-  const content = object(fields.executionContent, 'executionContent', true)!;
-  const code = content.code;
-  if (code === undefined) throw new RequestValidationError('executionContent.code', 'is required');
-  if (typeof code !== 'string') throw new RequestValidationError('executionContent.code', `must be a string, got ${describeValue(code)}`);
-  if (code.trim() === '') throw new RequestValidationError('executionContent.code', 'must not be empty');
-  if (Buffer.byteLength(code) > maxCodeBytes) throw new RequestValidationError('executionContent.code', `must be at most ${maxCodeBytes} bytes`);
-  if (!code.isWellFormed()) throw new RequestValidationError('executionContent.code', 'must be well-formed Unicode (it holds a lone surrogate)');
-  const runType = content.runType;
-  if (runType === undefined) throw new RequestValidationError('executionContent.runType', 'is required (e.g. sql, hql, py, scala)');
-  if (typeof runType !== 'string' || !runType.trim())
-    throw new RequestValidationError('executionContent.runType', `must be a non-empty string, got ${describeValue(runType)}`);
-
-  const labels = object(fields.labels, 'labels', true)!;
-  for (const [key, value] of Object.entries(labels)) {
-    if (typeof value !== 'string') throw new RequestValidationError(`labels.${key}`, `must be a string, got ${describeValue(value)}`);
+  // Each part is checked on its own (a part's fields only once it is an object): every mistake is reported at once.
+  const issues = new ValidationIssues();
+  issues.check(() => rejectUnknownFields(fields, linkisRequestFields));
+  const content = issues.check(() => object(fields.executionContent, 'executionContent', true));
+  if (content) {
+    issues.check(() => checkCode(content.code));
+    const runType = content.runType;
+    if (runType === undefined) issues.add('executionContent.runType', 'is required (e.g. sql, hql, py, scala)');
+    else if (typeof runType !== 'string' || !runType.trim())
+      issues.add('executionContent.runType', `must be a non-empty string, got ${describeValue(runType)}`);
   }
-  if (labels.engineType === undefined) throw new RequestValidationError('labels.engineType', 'is required (the engine and its version, e.g. spark-2.4.3)');
-  if (!engineTypePattern.test(labels.engineType as string))
-    throw new RequestValidationError('labels.engineType', `must be <engine>-<version>, e.g. spark-2.4.3, got ${describeValue(labels.engineType)}`);
-  if (labels.userCreator === undefined) throw new RequestValidationError('labels.userCreator', 'is required (<user>-<creator>, e.g. hadoop-IDE)');
-  if (!userCreatorPattern.test(labels.userCreator as string))
-    throw new RequestValidationError('labels.userCreator', `must be <user>-<creator>, e.g. hadoop-IDE, got ${describeValue(labels.userCreator)}`);
+
+  const labels = issues.check(() => object(fields.labels, 'labels', true));
+  if (labels) {
+    for (const [key, value] of Object.entries(labels)) {
+      if (typeof value !== 'string') issues.add(`labels.${key}`, `must be a string, got ${describeValue(value)}`);
+    }
+    // A label that is not a string was named above.
+    if (labels.engineType === undefined) issues.add('labels.engineType', 'is required (the engine and its version, e.g. spark-2.4.3)');
+    else if (typeof labels.engineType === 'string' && !engineTypePattern.test(labels.engineType))
+      issues.add('labels.engineType', `must be <engine>-<version>, e.g. spark-2.4.3, got ${describeValue(labels.engineType)}`);
+    if (labels.userCreator === undefined) issues.add('labels.userCreator', 'is required (<user>-<creator>, e.g. hadoop-IDE)');
+    else if (typeof labels.userCreator === 'string' && !userCreatorPattern.test(labels.userCreator))
+      issues.add('labels.userCreator', `must be <user>-<creator>, e.g. hadoop-IDE, got ${describeValue(labels.userCreator)}`);
+  }
+
+  const requestParams = issues.check(() => object(fields.params, 'params', false));
+  if (requestParams) {
+    issues.check(() => object(requestParams.variable, 'params.variable', false));
+    const configuration = issues.check(() => object(requestParams.configuration, 'params.configuration', false));
+    if (configuration)
+      for (const part of ['runtime', 'startup', 'special']) issues.check(() => object(configuration[part], `params.configuration.${part}`, false));
+  }
+  const source = issues.check(() => object(fields.source, 'source', false));
+  if (source) {
+    // Linkis casts source to Map<String,String>: anything else fails there, after the task is stored.
+    for (const [key, value] of Object.entries(source)) {
+      if (typeof value !== 'string') issues.add(`source.${key}`, `must be a string (Linkis keeps source as strings), got ${describeValue(value)}`);
+    }
+    if (markerKey in source) issues.add(`source.${markerKey}`, 'is set by bulkpilot (it finds the task of a lost submit by it)');
+  }
+  issues.throwIfAny();
 
   const params: LinkisSubmitParams = {
     executionContent: content as LinkisSubmitParams['executionContent'],
     labels: labels as LinkisSubmitParams['labels'],
   };
-  const requestParams = object(fields.params, 'params', false);
-  if (requestParams) {
-    object(requestParams.variable, 'params.variable', false);
-    const configuration = object(requestParams.configuration, 'params.configuration', false);
-    if (configuration) for (const part of ['runtime', 'startup', 'special']) object(configuration[part], `params.configuration.${part}`, false);
-    params.params = requestParams as NonNullable<LinkisSubmitParams['params']>;
-  }
-  const source = object(fields.source, 'source', false);
-  if (source) {
-    // Linkis casts source to Map<String,String>: anything else fails there, after the task is stored.
-    for (const [key, value] of Object.entries(source)) {
-      if (typeof value !== 'string')
-        throw new RequestValidationError(`source.${key}`, `must be a string (Linkis keeps source as strings), got ${describeValue(value)}`);
-    }
-    if (markerKey in source) throw new RequestValidationError(`source.${markerKey}`, 'is set by bulkpilot (it finds the task of a lost submit by it)');
-    params.source = source as Record<string, string>;
-  }
+  if (requestParams) params.params = requestParams as NonNullable<LinkisSubmitParams['params']>;
+  if (source) params.source = source as Record<string, string>;
   return params;
+}
+
+function checkCode(code: unknown): void {
+  const field = 'executionContent.code';
+  if (code === undefined) throw new RequestValidationError(field, 'is required');
+  if (typeof code !== 'string') throw new RequestValidationError(field, `must be a string, got ${describeValue(code)}`);
+  if (code.trim() === '') throw new RequestValidationError(field, 'must not be empty');
+  if (Buffer.byteLength(code) > maxCodeBytes) throw new RequestValidationError(field, `must be at most ${maxCodeBytes} bytes`);
+  if (!code.isWellFormed()) throw new RequestValidationError(field, 'must be well-formed Unicode (it holds a lone surrogate)');
 }
 
 function object(value: unknown, field: string, required: boolean): Record<string, unknown> | undefined {
