@@ -29,6 +29,7 @@ export class ScheduleSource {
   readonly #run: () => Promise<void>;
   #timer: NodeJS.Timeout | undefined;
   #current: Promise<void> | undefined;
+  #stopping = false;
 
   constructor(options: {
     rate: string;
@@ -52,7 +53,8 @@ export class ScheduleSource {
       try {
         options.onResult?.(
           await options.handler(event, {
-            getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+            // Stopping: the running invocation sees its time as up and finishes what it has in hand.
+            getRemainingTimeInMillis: () => (this.#stopping ? 0 : Math.max(0, deadline - Date.now())),
             awsRequestId: crypto.randomUUID(),
             functionName: options.functionName,
           }),
@@ -72,6 +74,7 @@ export class ScheduleSource {
   }
 
   async stop(): Promise<void> {
+    this.#stopping = true;
     clearInterval(this.#timer);
     await this.#current;
   }

@@ -33,13 +33,22 @@ const stateFile = process.env.BULKPILOT_LOCAL_STATE ?? new URL('../../.local/sta
 const targetsFile = join(dirname(stateFile), 'targets.json');
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+// Stopped in the reverse order of their start (each start unshifts its stop): functions before the emulators they use.
 const stops: Array<() => Promise<void>> = [];
 const log = (fields: Record<string, unknown>) => console.error(JSON.stringify({ time: new Date().toISOString(), stack: 'local', ...fields }));
 
-async function portOr(preferred: number): Promise<number> {
+/** Ports that were taken, so another was used: said in the banner, since exports from an earlier run now point elsewhere. */
+const movedPorts: string[] = [];
+
+async function portOr(preferred: number, what: string, variable: string): Promise<number> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', () => freePort().then(resolve));
+    probe.once('error', () =>
+      freePort().then((port) => {
+        movedPorts.push(`${what}: port ${preferred} is taken (another process, or an earlier stack), so it is on ${port} (${variable} chooses)`);
+        resolve(port);
+      }),
+    );
     probe.listen(preferred, '127.0.0.1', () => probe.close(() => resolve(preferred)));
   });
 }
@@ -58,10 +67,10 @@ async function main() {
   const name = (suffix: string) => `${config.service}-${stage}-${suffix}`;
 
   const [dynamodb, fauxqs] = await Promise.all([
-    startDynamoDbLocal({ port: await portOr(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000)) }),
-    startLocalFauxqs({ port: await portOr(Number(process.env.FAUXQS_PORT ?? 4566)) }),
+    startDynamoDbLocal({ port: await portOr(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000), 'DynamoDB Local', 'DYNAMODB_LOCAL_PORT') }),
+    startLocalFauxqs({ port: await portOr(Number(process.env.FAUXQS_PORT ?? 4566), 'fauxqs', 'FAUXQS_PORT') }),
   ]);
-  stops.push(
+  stops.unshift(
     () => dynamodb.stop(),
     () => fauxqs.stop(),
   );
@@ -69,8 +78,8 @@ async function main() {
   let masterUrl = process.env.BDS_MASTER_URL;
   let masterNote = 'real master (BDS_MASTER_URL)';
   if (!masterUrl) {
-    const master = await startLindormMaster({ port: await portOr(Number(process.env.SIM_PORT ?? 12311)) });
-    stops.push(() => master.close());
+    const master = await startLindormMaster({ port: await portOr(Number(process.env.SIM_PORT ?? 12311), 'the bulk load master', 'SIM_PORT') });
+    stops.unshift(() => master.close());
     masterUrl = master.url;
     masterNote = 'simulator (sim.failAt=<STAGE> [sim.failTimes=N] in sparkAdditionalParams makes a run fail)';
   }
@@ -82,13 +91,13 @@ async function main() {
   process.env.LINKIS_TOKEN ??= 'bulkpilot-local-token';
   if (!linkisUrl) {
     const gateway = await startLinkisGateway({
-      port: await portOr(Number(process.env.LINKIS_SIM_PORT ?? 9001)),
+      port: await portOr(Number(process.env.LINKIS_SIM_PORT ?? 9001), 'the Linkis gateway', 'LINKIS_SIM_PORT'),
       tokens: [{ token: process.env.LINKIS_TOKEN, user: linkisUser }],
       users: [{ userName: linkisUser, password: process.env.LINKIS_PASSWORD ?? 'hadoop' }],
       // Long enough to watch progress and logs, short enough for a demo (LINKIS_SIM_RUN_MS).
       durations: { initedMs: 2_000, scheduledMs: 3_000, runningMs: Number(process.env.LINKIS_SIM_RUN_MS ?? 20_000) },
     });
-    stops.push(() => gateway.close());
+    stops.unshift(() => gateway.close());
     linkisUrl = gateway.url;
     linkisNote = 'simulator (sim.fail=true [sim.failTimes=N] in a comment of the code makes a run fail)';
   }
@@ -101,12 +110,12 @@ async function main() {
   if (!cdmUrl || !disUrl) {
     const cloud = await startHuaweiCloud({
       ports: {
-        iam: await portOr(Number(process.env.HUAWEI_IAM_SIM_PORT ?? 12340)),
-        cdm: await portOr(Number(process.env.HUAWEI_CDM_SIM_PORT ?? 12341)),
-        dis: await portOr(Number(process.env.HUAWEI_DIS_SIM_PORT ?? 12342)),
+        iam: await portOr(Number(process.env.HUAWEI_IAM_SIM_PORT ?? 12340), 'Huawei IAM', 'HUAWEI_IAM_SIM_PORT'),
+        cdm: await portOr(Number(process.env.HUAWEI_CDM_SIM_PORT ?? 12341), 'Huawei CDM', 'HUAWEI_CDM_SIM_PORT'),
+        dis: await portOr(Number(process.env.HUAWEI_DIS_SIM_PORT ?? 12342), 'Huawei DIS', 'HUAWEI_DIS_SIM_PORT'),
       },
     });
-    stops.push(() => cloud.close());
+    stops.unshift(() => cloud.close());
     cdmUrl = cloud.cdmUrl;
     disUrl = cloud.disUrl;
     process.env.HW_AK ??= DEFAULT_ACCESS_KEY.ak;
@@ -136,7 +145,7 @@ async function main() {
       2,
     )}\n`,
   );
-  stops.push(async () => rmSync(targetsFile, { force: true }));
+  stops.unshift(async () => rmSync(targetsFile, { force: true }));
 
   const ddb = new DynamoDBClient({ endpoint: dynamodb.endpoint, region, credentials });
   const sqs = new SQSClient({ endpoint: fauxqs.endpoint, region, credentials });
@@ -144,9 +153,18 @@ async function main() {
   const streams = new DynamoDBStreamsClient({ endpoint: dynamodb.endpoint, region, credentials });
   const tableName = name('tasks');
   await provisionTable(ddb, { tableName });
-  const queue = await provisionQueue(sqs, { logicalId: 'ImportQueue', queueName: name('imports'), nameFor: () => name('imports-dlq') });
+  // fauxqs names queues by a host (sqs.<region>.localhost) that does not resolve: plain SDK calls and the
+  // CLI get URLs on the endpoint itself, which fauxqs serves the same queues from.
+  const reachable = <T extends { url: string; deadLetter?: { url: string } }>(q: T): T => ({
+    ...q,
+    url: q.url.replace(/^https?:\/\/[^/]+/, fauxqs.endpoint),
+    ...(q.deadLetter ? { deadLetter: { ...q.deadLetter, url: q.deadLetter.url.replace(/^https?:\/\/[^/]+/, fauxqs.endpoint) } } : {}),
+  });
+  const queue = reachable(await provisionQueue(sqs, { logicalId: 'ImportQueue', queueName: name('imports'), nameFor: () => name('imports-dlq') }));
   const topic = await provisionTopic(sns, sqs, { topicName: name('task-events'), subscribeQueueName: name('task-events-console') });
-  const fileEvents = await provisionQueue(sqs, { logicalId: 'FileEventsQueue', queueName: name('file-events'), nameFor: () => name('file-events-dlq') });
+  const fileEvents = reachable(
+    await provisionQueue(sqs, { logicalId: 'FileEventsQueue', queueName: name('file-events'), nameFor: () => name('file-events-dlq') }),
+  );
   const s3 = new S3Client({ endpoint: fauxqs.endpoint, region, credentials, forcePathStyle: true });
   const bucket = name('landing');
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
@@ -175,6 +193,9 @@ async function main() {
   const localArns: Record<string, string> = { ImportQueue: queue.url, ImportDeadLetterQueue: queue.deadLetter!.url, FileEventsQueue: fileEvents.url };
   // One process hosts every function; they share the provider's environment.
   const locals = { stage, overrides: { BDS_MASTER_URL: masterUrl, TARGETS_FILE: targetsFile } };
+  // A poll keeps making passes for its pass window (30 s in AWS, where it runs every minute): locally the
+  // window ends before the next, faster tick, so the schedule really fires every LOCAL_SCHEDULE_SECONDS.
+  if (scheduleSeconds > 0) process.env.POLL_PASS_WINDOW_SECONDS ??= String(Math.floor(scheduleSeconds / 2));
   for (const fn of Object.keys(config.functions)) Object.assign(process.env, functionEnvironment(config, fn, refs, locals));
   Object.assign(process.env, awsEnv);
 
@@ -238,6 +259,7 @@ async function main() {
     ...awsEnv,
     TASKS_TABLE: tableName,
     IMPORT_QUEUE_URL: queue.url,
+    IMPORT_DLQ_URL: queue.deadLetter!.url,
     TARGETS_FILE: targetsFile,
     LINKIS_TOKEN: process.env.LINKIS_TOKEN,
     HW_AK: process.env.HW_AK,
@@ -248,7 +270,7 @@ async function main() {
   // `npm run demo` (and anyone else) finds the running stack here.
   mkdirSync(dirname(stateFile), { recursive: true });
   writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url }, null, 2));
-  stops.push(async () => rmSync(stateFile, { force: true }));
+  stops.unshift(async () => rmSync(stateFile, { force: true }));
   console.log(`
 bulkpilot local stack is up (stage "${stage}")
   DynamoDB Local     ${dynamodb.endpoint}   table ${tableName}
@@ -272,10 +294,11 @@ ${Object.entries(exports)
   npx bulkpilot submit events/requests/cdm-seed-example.json     (or dis-seed-example.json)
   npx bulkpilot logs <task> --follow   (a Linkis task's log as it runs)
   npx bulkpilot watch
+  npx bulkpilot dead-letters list
   npm run demo        (uploads sample files, submits requests, and watches them to the end)
 
-Ctrl-C stops everything.
-`);
+Everything is in memory: Ctrl-C stops it all and forgets every task, message and file.
+${movedPorts.map((m) => `\nnote: ${m}; exports copied from an earlier run point at the wrong process.`).join('')}`);
 }
 
 /** Task notifications (the SNS topic) are shown on the console, one line each. */
