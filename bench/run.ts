@@ -1,6 +1,7 @@
 // `npm run bench`: the figures that exist so far, printed as tables and written to bench-results/.
 // Every speed figure is a ratio against a floor measured in the same run.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cliReads } from './cli-reads.ts';
 import { coldStart, transportCost } from './cold-start.ts';
 import { lifecycleCost } from './lifecycle-cost.ts';
 import { type StrategyName, simulate, summarize } from './sim/simulate.ts';
@@ -73,6 +74,29 @@ console.table(
   })),
 );
 
+const cliSizes = smoke ? [100, 1_000] : [1_000, 10_000, 100_000];
+const cliRows = await cliReads(cliSizes, smoke ? 3 : 7);
+console.log(`\nthe operator's reads as the table grows (DynamoDB Local; calls and read units counted on the wire, median of ${smoke ? 3 : 7} runs)`);
+console.table(
+  cliRows.map((r) => ({
+    command: r.command,
+    'stored tasks': r.tasks.toLocaleString('en'),
+    calls: r.calls,
+    scans: r.scans,
+    'read units': r.readUnits.toFixed(1),
+    'median (ms)': r.medianMs.toFixed(1),
+  })),
+);
+const cliGrowth = ['list --limit 50', 'status <job id>'].map((command) => {
+  const of = cliRows.filter((r) => r.command === command);
+  const [small, large] = [of[0]!, of.at(-1)!];
+  return { command, from: small.tasks, to: large.tasks, readUnits: large.readUnits / small.readUnits, time: large.medianMs / small.medianMs };
+});
+for (const g of cliGrowth)
+  console.log(
+    `${g.command}: from ${g.from.toLocaleString('en')} to ${g.to.toLocaleString('en')} tasks, read units ${g.readUnits.toFixed(2)}×, time ${g.time.toFixed(2)}× (goal: flat, ≤ 1.5×: ${g.readUnits <= 1.5 && g.time <= 1.5 ? 'met' : 'not met'})`,
+  );
+
 const cold = smoke ? [] : await coldStart();
 const transport = smoke ? undefined : await transportCost();
 if (!smoke) {
@@ -101,7 +125,17 @@ const file = new URL(`../bench-results/${smoke ? 'smoke' : 'latest'}.json`, impo
 writeFileSync(
   file,
   JSON.stringify(
-    { at: new Date().toISOString(), node: process.version, throughput: throughputRows, lifecycle, tasksPerDay, simulation, coldStart: cold, transport },
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      throughput: throughputRows,
+      lifecycle,
+      tasksPerDay,
+      simulation,
+      cliReads: { rows: cliRows, growth: cliGrowth },
+      coldStart: cold,
+      transport,
+    },
     null,
     2,
   ),

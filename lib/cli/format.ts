@@ -1,16 +1,30 @@
 import type { LiveDetails } from '../operations/job-details.ts';
+import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
 import type { ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
 /** Plain-text tables and durations for people; `--json` output bypasses all of this. */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i] ?? ''))));
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .map((c, i) => (i === cells.length - 1 ? c : c + ' '.repeat(widths[i]! - displayWidth(c))))
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
+}
+
+// East Asian wide and fullwidth characters and emoji take two terminal columns; combining marks and
+// zero-width characters none (what wcwidth reports for the ranges that occur in names and paths).
+const wide =
+  /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{1F300}-\u{1F64F}\u{1F900}-\u{1F9FF}\u{20000}-\u{3FFFD}]/u;
+const zeroWidth = /\p{Mn}|\p{Me}|[\u200B-\u200F]|\p{Variation_Selector}/u;
+
+/** Columns a string takes in a terminal. */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const ch of text) width += zeroWidth.test(ch) ? 0 : wide.test(ch) ? 2 : 1;
+  return width;
 }
 
 export function duration(ms: number): string {
@@ -40,10 +54,16 @@ export function taskRow(task: Task, now: number): string[] {
     task.target ?? '-',
     task.summary.destination ?? '-',
     String(task.attempt ?? 0),
-    duration((task.finishedAt ?? now) - task.createdAt),
+    duration(endOf(task, now) - task.createdAt),
     task.remoteId ?? '-',
     task.requestId,
   ];
+}
+
+/** When the task ended (its last transition, for one recorded before finishedAt was kept), else now. */
+function endOf(task: Task, now: number): number {
+  if (task.finishedAt !== undefined) return task.finishedAt;
+  return isTerminal(task.state) ? (task.history.at(-1)?.at ?? task.updatedAt) : now;
 }
 
 export const taskHeaders = ['TASK', 'STATE', 'STAGE', 'TARGET', 'DESTINATION', 'ATTEMPT', 'AGE', 'JOB', 'REQUEST'];
@@ -57,7 +77,7 @@ export function taskDetail(
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
     ['request', `${task.requestId}${task.requestIdSource === 'derived' ? ' (derived from content)' : ''}`],
-    ['target', `${task.target ?? '-'} (${task.backend})`],
+    ['target', task.target ? `${task.target} (${task.backend})` : '- (the request named none that exists)'],
     ['state', task.state + (task.deletedAt ? ` (deleted ${time(task.deletedAt)})` : '')],
     ['backend state', [task.remoteState, task.stage, task.progress === undefined ? undefined : percent(task.progress)].filter(Boolean).join(' / ') || '-'],
     ['job', task.remoteId ?? '-'],
@@ -71,10 +91,13 @@ export function taskDetail(
           ] as [string, string],
         ]
       : []),
-    ['source → destination', `${task.summary.source ?? '-'} → ${task.summary.destination ?? '-'}`],
+    ...(task.summary.source || task.summary.destination
+      ? [['source → destination', `${task.summary.source ?? '-'} → ${task.summary.destination ?? '-'}`] as [string, string]]
+      : []),
+    ...(task.sourceFile ? [['file', `s3://${task.sourceBucket ?? '?'}/${task.sourceFile}`] as [string, string]] : []),
     ['attempt', String(task.attempt ?? 0)],
     ['created', time(task.createdAt)],
-    ['duration', duration((task.finishedAt ?? now) - task.createdAt) + (task.finishedAt ? '' : ' (running)')],
+    ['duration', duration(endOf(task, now) - task.createdAt) + (isTerminal(task.state) ? '' : ' (running)')],
     ['cost', costLine(task)],
     ['next check', task.dueAt === undefined ? '-' : time(task.dueAt)],
   ];

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { BackendCallError, type LogChunk, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { backendCatalog } from '../backends/catalog.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
@@ -11,16 +10,21 @@ import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } fro
 import { findTask } from '../operations/find-task.ts';
 import { type LiveDetails, liveDetails, logReader } from '../operations/job-details.ts';
 import { abortTask, deleteTask, type OperationResult, retryTask, settleTask } from '../operations/lifecycle.ts';
+import { previewSubmit } from '../operations/submit-preview.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { targetsFromEnv } from '../runtime/deployment-targets.ts';
-import { createOperatorRuntime } from '../runtime/tracking-runtime.ts';
+import { createOperatorRuntime, operatorAwsClientOptions } from '../runtime/tracking-runtime.ts';
+import type { TaskStore } from '../store/task-store.ts';
 import { SecretUnavailableError } from '../targets/secrets.ts';
 import { TargetsFileError } from '../targets/targets-file.ts';
 import { isTerminal, scheduledStates, type TaskState, taskStates } from '../task/states.ts';
 import { type Task, taskIdFor } from '../task/task.ts';
+import { DeadLetterQueue, deadLetterDetail, deadLetterTable } from './dead-letters.ts';
 import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
+import { describeValidationError, RequestInputError, readRequestInput } from './request-input.ts';
+import { SubmitRefusedError, submitRequest } from './submit-command.ts';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -44,15 +48,21 @@ const usage = `bulkpilot — submit and follow bulk-load tasks
 usage: bulkpilot <command> [options]
 
 commands:
-  submit <file.json | - | '{…json…}'>   validate an import request and put it on the import queue
+  submit <file.json | - | '{…json…}'> [--force-new]
+                                        validate an import request and put it on the import queue, if it
+                                        will do something (its requestId's task is read first); --force-new
+                                        derives a fresh requestId to load the same request again
   list [--state S,S] [--target T] [--backend B] [--destination D] [--limit N] [--page P] [--all]
                                         tasks, newest first (--all includes deleted ones)
-  status <id>                           one task with its history (id: task id, requestId or job id), and
-                                        what its backend says now: progress of each part, where the log is
+  status <id>                           one task with its history (id: task id, requestId, job id, or the
+                                        S3 key / s3:// URL of the file that started it), and what its
+                                        backend says now: progress of each part, where the log is
   logs <id> [--follow] [--from N]       the job's log from line N (default 0); --follow reads on while it
                                         runs (and into a retry's new job); says where the whole log is kept
                                         once the backend no longer serves it
-  watch [id] [--interval S] [--count N] live view of one task, or of every active task
+  watch [id] [--interval S] [--count N] [--limit N]
+                                        live view of one task (exits 0 when it succeeds, 1 when it ends
+                                        otherwise), or of the active tasks (newest --limit, default 50)
   abort <id>                            abort the job; ABORTED once the backend confirms
   retry <id>                            retry a FAILED, FAILED_FINAL or ABORTED task now (fresh attempts)
   delete <id> [--force]                 delete the job at the backend and mark the task deleted
@@ -60,34 +70,53 @@ commands:
   settle <id> (--job <jobId> | --give-up)
                                         settle an UNCERTAIN task: its job was found (its id as the
                                         backend shows it), or give it up
+  dead-letters list                     the dead-letter queue's messages, with why each is there
+  dead-letters show <messageId>         one of them, with its body
+  dead-letters redrive (<messageId> | --all) [--fix file.json]
+                                        send a letter back to the import queue (its body, or the fixed
+                                        one), once it will do something, and delete it from the queue
 
 options:
-  --json      machine-readable output (every read command; one JSON document per watch frame)
+  --json      machine-readable output (every command; one JSON document per watch frame; errors too)
+  --version   bulkpilot's version
   -h, --help  this text
 
-configuration (environment): TASKS_TABLE (all), IMPORT_QUEUE_URL (submit), the targets (submit, abort, retry,
+exit codes: 0 done, 1 the operation failed (or the watched task did not succeed), 2 usage.
+
+configuration (environment): TASKS_TABLE (all), IMPORT_QUEUE_URL (submit, redrive), IMPORT_DLQ_URL
+(dead-letters), BULKPILOT_TIMEOUT_S (each AWS call's limit, default 10), the targets (submit, abort, retry,
 delete, settle): TARGETS_FILE, or without one ${implicitTargetVariables || 'a targets file'}; secrets of the targets as
 the file names them; AWS credentials and region as for any AWS tool; AWS_ENDPOINT_URL_* for local emulators.`;
 
-/** Exit codes: 0 done, 1 the operation failed (unknown task, refused, unreachable, configuration), 2 usage. */
+/** Exit codes: 0 done, 1 the operation failed (unknown task, refused, unreachable, configuration, a watched task that did not succeed), 2 usage. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const json = argv.includes('--json');
+  // With --json, errors are JSON too: a pipeline reads one format whatever happens.
+  const fail = (command: string | undefined, message: string, code: 1 | 2): number => {
+    if (json) io.err(JSON.stringify({ error: { ...(command ? { command } : {}), message, exitCode: code } }));
+    else io.err(`bulkpilot${command ? ` ${command}` : ''}: ${message}${code === 2 ? '\nRun bulkpilot --help for usage.' : ''}`);
+    return code;
+  };
   let parsed: ReturnType<typeof parseOptions>;
   try {
     parsed = parseOptions(argv);
   } catch (error) {
-    io.err(`bulkpilot: ${(error as Error).message}\nRun bulkpilot --help for usage.`);
-    return 2;
+    return fail(undefined, (error as Error).message, 2);
   }
   const { values: o, positionals } = parsed;
-  const [command, id, ...extra] = positionals;
+  if (o.version) {
+    io.out(o.json ? JSON.stringify({ version: cliVersion }) : `bulkpilot ${cliVersion}`);
+    return 0;
+  }
+  const [command, ...rest] = positionals;
+  // `dead-letters <action> [id]` takes one word more than the other commands.
+  const action = command === 'dead-letters' ? rest.shift() : undefined;
+  const [id, ...extra] = rest;
   if (o.help || !command) {
     io.out(usage);
     return o.help ? 0 : 2;
   }
-  const usageError = (message: string) => {
-    io.err(`bulkpilot ${command}: ${message}\nRun bulkpilot --help for usage.`);
-    return 2;
-  };
+  const usageError = (message: string) => fail(command, message, 2);
   const needsId = ['status', 'logs', 'abort', 'retry', 'delete', 'settle', 'submit'];
   if (needsId.includes(command) && !id)
     return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
@@ -106,6 +135,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const logger = createJsonLogger({ level: io.env.LOG_LEVEL === 'debug' ? 'debug' : 'error', write: (line) => io.err(line) });
     const withBackends = ['abort', 'retry', 'delete', 'settle'].includes(command);
     const runtime = () => createOperatorRuntime(io.env, { logger, connect: withBackends });
+    const sqsOptions = () => operatorAwsClientOptions(io.env);
     const operation = async (run: (deps: Awaited<ReturnType<typeof runtime>>['deps']) => Promise<OperationResult>) => {
       const { deps } = await runtime();
       try {
@@ -117,34 +147,45 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       }
     };
     switch (command) {
-      case 'submit':
-        return await submit(id!, io, o.json === true);
+      case 'submit': {
+        const input = readRequestInput(id!, io.readStdin);
+        const { store } = await runtime();
+        try {
+          return await submitRequest(input.body, io, { store, sqsOptions: sqsOptions() }, { json: o.json === true, forceNew: o['force-new'] === true });
+        } catch (error) {
+          if (!(error instanceof RequestValidationError)) throw error;
+          if (o.json) return fail(command, `invalid request: ${error.message}`, 1);
+          io.err(`bulkpilot submit: ${describeValidationError(error, input.origin, input.body)}`);
+          return 1;
+        }
+      }
       case 'list': {
         const states = o.state ? o.state.split(',').map((s) => s.trim().toUpperCase()) : undefined;
         const unknown = states?.find((s) => !(taskStates as readonly string[]).includes(s));
         if (unknown) throw new UsageError(`--state: unknown state ${unknown} (known: ${taskStates.join(', ')})`);
         const limit = positive('limit', o.limit, 20);
+        if (limit > maxPageSize) throw new UsageError(`--limit must be at most ${maxPageSize}, got ${limit}`);
         const page = positive('page', o.page, 1);
         const { store } = await runtime();
-        const tasks = (
-          await store.list({
+        const { tasks, more } = await store.listPage(
+          {
             ...(states ? { states: states as TaskState[] } : {}),
             ...(o.backend ? { backend: o.backend } : {}),
             ...(o.target ? { target: o.target } : {}),
             ...(o.destination ? { destination: o.destination } : {}),
-          })
-        )
-          .filter((t) => o.all || !t.deletedAt)
-          .sort((a, b) => b.createdAt - a.createdAt);
-        const shown = tasks.slice((page - 1) * limit, page * limit);
-        const pages = Math.max(1, Math.ceil(tasks.length / limit));
-        print({ tasks: shown, total: tasks.length, page, pages }, () =>
-          shown.length === 0
-            ? `no tasks${tasks.length ? ` on page ${page} (${pages} pages)` : ''}`
+            ...(o.all ? { includeDeleted: true } : {}),
+          },
+          limit,
+          page,
+        );
+        const next = more ? `; more: --page ${page + 1}` : '';
+        print({ tasks, page, more }, () =>
+          tasks.length === 0
+            ? `no tasks${page > 1 ? ` on page ${page}` : ''}`
             : `${table(
                 taskHeaders,
-                shown.map((t) => taskRow(t, io.now())),
-              )}\n\npage ${page} of ${pages} (${tasks.length} tasks)`,
+                tasks.map((t) => taskRow(t, io.now())),
+              )}\n\npage ${page}${next}`,
         );
         return 0;
       }
@@ -172,12 +213,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
           await deps.backends.close();
         }
       }
-      case 'watch':
+      case 'watch': {
+        const limit = positive('limit', o.limit, 50);
+        if (limit > maxPageSize) throw new UsageError(`--limit must be at most ${maxPageSize}, got ${limit}`);
         return await watch(id, (await runtime()).store, io, {
           json: o.json === true,
           intervalMs: positive('interval', o.interval, 2) * 1000,
           count: o.count === undefined ? Infinity : positive('count', o.count, 1),
+          limit,
         });
+      }
       case 'abort':
         return await operation((deps) => abortTask(id!, deps));
       case 'retry':
@@ -188,14 +233,42 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         if (!o.job === !o['give-up']) throw new UsageError('give exactly one of --job <jobId> or --give-up');
         return await operation((deps) => settleTask(id!, deps, o.job ? { job: o.job } : { giveUp: true }));
       }
+      case 'dead-letters': {
+        if (action !== 'list' && action !== 'show' && action !== 'redrive')
+          throw new UsageError('give list, show <messageId> or redrive (<messageId> | --all) [--fix file]');
+        if (action === 'show' && !id) throw new UsageError('give the message id (bulkpilot dead-letters list shows them)');
+        if (action === 'redrive' && !id === !o.all) throw new UsageError('give exactly one of a message id or --all');
+        if (action === 'redrive' && o.fix && o.all) throw new UsageError("--fix replaces one letter's body: give a message id");
+        if (action !== 'redrive' && o.fix) throw new UsageError('--fix goes with redrive');
+        const { store } = await runtime();
+        return await deadLetters(action, id, io, {
+          store,
+          sqsOptions: sqsOptions(),
+          json: o.json === true,
+          all: o.all === true,
+          ...(o.fix ? { fix: o.fix } : {}),
+        });
+      }
       default:
         return usageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
     if (error instanceof UsageError) return usageError(error.message);
     // Credentials read at run time are masked here too: an operator's terminal is a log of its own.
-    io.err(`bulkpilot ${command}: ${redact('', explain(error))}`);
-    return 1;
+    return fail(command, String(redact('', explain(error, io.env))), 1);
+  }
+}
+
+/** Most tasks one page shows (one batch read). */
+const maxPageSize = 100;
+
+const cliVersion = packageVersion();
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
 }
 
@@ -220,6 +293,9 @@ function parseOptions(argv: string[]) {
       from: { type: 'string' },
       job: { type: 'string' },
       'give-up': { type: 'boolean' },
+      'force-new': { type: 'boolean' },
+      fix: { type: 'string' },
+      version: { type: 'boolean' },
     },
   });
 }
@@ -228,7 +304,7 @@ class UsageError extends Error {}
 
 const redact = createRedactor();
 
-function explain(error: unknown): string {
+function explain(error: unknown, env: CliIo['env'] = {}): string {
   if (
     error instanceof ConfigError ||
     error instanceof TaskNotFoundError ||
@@ -239,27 +315,18 @@ function explain(error: unknown): string {
   )
     return error.message;
   if (error instanceof RequestValidationError) return `invalid request: ${error.message}`;
+  if (error instanceof RequestInputError || error instanceof SubmitRefusedError) return error.message;
   if (error instanceof RemoteRefusedError || error instanceof RemoteTaskNotFoundError) return error.message;
   if (error instanceof BackendCallError) return `the backend did not answer usefully: ${error.message}`;
   const name = (error as { name?: string } | null)?.name ?? '';
   const message = error instanceof Error ? error.message : String(error);
   if (name === 'ResourceNotFoundException') return `the tasks table was not found (TASKS_TABLE, region, endpoint): ${message}`;
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message) || name === 'TimeoutError') return `cannot reach AWS (or the local emulators): ${message}`;
+  if (name === 'ValidationException' && /specified index/i.test(message))
+    return `the tasks table lacks an index this command reads (${message}): deploy with --param="operatorIndexes=4" (docs/deploying.md, "Upgrading a stack")`;
+  if (name === 'TimeoutError' || /timed? ?out|ETIMEDOUT|socket hang up/i.test(message))
+    return `no answer from AWS (or the local emulators) within ${env.BULKPILOT_TIMEOUT_S || 10} s (BULKPILOT_TIMEOUT_S): ${message}`;
+  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN/.test(message)) return `cannot reach AWS (or the local emulators): ${message}`;
   return `${name ? `${name}: ` : ''}${message}`;
-}
-
-async function submit(source: string, io: CliIo, json: boolean): Promise<number> {
-  const body = source === '-' ? io.readStdin() : source.trimStart().startsWith('{') ? source : readFileSync(source, 'utf8');
-  const request = parseImportRequest(body, targetsFromEnv(io.env));
-  const queueUrl = requireVar(io.env, 'IMPORT_QUEUE_URL');
-  const { MessageId } = await createSqsClient().send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }));
-  const taskId = taskIdFor(request.requestId);
-  io.out(
-    json
-      ? JSON.stringify({ messageId: MessageId, requestId: request.requestId, taskId }, null, 2)
-      : `queued request ${request.requestId} as message ${MessageId}; it becomes task ${taskId}`,
-  );
-  return 0;
 }
 
 /**
@@ -351,15 +418,17 @@ async function watch(
   id: string | undefined,
   store: Awaited<ReturnType<typeof createOperatorRuntime>>['store'],
   io: CliIo,
-  o: { json: boolean; intervalMs: number; count: number },
+  o: { json: boolean; intervalMs: number; count: number; limit: number },
 ): Promise<number> {
   const watchedStates = [...scheduledStates, 'UNCERTAIN'] as TaskState[];
+  let last: Task | undefined;
   for (let frame = 0; frame < o.count; frame++) {
     if (frame > 0) await io.sleep(o.intervalMs);
-    const tasks: Task[] = id ? [await findTask(store, id)] : (await store.list({ states: watchedStates })).sort((a, b) => b.createdAt - a.createdAt);
+    // Only the active tasks are read (a query per active state), never the history.
+    const { tasks, more } = id ? { tasks: [await findTask(store, id)], more: false } : await store.listPage({ states: watchedStates }, o.limit, 1);
     const now = io.now();
     if (o.json) {
-      io.out(JSON.stringify({ at: new Date(now).toISOString(), tasks }));
+      io.out(JSON.stringify({ at: new Date(now).toISOString(), tasks, ...(id ? {} : { more }) }));
     } else {
       const view = id
         ? taskDetail(tasks[0]!, now)
@@ -369,11 +438,74 @@ async function watch(
               tasks.map((t) => taskRow(t, now)),
             )
           : 'no active tasks';
-      io.out(
-        `${io.isTty ? '\x1b[2J\x1b[H' : frame > 0 ? '\n' : ''}bulkpilot watch — ${new Date(now).toISOString()}${id ? '' : ` — ${tasks.length} active`}\n\n${view}`,
-      );
+      const count = id ? '' : ` — ${tasks.length}${more ? `+ active (the newest ${o.limit}; --limit shows more)` : ' active'}`;
+      io.out(`${io.isTty ? '\x1b[2J\x1b[H' : frame > 0 ? '\n' : ''}bulkpilot watch — ${new Date(now).toISOString()}${count}\n\n${view}`);
     }
-    if (id && !scheduledStates.has(tasks[0]!.state) && tasks[0]!.state !== 'UNCERTAIN') break; // the watched task has ended
+    last = tasks[0];
+    if (id && watchedEnd(last!)) break;
+  }
+  // A pipeline can wait on a load: success only when the task succeeded (or, continuous, still runs).
+  if (id && last && watchedEnd(last) && last.state !== 'SUCCEEDED') {
+    if (!o.json) io.err(`bulkpilot watch: task ${last.taskId} ended ${last.state}${last.error ? `: ${last.error.reason}` : ''}`);
+    return 1;
   }
   return 0;
+}
+
+const watchedEnd = (task: Task) => !scheduledStates.has(task.state) && task.state !== 'UNCERTAIN';
+
+async function deadLetters(
+  action: 'list' | 'show' | 'redrive',
+  id: string | undefined,
+  io: CliIo,
+  o: { store: TaskStore; sqsOptions: Parameters<typeof createSqsClient>[0]; json: boolean; all: boolean; fix?: string },
+): Promise<number> {
+  const queue = new DeadLetterQueue(createSqsClient(o.sqsOptions), requireVar(io.env, 'IMPORT_DLQ_URL'));
+  try {
+    const letters = await queue.read();
+    if (action === 'list') {
+      io.out(o.json ? JSON.stringify({ letters }, null, 2) : deadLetterTable(letters));
+      return 0;
+    }
+    const chosen = o.all ? letters : letters.filter((l) => l.messageId === id);
+    if (!o.all && chosen.length === 0) throw new OperationRefusedError(`no dead letter ${id} (bulkpilot dead-letters list shows them)`);
+    if (action === 'show') {
+      io.out(o.json ? JSON.stringify(chosen[0], null, 2) : deadLetterDetail(chosen[0]!));
+      return 0;
+    }
+    const importQueue = requireVar(io.env, 'IMPORT_QUEUE_URL');
+    const targets = targetsFromEnv(io.env);
+    const results: Array<{ messageId: string; redriven: boolean; message: string }> = [];
+    for (const letter of chosen) {
+      const body = o.fix ? readRequestInput(o.fix, io.readStdin).body : letter.body;
+      // A letter goes back only if it will now do something: valid, and not already done or refused.
+      let outcome: { redriven: boolean; message: string };
+      try {
+        const request = parseImportRequest(body, targets);
+        const preview = previewSubmit(await o.store.get(taskIdFor(request.requestId)), request, io.now());
+        if (preview.send) await queue.redrive(letter.messageId, importQueue, o.fix ? body : undefined);
+        outcome = {
+          redriven: preview.send,
+          message: preview.send
+            ? `redriven: ${preview.message.replace('it becomes a new task', `it becomes task ${taskIdFor(request.requestId)}`)}`
+            : `kept: ${preview.message}`,
+        };
+      } catch (error) {
+        if (!(error instanceof RequestValidationError)) throw error;
+        outcome = { redriven: false, message: `kept: still invalid (${error.message}); fix it with --fix <file>` };
+      }
+      results.push({ messageId: letter.messageId, ...outcome });
+    }
+    const kept = results.filter((r) => !r.redriven).length;
+    io.out(
+      o.json
+        ? JSON.stringify({ results }, null, 2)
+        : results.length
+          ? results.map((r) => `${r.messageId}: ${r.message}`).join('\n')
+          : 'the dead-letter queue is empty',
+    );
+    return kept > 0 && !o.all ? 1 : 0;
+  } finally {
+    await queue.release();
+  }
 }

@@ -1,7 +1,7 @@
 /** No task matches the id an operator gave (task id, requestId or the backend's job id). */
 export class TaskNotFoundError extends Error {
   constructor(id: string) {
-    super(`no task found for ${JSON.stringify(id)} (tried task id, requestId and backend job id)`);
+    super(`no task found for ${JSON.stringify(id)} (tried task id, requestId, backend job id and source file key)`);
     this.name = 'TaskNotFoundError';
   }
 }

@@ -1,4 +1,4 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
 /**
  * The SQS client of every bulkpilot process. Its endpoint comes from the SDK's own resolution (region, or
@@ -6,6 +6,6 @@ import { SQSClient } from '@aws-sdk/client-sqs';
  * queue URLs whose host does not resolve (sqs.<region>.localhost), and a queue URL in configuration
  * should not be able to send our traffic elsewhere.
  */
-export function createSqsClient(): SQSClient {
-  return new SQSClient({ useQueueUrlAsEndpoint: false });
+export function createSqsClient(options: Omit<SQSClientConfig, 'useQueueUrlAsEndpoint'> = {}): SQSClient {
+  return new SQSClient({ ...options, useQueueUrlAsEndpoint: false });
 }

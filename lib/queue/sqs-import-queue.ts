@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { ImportQueue } from '../triggers/import-queue.ts';
+import { sourceFileAttribute } from '../submit/queue-record.ts';
+import type { ImportQueue, QueuedImport } from '../triggers/import-queue.ts';
 
 export class SqsImportQueue implements ImportQueue {
   readonly #client: SQSClient;
@@ -10,11 +11,18 @@ export class SqsImportQueue implements ImportQueue {
     this.#queueUrl = options.queueUrl;
   }
 
-  async enqueue(bodies: string[]): Promise<void> {
-    for (let i = 0; i < bodies.length; i += 10) {
-      const chunk = bodies.slice(i, i + 10);
+  async enqueue(messages: QueuedImport[]): Promise<void> {
+    for (let i = 0; i < messages.length; i += 10) {
+      const chunk = messages.slice(i, i + 10);
       const out = await this.#client.send(
-        new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: chunk.map((body, j) => ({ Id: String(j), MessageBody: body })) }),
+        new SendMessageBatchCommand({
+          QueueUrl: this.#queueUrl,
+          Entries: chunk.map((m, j) => ({
+            Id: String(j),
+            MessageBody: m.body,
+            ...(m.sourceFile ? { MessageAttributes: { [sourceFileAttribute]: { DataType: 'String', StringValue: m.sourceFile } } } : {}),
+          })),
+        }),
       );
       if (out.Failed?.length) {
         throw new Error(

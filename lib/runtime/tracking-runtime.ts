@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { backendCatalog } from '../backends/catalog.ts';
 import { BackendRegistry } from '../backends/registry.ts';
 import { systemClock } from '../clock.ts';
-import { requireVar } from '../config.ts';
+import { ConfigError, requireVar } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
@@ -36,13 +36,39 @@ export async function createTrackingRuntime(
 
 /** The operator CLI's dependencies: its own logger, no metrics, no cost ledger; targets only for commands that call backends. */
 export function createOperatorRuntime(env: Env, options: { logger: Logger; connect: boolean }): Promise<TrackingRuntime> {
-  return build(env, options.connect, options.logger, undefined);
+  return build(env, options.connect, options.logger, undefined, operatorAwsClientOptions(env));
 }
 
-async function build(env: Env, connect: boolean, logger: Logger, observability: LambdaObservability | undefined): Promise<TrackingRuntime> {
+/**
+ * An operator's command never hangs on an endpoint that accepts and never answers: each AWS call gives up
+ * after BULKPILOT_TIMEOUT_S (default 10 s), with the SDK's own retries.
+ */
+export function operatorAwsClientOptions(env: Env): {
+  requestHandler: { connectionTimeout: number; requestTimeout: number; throwOnRequestTimeout: true };
+  maxAttempts: number;
+} {
+  const raw = env.BULKPILOT_TIMEOUT_S;
+  const seconds = raw === undefined || raw === '' ? 10 : Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new ConfigError('BULKPILOT_TIMEOUT_S', `must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  // Without throwOnRequestTimeout, the SDK's handler only warns when the limit passes and waits on.
+  return { requestHandler: { connectionTimeout: Math.min(3000, seconds * 1000), requestTimeout: seconds * 1000, throwOnRequestTimeout: true }, maxAttempts: 2 };
+}
+
+async function build(
+  env: Env,
+  connect: boolean,
+  logger: Logger,
+  observability: LambdaObservability | undefined,
+  clientOptions: ConstructorParameters<typeof DynamoDBClient>[0] = {},
+): Promise<TrackingRuntime> {
   const metrics = observability?.metrics;
   const ledger = observability?.ledger;
-  const store = new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE'), ...(ledger ? { ledger } : {}) });
+  const store = new DynamoDbTaskStore({
+    client: new DynamoDBClient(clientOptions ?? {}),
+    tableName: requireVar(env, 'TASKS_TABLE'),
+    ...(ledger ? { ledger } : {}),
+  });
   // A Lambda function always reads its targets (a bad file fails it at once); an operator's read command does not.
   const targets = connect || observability ? targetsFromEnv(env) : undefined;
   const backends =

@@ -18,6 +18,7 @@ export interface TriggersRuntime {
   rules: ImportRules;
   queue: ImportQueue;
   logger: Logger;
+  metrics: LambdaObservability['metrics'];
   observability: LambdaObservability;
 }
 
@@ -41,6 +42,7 @@ export function createTriggersRuntime(env: Env, functionName: string): TriggersR
     rules: loadImportRules(env),
     queue: new SqsImportQueue({ client: createSqsClient(), queueUrl: requireUrl(env, 'IMPORT_QUEUE_URL') }),
     logger: observability.logger,
+    metrics: observability.metrics,
   };
 }
 

@@ -13,7 +13,8 @@ import { addCost, type CostLedger, zeroCost } from '../cost/cost-ledger.ts';
 import type { Task, TransitionPatch } from '../task/task.ts';
 import { emptyCheckpoint, type IndexedTask, type ShardCheckpoint } from '../tracking/poll-schedule.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
-import { type PollCheckpointStore, type TaskFilter, type TaskStore, TaskVersionConflictError } from './task-store.ts';
+import { TaskIndexReader } from './task-queries.ts';
+import { type PollCheckpointStore, type TaskPage, type TaskQuery, type TaskStore, TaskVersionConflictError } from './task-store.ts';
 
 /** The table's sparse index of due, active tasks; the table itself is defined once, in serverless.yml. */
 export const dueIndexName = 'due-active';
@@ -29,12 +30,14 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #ledger: CostLedger | undefined;
+  readonly #reader: TaskIndexReader;
 
   /** With a ledger, every task write also stores what the task consumed since its previous write. */
   constructor(options: { client: DynamoDBClient; tableName: string; ledger?: CostLedger }) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#ledger = options.ledger;
+    this.#reader = new TaskIndexReader(options.client, options.tableName);
   }
 
   async get(taskId: string): Promise<Task | undefined> {
@@ -195,32 +198,35 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
     }
   }
 
-  async list(filter: TaskFilter): Promise<Task[]> {
-    const conditions = ['attribute_exists(#state)'];
-    const names: Record<string, string> = { '#state': 'state' };
-    const values: Record<string, AttributeValue> = {};
-    if (filter.states?.length) {
-      conditions.push(`#state IN (${filter.states.map((_, i) => `:s${i}`).join(', ')})`);
-      for (const [i, s] of filter.states.entries()) values[`:s${i}`] = { S: s };
-    }
-    if (filter.backend) {
-      conditions.push('backend = :backend');
-      values[':backend'] = { S: filter.backend };
-    }
-    if (filter.target) {
-      conditions.push('#target = :target');
-      names['#target'] = 'target';
-      values[':target'] = { S: filter.target };
-    }
-    if (filter.destination) {
-      conditions.push('summary.destination = :destination');
-      values[':destination'] = { S: filter.destination };
-    }
-    return this.#scan(conditions.join(' AND '), names, values);
+  listPage(query: TaskQuery, limit: number, page: number): Promise<TaskPage> {
+    return this.#reader.page(query, limit, page);
   }
 
   findByRemoteId(remoteId: string): Promise<Task[]> {
-    return this.#scan('remoteId = :remoteId', {}, { ':remoteId': { S: remoteId } });
+    return this.#reader.byRemoteId(remoteId);
+  }
+
+  findBySourceFile(key: string, bucket?: string): Promise<Task[]> {
+    return this.#reader.bySourceFile(key, bucket);
+  }
+
+  /** Every task of the table: a scan, for tests and one-off maintenance only (no command uses it). */
+  async scanAll(): Promise<Task[]> {
+    const tasks: Task[] = [];
+    let start: Record<string, AttributeValue> | undefined;
+    do {
+      const out = await this.#client.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: 'attribute_exists(#state)',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of out.Items ?? []) tasks.push(unmarshall(item) as Task);
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return tasks;
   }
 
   async claimShard(shard: number, owner: string, now: number, leaseUntil: number): Promise<ShardCheckpoint | undefined> {
@@ -295,25 +301,6 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-  }
-
-  async #scan(filter: string, names: Record<string, string>, values: Record<string, AttributeValue>): Promise<Task[]> {
-    const tasks: Task[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.#client.send(
-        new ScanCommand({
-          TableName: this.#table,
-          FilterExpression: filter,
-          ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
-          ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) tasks.push(unmarshall(item) as Task);
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return tasks;
   }
 
   /**

@@ -2,12 +2,21 @@ import type { TaskState } from '../task/states.ts';
 import type { Task, TransitionPatch } from '../task/task.ts';
 import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
-export interface TaskFilter {
+/** What an operator asks `list` for; every part optional. */
+export interface TaskQuery {
   states?: TaskState[];
   backend?: string;
   target?: string;
   /** The backend's description of where the data goes (the summary's destination), matched exactly. */
   destination?: string;
+  /** Deleted tasks too (they are left out by default). */
+  includeDeleted?: boolean;
+}
+
+/** A page of tasks, newest first, and whether another page follows. */
+export interface TaskPage {
+  tasks: Task[];
+  more: boolean;
 }
 
 /** Persistence of tasks. Every write is conditional, so concurrent actors never overwrite each other. */
@@ -31,10 +40,12 @@ export interface TaskStore {
   queryActive(shard: number, now: number, pageSize: number): AsyncIterable<IndexedTask[]>;
   /** Records that the terminal state of `version` was announced; false if it already was. */
   markNotified(taskId: string, version: number): Promise<boolean>;
-  /** Every task matching the filter (a scan: for operators, not for hot paths). */
-  list(filter: TaskFilter): Promise<Task[]>;
+  /** Page `page` (from 1) of `limit` tasks matching the query, newest first: a query, never a scan. */
+  listPage(query: TaskQuery, limit: number, page: number): Promise<TaskPage>;
   /** Tasks whose job has this id (as the backend shows it). */
   findByRemoteId(remoteId: string): Promise<Task[]>;
+  /** Tasks a file arrival started (the object's key; `bucket` narrows), newest first. */
+  findBySourceFile(key: string, bucket?: string): Promise<Task[]>;
 }
 
 /** One poller per index shard at a time, and what it remembers between ticks. */

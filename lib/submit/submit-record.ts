@@ -12,7 +12,7 @@ import { newTask, type Task, type TaskPolicy, taskIdFor, transition, update } fr
 import { createMarker, holdAsUncertain, readLookup, recordCreated } from '../task/uncertain-create.ts';
 import type { DeadLetterSink } from './dead-letter.ts';
 import { decideCreateFailure, decideExisting, decideUnknownOutcome } from './decisions.ts';
-import { type QueueRecord, RetryLaterError } from './queue-record.ts';
+import { type QueueRecord, RetryLaterError, sourceFileOf } from './queue-record.ts';
 
 export interface SubmitSettings {
   /**
@@ -122,6 +122,7 @@ async function claimAndCreate(
       contentHash: request.contentHash,
       params: request.params,
       summary: request.summary,
+      ...sourceFileOf(record),
       create: claim,
       ...(request.options.maxDurationMs !== undefined ? { maxDurationMs: request.options.maxDurationMs } : {}),
       ...(request.options.retry !== undefined ? { retry: request.options.retry } : {}),
@@ -348,6 +349,8 @@ async function rejectInvalid(record: QueueRecord, error: RequestValidationError,
       backend: named.backend ?? '(unknown)',
       state: 'REJECTED',
       createdAt: now,
+      finishedAt: now,
+      ...sourceFileOf(record),
       rawMessage: record.body.length > maxRawMessageChars ? `${record.body.slice(0, maxRawMessageChars)}…(truncated)` : record.body,
       summary: {},
       error: { field: error.field, reason: error.reason, ...storedErrors(error), source: 'validation', at: now },

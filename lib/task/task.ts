@@ -89,6 +89,9 @@ export interface Task {
   /** For a message that could not be parsed: its text (truncated), so nothing is lost. */
   rawMessage?: string;
   summary: TaskSummary;
+  /** For a task a file arrival started: the object's key (what `bulkpilot status <key>` finds) and bucket. */
+  sourceFile?: string;
+  sourceBucket?: string;
   /** The backend's reference to the job (its own ids, as the API names them). */
   remote?: RemoteRef;
   /** The job's id as the backend's console shows it: what operators search and type. */
@@ -192,7 +195,7 @@ export interface TransitionOptions {
 }
 
 /** What a transition may remove; the bookkeeping of states, never identity or history. */
-export type ClearableKey = 'retryCall' | 'nextAttemptAt' | 'operatorRetry' | 'abort' | 'error' | 'nearEnd' | 'progress' | 'warnings';
+export type ClearableKey = 'retryCall' | 'nextAttemptAt' | 'operatorRetry' | 'abort' | 'error' | 'nearEnd' | 'progress' | 'warnings' | 'remoteState' | 'stage';
 
 /**
  * The next version of a task after a transition: history appended (bounded), due-index attributes set or

@@ -216,7 +216,7 @@ export function decideRetryWait(task: Task, observation: Observation, ctx: Decis
         to: 'RUNNING',
         reason: `backend already runs the job again (${status.state})`,
         changes: { ...changes, ...nextRun(attempt, now), operatorRetry: false },
-        clear: ['retryCall'],
+        clear: ['retryCall', 'error'],
         dueAt: now + poll.firstCheckDelayMs,
       };
     case 'unknown':

@@ -7,8 +7,11 @@ import type { Task } from '../task/task.ts';
 
 /** What an operator is told when a task ends, or when a running task's backend says it is not doing its work. */
 export interface TaskSummary {
-  /** `ended`: the task reached a terminal state; `warning`: a running task raised a warning. */
-  event: 'ended' | 'warning';
+  /**
+   * `ended`: the task reached a terminal state; `warning`: a running task raised a warning;
+   * `needs-operator`: the task is UNCERTAIN (its create's outcome is unknown) and waits for `bulkpilot settle`.
+   */
+  event: 'ended' | 'warning' | 'needs-operator';
   taskId: string;
   requestId: string;
   target: string | null;
@@ -27,6 +30,8 @@ export interface TaskSummary {
   /** The job's counters when last written (rows, bytes, discarded records…), and what is wrong with it. */
   counters: Record<string, number> | null;
   warnings: Array<{ code: string; message: string; since: string }> | null;
+  /** What an operator should do, for a task that needs one. */
+  action?: string;
 }
 
 export interface Notification {
@@ -102,5 +107,25 @@ export async function announceWarnings(
   const what = summary.destination ?? summary.requestId;
   await deps.publisher.publish({ subject: `bulkpilot: WARNING ${what}: ${(raised[0] ?? current.warnings[0]!).message}`.slice(0, 99), summary });
   deps.logger.warn('task warning announced', { taskId: task.taskId, requestId: task.requestId, remoteId: task.remoteId, warnings: current.warnings });
+  return true;
+}
+
+/**
+ * Tells operators that a task needs one: its create's outcome is unknown, nothing will happen until it is
+ * settled. Once per entry into UNCERTAIN (at least once: a stream record delivered again tells again).
+ */
+export async function announceUncertain(
+  task: Task,
+  deps: { store: TaskStore; publisher: NotificationPublisher; logger: Logger; metrics?: MetricsSink },
+): Promise<boolean> {
+  const current = await deps.store.get(task.taskId);
+  if (!current || current.state !== 'UNCERTAIN' || current.version !== task.version) return false;
+  const summary = {
+    ...summarize(current, 'needs-operator'),
+    action: `find the job at the backend (bulkpilot status ${current.taskId}; docs/operating.md, "Settling an UNCERTAIN task"), then bulkpilot settle ${current.taskId} --job <its id>, or --give-up if it does not exist`,
+  };
+  const what = summary.destination ?? summary.requestId;
+  await deps.publisher.publish({ subject: `bulkpilot: UNCERTAIN ${what}: settle it`.slice(0, 99), summary });
+  deps.logger.warn('uncertain task announced', { taskId: task.taskId, requestId: task.requestId, reason: summary.reason });
   return true;
 }

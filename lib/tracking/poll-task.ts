@@ -346,7 +346,8 @@ async function recordStartedRun(claimed: Task, ref: RemoteRef, backend: Backend,
         to: 'RUNNING',
         reason,
         changes: run,
-        clear: ['retryCall'],
+        // A new run: the last run's failure, backend state and stage are history now, not its present.
+        clear: ['retryCall', 'error', 'remoteState', 'stage', 'progress', 'nearEnd'],
         dueAt: deps.clock.now() + deps.settings.poll.firstCheckDelayMs,
       });
     } catch (error) {

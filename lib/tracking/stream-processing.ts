@@ -3,7 +3,7 @@ import type { Logger } from '../logger.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
-import { announceTerminal, announceWarnings, type NotificationPublisher } from './notification.ts';
+import { announceTerminal, announceUncertain, announceWarnings, type NotificationPublisher } from './notification.ts';
 import { settleFailedTask } from './settle-failed.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 
@@ -55,6 +55,7 @@ export function handleFailedTransitions(records: readonly TaskChange[], deps: Tr
 export function handleTerminalTransitions(records: readonly TaskChange[], deps: Parameters<typeof announceTerminal>[1]): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
     if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
+    else if (after.state === 'UNCERTAIN' && before?.state !== 'UNCERTAIN') await attributeTo(deps.ledger, after.taskId, () => announceUncertain(after, deps));
     else if (after.warnedAt !== undefined && after.warnedAt !== before?.warnedAt)
       await attributeTo(deps.ledger, after.taskId, () => announceWarnings(after, deps));
   });

@@ -48,7 +48,7 @@ export async function cronTick(
       const values = slotPlaceholders(slot);
       const requestId = `cron-${rule.id}-${values.yyyy}${values.MM}${values.dd}${values.HH}${values.mm}`;
       report.fired.push({ ruleId: rule.id, slot: new Date(slot).toISOString(), requestId });
-      return JSON.stringify({ ...fillTemplate(rule.template, values), requestId });
+      return { body: JSON.stringify({ ...fillTemplate(rule.template, values), requestId }) };
     });
     // Enqueue first, then move the cursor: a crash in between re-sends slots the submit path deduplicates.
     await deps.queue.enqueue(bodies);

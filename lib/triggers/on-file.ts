@@ -1,6 +1,7 @@
 import type { Logger } from '../logger.ts';
+import type { MetricsSink } from '../observability/metrics.ts';
 import { routeObject } from './file-routing.ts';
-import type { ImportQueue } from './import-queue.ts';
+import type { ImportQueue, QueuedImport } from './import-queue.ts';
 import type { FileRule } from './import-rules.ts';
 import { type CreatedObject, isSkipped, objectOfEventBridge, objectsOfS3Notification, type Skipped } from './s3-events.ts';
 
@@ -8,6 +9,7 @@ export interface OnFileDependencies {
   rules: readonly FileRule[];
   queue: ImportQueue;
   logger: Logger;
+  metrics?: MetricsSink;
 }
 
 export interface OnFileResult {
@@ -40,19 +42,22 @@ export async function handleFileEvent(event: unknown, deps: OnFileDependencies):
 }
 
 async function importObjects(items: Array<CreatedObject | Skipped>, deps: OnFileDependencies): Promise<number> {
-  const bodies: string[] = [];
+  const messages: QueuedImport[] = [];
   for (const item of items) {
     if (isSkipped(item)) {
       deps.logger.debug('notification skipped', { reason: item.reason });
       continue;
     }
     const routed = routeObject(item, deps.rules);
-    if (routed.length === 0) deps.logger.info('no rule matches the file', { bucket: item.bucket, key: item.key });
+    if (routed.length === 0) {
+      deps.logger.info('no rule matches the file', { bucket: item.bucket, key: item.key });
+      deps.metrics?.count('FilesUnmatched', 1);
+    }
     for (const { ruleId, request } of routed) {
       deps.logger.info('file arrival becomes an import request', { bucket: item.bucket, key: item.key, ruleId, requestId: request.requestId });
-      bodies.push(JSON.stringify(request));
+      messages.push({ body: JSON.stringify(request), sourceFile: `s3://${item.bucket}/${item.key}` });
     }
   }
-  await deps.queue.enqueue(bodies);
-  return bodies.length;
+  await deps.queue.enqueue(messages);
+  return messages.length;
 }

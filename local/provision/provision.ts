@@ -16,7 +16,7 @@ export async function provisionTable(
   options: { tableName: string; logicalId?: string; resources?: Record<string, CfnResource> },
 ): Promise<void> {
   const resources = options.resources ?? readServerlessResources();
-  const p = resourceOfType(resources, options.logicalId ?? 'TasksTable', 'AWS::DynamoDB::Table').Properties;
+  const p = everyConditionTrue(resourceOfType(resources, options.logicalId ?? 'TasksTable', 'AWS::DynamoDB::Table').Properties) as Record<string, unknown>;
   const input = {
     TableName: options.tableName,
     AttributeDefinitions: p.AttributeDefinitions,
@@ -92,3 +92,24 @@ export async function provisionTopic(
   await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'sqs', Endpoint: Attributes!.QueueArn!, Attributes: { RawMessageDelivery: 'true' } }));
   return { arn: TopicArn!, subscriberQueueUrl: QueueUrl! };
 }
+
+/**
+ * The table of a new stack: every `!If` takes its first branch (the table's optional parts, such as the
+ * operators' indexes that an older stack adds one by one, are all there), and `!Ref AWS::NoValue` is left out.
+ */
+export function everyConditionTrue(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(everyConditionTrue).filter((v) => v !== noValue);
+  if (value && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    if (record.Ref === 'AWS::NoValue') return noValue;
+    if (Array.isArray(record['Fn::If'])) return everyConditionTrue((record['Fn::If'] as unknown[])[1]);
+    return Object.fromEntries(
+      Object.entries(record)
+        .map(([k, v]) => [k, everyConditionTrue(v)])
+        .filter(([, v]) => v !== noValue),
+    );
+  }
+  return value;
+}
+
+const noValue = Symbol('AWS::NoValue');

@@ -189,7 +189,7 @@ describe('a mix of faults at the master over many lifecycles', () => {
     const endedAt = harness.clock.now();
 
     // Assess
-    const tasks = new Map((await harness.store.list({})).map((t) => [t.taskId, t]));
+    const tasks = new Map((await harness.store.scanAll()).map((t) => [t.taskId, t]));
     const procs = harness.master.procs();
     const procsOf = (requestId: string) => procs.filter((p) => p.form.sparkAdditionalParams?.split(' ')[0] === `chaos.req=${requestId}`);
     const createsOf = (requestId: string) => harness.master.creates((r) => (r.form?.sparkAdditionalParams ?? '').split(' ')[0] === `chaos.req=${requestId}`);

@@ -242,7 +242,7 @@ describe('a mix of faults at Huawei CDM and DIS over many lifecycles', () => {
     await h.drainStreams();
 
     // Assess
-    const tasks = new Map((await h.store.list({})).map((t) => [t.taskId, t]));
+    const tasks = new Map((await h.store.scanAll()).map((t) => [t.taskId, t]));
     const finals = queue.finals();
     const firedPerKind: Record<string, number> = {};
     for (const f of faults.fired) firedPerKind[`${f.endpoint}:${f.label}`] = (firedPerKind[`${f.endpoint}:${f.label}`] ?? 0) + 1;

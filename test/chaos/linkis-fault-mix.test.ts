@@ -198,7 +198,7 @@ describe('a mix of faults at the Linkis gateway over many lifecycles', () => {
     await h.drainStreams();
 
     // Assess
-    const tasks = new Map((await h.store.list({})).map((t) => [t.taskId, t]));
+    const tasks = new Map((await h.store.scanAll()).map((t) => [t.taskId, t]));
     const runsOf = linkisTasksByRequest(gateway);
     const finals = queue.finals();
     const firedPerKind: Record<string, number> = {};

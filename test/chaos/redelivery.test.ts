@@ -58,7 +58,7 @@ beforeAll(async () => {
   const drained = await drainWithLambdaSemantics(aws, (records) => harness.invoke(records), { concurrentInvocations, expected: requests * copies });
   ({ figures, reports, acknowledged, left, deadLettered } = drained);
   tasks = await Promise.all(Array.from({ length: requests }, (_, i) => harness.store.get(taskIdFor(requestId(i)))));
-  listed = await harness.store.list({});
+  listed = await harness.store.scanAll();
   const outcomes = reports.flatMap((r) => r.outcomes.map((o) => o.outcome.kind));
   reportFigures('redelivery', {
     requests,

@@ -88,7 +88,7 @@ describe('a backend that can look up the job of a lost create', () => {
     fake.fail('findCreated', 'error'); // the submit path's own lookup fails
     const records = await roundTripThroughQueue(h.aws, [JSON.stringify(request())]);
     await h.submit.invoke(records);
-    const taskId = (await h.store.list({})).find((t) => t.state === 'ACCEPTED')!.taskId;
+    const taskId = (await h.store.scanAll()).find((t) => t.state === 'ACCEPTED')!.taskId;
     const task = await tickUntil(h, taskId, 'SUBMITTED');
     expect(task.remoteId).toBe('job-1');
     expect(fake.count('create')).toBe(1);
@@ -100,11 +100,15 @@ describe('a backend that can look up the job of a lost create', () => {
     fake.fail('findCreated', 'error', 1_000);
     const records = await roundTripThroughQueue(h.aws, [JSON.stringify(request())]);
     await h.submit.invoke(records);
-    const taskId = (await h.store.list({})).find((t) => t.state === 'ACCEPTED')!.taskId;
+    const taskId = (await h.store.scanAll()).find((t) => t.state === 'ACCEPTED')!.taskId;
     const task = await tickUntil(h, taskId, 'UNCERTAIN', 100, 5 * 60_000);
     expect(task.history.at(-1)!.reason).toMatch(/^the backend could not say for 6 h whether create attempt 1 made a job/);
     expect(task.dueAt).toBeUndefined();
     expect(fake.count('create')).toBe(1);
+    // Nothing happens to it until someone acts: the operators are told, once, what to do.
+    expect(await h.notifications()).toEqual([
+      expect.objectContaining({ event: 'needs-operator', state: 'UNCERTAIN', taskId, action: expect.stringContaining(`bulkpilot settle ${taskId} --job`) }),
+    ]);
   });
 });
 

@@ -1,6 +1,7 @@
 // The throughput benchmark at a tiny size, so it cannot rot. No timing is asserted: only that every due
 // task was checked, every request submitted, and both sides of each ratio were measured.
 import { describe, expect, it } from 'vitest';
+import { cliReads } from '../../bench/cli-reads.ts';
 import { lifecycleCost } from '../../bench/lifecycle-cost.ts';
 import { throughput } from '../../bench/throughput.ts';
 
@@ -28,4 +29,22 @@ describe('npm run bench (smoke size)', () => {
     expect(cost.writeUnitsPerTask).toBeGreaterThan(0);
     expect(cost.backendCallsPerTaskHour).toBeGreaterThan(0);
   }, 120_000);
+
+  it("measures the operator's reads at two table sizes: no scan, and the same calls whatever the size", async () => {
+    const rows = await cliReads([60, 600], 1);
+    expect(rows.map((r) => [r.command, r.tasks])).toEqual([
+      ['list --limit 50', 60],
+      ['status <job id>', 60],
+      ['list --limit 50', 600],
+      ['status <job id>', 600],
+    ]);
+    for (const row of rows) {
+      expect(row.scans).toBe(0);
+      expect(row.readUnits).toBeGreaterThan(0);
+      expect(row.medianMs).toBeGreaterThan(0);
+    }
+    const calls = (command: string) => rows.filter((r) => r.command === command).map((r) => r.calls);
+    expect(new Set(calls('status <job id>')).size).toBe(1);
+    expect(new Set(calls('list --limit 50')).size).toBe(1);
+  }, 180_000);
 });

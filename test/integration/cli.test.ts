@@ -47,7 +47,7 @@ describe('bulkpilot CLI', () => {
 
   it('submit validates before sending: a bad request is refused with its field, a good one is queued', async () => {
     const bad = await cli(['submit', JSON.stringify({ ...seedRequest, dst: undefined })]);
-    expect(bad).toMatchObject({ code: 1, err: 'bulkpilot submit: invalid request: dst: is required' });
+    expect(bad).toMatchObject({ code: 1, err: 'bulkpilot submit: inline JSON: invalid request:\n  dst: is required' });
     const good = await cli(['submit', JSON.stringify({ requestId: 'cli-queued', ...seedRequest }), '--json']);
     expect(good.code).toBe(0);
     expect(JSON.parse(good.out)).toMatchObject({ requestId: 'cli-queued', taskId: expect.stringMatching(/^t-/) });
@@ -64,8 +64,11 @@ describe('bulkpilot CLI', () => {
     expect(succeeded.out).toContain(done);
     expect(succeeded.out).not.toContain(running);
     expect(succeeded.out).toMatch(/^TASK +STATE +STAGE +TARGET/);
+    const first = JSON.parse((await cli(['list', '--limit', '1', '--json'])).out);
+    expect(first).toMatchObject({ page: 1, more: true, tasks: [{ taskId: tasks[0]!.taskId }] });
     const paged = JSON.parse((await cli(['list', '--limit', '1', '--page', '2', '--json'])).out);
-    expect(paged).toMatchObject({ page: 2, pages: 2, total: 2 });
+    expect(paged).toMatchObject({ page: 2, more: false, tasks: [{ taskId: tasks[1]!.taskId }] });
+    expect((await cli(['list', '--limit', '1'])).out).toMatch(/\n\npage 1; more: --page 2$/);
     expect((await cli(['list', '--state', 'DONE'])).code).toBe(2);
   });
 
@@ -83,7 +86,7 @@ describe('bulkpilot CLI', () => {
   it('an unknown id, a forbidden transition and an unreachable master each give one clear line and exit 1', async () => {
     expect(await cli(['status', 'nope'])).toMatchObject({
       code: 1,
-      err: 'bulkpilot status: no task found for "nope" (tried task id, requestId and backend job id)',
+      err: 'bulkpilot status: no task found for "nope" (tried task id, requestId, backend job id and source file key)',
     });
     expect(await cli(['abort', done])).toMatchObject({ code: 1, err: `bulkpilot abort: task ${done} is SUCCEEDED: there is nothing to abort` });
     expect(await cli(['delete', running])).toMatchObject({ code: 1, err: expect.stringContaining('abort it first, or delete with --force') });

@@ -19,7 +19,7 @@ import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
 type Resource = { Type: string; Properties: Record<string, any> };
-let template: { Resources: Record<string, Resource> };
+let template: { Resources: Record<string, Resource>; Conditions?: Record<string, unknown> };
 
 beforeAll(async () => {
   await promisify(execFile)('npm', ['run', 'package'], { cwd: root, timeout: 120_000 });
@@ -66,6 +66,30 @@ describe('the packaged CloudFormation template', () => {
     expect(table.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
   });
 
+  it("holds the operators' four indexes, and lets a stack made before them add one per deploy", () => {
+    const [[, table]] = ofType('AWS::DynamoDB::Table') as [[string, Resource]];
+    const conditions = template.Conditions as Record<string, unknown>;
+    // The stage's operatorIndexes, substituted into the resolved conditions: which indexes a deploy with n has.
+    const evaluate = (c: unknown, n: string): boolean => {
+      const [op, args] = Object.entries(c as Record<string, unknown>)[0]!;
+      if (op === 'Condition') return evaluate(conditions[args as string], n);
+      const a = args as unknown[];
+      if (op === 'Fn::Not') return !evaluate(a[0], n);
+      if (op === 'Fn::And') return a.every((x) => evaluate(x, n));
+      if (op === 'Fn::Equals') return n === String(a[1]);
+      throw new Error(`unexpected ${op}`);
+    };
+    const indexesWith = (n: string) =>
+      (table.Properties.GlobalSecondaryIndexes as Array<Record<string, unknown>>).flatMap((entry) => {
+        const branch = entry['Fn::If'] as [string, { IndexName: string }, unknown] | undefined;
+        if (!branch) return [(entry as { IndexName: string }).IndexName];
+        return evaluate(conditions[branch[0]], n) ? [branch[1].IndexName] : [];
+      });
+    expect(indexesWith('4')).toEqual(['due-active', 'by-state', 'by-target', 'by-remote-id', 'by-source-file']);
+    for (const n of ['0', '1', '2', '3']) expect(indexesWith(n)).toHaveLength(Number(n) + 1);
+    expect(indexesWith('1')).toEqual(['due-active', 'by-state']);
+  });
+
   it('holds the import queue with a redrive policy to its dead-letter queue, visibility ≥ 6× the submit timeout', () => {
     const queue = template.Resources.ImportQueue!;
     expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }, maxReceiveCount: 5 });
@@ -104,7 +128,7 @@ describe('the packaged CloudFormation template', () => {
     expect(template.Resources.OnFileLambdaFunction!.Properties.Environment.Variables.IMPORT_RULES_FILE).toBe('config/import-rules.json');
   });
 
-  it('feeds the retry function only transitions into FAILED, and the notify function transitions into a terminal state and tasks that carry warnings', () => {
+  it('feeds the retry function only transitions into FAILED, and the notify function transitions into a terminal state or UNCERTAIN and tasks that carry warnings', () => {
     const retry = template.Resources.RetryEventSourceMappingDynamodbTasksTable!.Properties;
     expect(retry.EventSourceArn).toEqual({ 'Fn::GetAtt': ['TasksTable', 'StreamArn'] });
     expect(retry.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -114,9 +138,13 @@ describe('the packaged CloudFormation template', () => {
     ]);
     const notify = template.Resources.NotifyEventSourceMappingDynamodbTasksTable!.Properties;
     const notifyFilters = notify.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
-    expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY'], ['MODIFY']]);
+    expect(notifyFilters.map((f: { eventName: string[] }) => f.eventName)).toEqual([['INSERT'], ['MODIFY'], ['MODIFY'], ['MODIFY']]);
     expect(notifyFilters[1].dynamodb.NewImage.state.S).toEqual(['SUCCEEDED', 'FAILED_FINAL', 'ABORTED', 'REJECTED', 'LOST']);
-    expect(notifyFilters[2]).toEqual({ eventName: ['MODIFY'], dynamodb: { NewImage: { warnedAt: { N: [{ exists: true }] } } } });
+    expect(notifyFilters[2]).toEqual({
+      eventName: ['MODIFY'],
+      dynamodb: { NewImage: { state: { S: ['UNCERTAIN'] } }, OldImage: { state: { S: [{ 'anything-but': ['UNCERTAIN'] }] } } },
+    });
+    expect(notifyFilters[3]).toEqual({ eventName: ['MODIFY'], dynamodb: { NewImage: { warnedAt: { N: [{ exists: true }] } } } });
   });
 
   it('gives every function its own role, each statement naming specific resources', () => {
@@ -206,7 +234,7 @@ describe('the prod template (npm run package -- --stage prod, with a master and 
     expect(prod.Resources.ImportQueue!.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * prod.Resources.SubmitLambdaFunction!.Properties.Timeout);
   });
 
-  it('alarms on dead letters, poller errors and throttles, tasks failed for good and poll lag, to the notification topic', () => {
+  it('alarms on dead letters, poller errors and throttles, tasks failed for good or UNCERTAIN and poll lag, to the notification topic', () => {
     const alarms = Object.fromEntries(
       Object.entries(prod.Resources)
         .filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm')
@@ -219,7 +247,9 @@ describe('the prod template (npm run package -- --stage prod, with a master and 
       'PollLagAlarm',
       'PollerErrorsAlarm',
       'PollerThrottlesAlarm',
+      'UncertainTasksAlarm',
     ]);
+    expect(alarms.UncertainTasksAlarm).toMatchObject({ Namespace: 'bulkpilot', MetricName: 'TasksUncertain', Threshold: 1 });
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'NotificationTopic' }]);
     expect(alarms.ImportDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     expect(alarms.FailedFinalAlarm).toMatchObject({

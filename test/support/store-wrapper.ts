@@ -13,8 +13,9 @@ export function wrapStore(store: TaskStore, overrides: Partial<TaskStore>): Task
     reschedule: (task) => store.reschedule(task),
     queryActive: (...a) => store.queryActive(...a),
     markNotified: (...a) => store.markNotified(...a),
-    list: (filter) => store.list(filter),
+    listPage: (...a) => store.listPage(...a),
     findByRemoteId: (id) => store.findByRemoteId(id),
+    findBySourceFile: (...a) => store.findBySourceFile(...a),
     ...overrides,
   };
 }

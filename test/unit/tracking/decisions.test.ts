@@ -223,7 +223,8 @@ describe('a failed run waiting for its retry (RETRY_WAIT)', () => {
 
   it('takes a job seen running again as the next run (retried from the console, or our lost call took effect)', () => {
     const decision = decideRetryWait(waiting({ retryCall: { at: t0, attempt: 2 } }), status('running'), ctx(t0 + 5 * min), ability());
-    expect(decision).toMatchObject({ kind: 'transition', to: 'RUNNING', changes: { attempt: 2, runStartedAt: t0 + 5 * min }, clear: ['retryCall'] });
+    // The failed run's error belongs to the history now: the task shows the new run, not the old failure.
+    expect(decision).toMatchObject({ kind: 'transition', to: 'RUNNING', changes: { attempt: 2, runStartedAt: t0 + 5 * min }, clear: ['retryCall', 'error'] });
     expect(kindOf(decideRetryWait(waiting(), status('pending'), ctx(t0 + 5 * min), ability({ rerun: 'start' })))).toBe('transition RUNNING');
   });
 
