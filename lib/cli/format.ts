@@ -115,7 +115,11 @@ export function taskDetail(
   if (poller.failing) fields.push(['failed checks', `${poller.failing.failures} in a row, last at ${time(poller.failing.at)} (${poller.failing.error})`]);
   else if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);
   if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);
-  if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
+  if (task.error?.errors?.length) {
+    // A request rejected for several mistakes: each on its own line, as the submit command shows them.
+    task.error.errors.forEach((e, i) => fields.push([i === 0 ? 'errors' : '', `${e.field}: ${e.reason}`]));
+    if (task.error.moreErrors) fields.push(['', `and ${task.error.moreErrors} more (the dead letter's reason has them all)`]);
+  } else if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
   if (live && 'unavailable' in live) fields.push(['backend now', `not available: ${live.unavailable}`]);
   if (live && 'details' in live) {
     const { progress, parts, logLocation } = live.details;

@@ -51,14 +51,14 @@ export class ScheduleSource {
         detail: {},
       };
       try {
-        options.onResult?.(
-          await options.handler(event, {
-            // Stopping: the running invocation sees its time as up and finishes what it has in hand.
-            getRemainingTimeInMillis: () => (this.#stopping ? 0 : Math.max(0, deadline - Date.now())),
-            awsRequestId: crypto.randomUUID(),
-            functionName: options.functionName,
-          }),
-        );
+        // Called first, then reported: `onResult?.(await handler())` would skip the handler without a reporter.
+        const result = await options.handler(event, {
+          // Stopping: the running invocation sees its time as up and finishes what it has in hand.
+          getRemainingTimeInMillis: () => (this.#stopping ? 0 : Math.max(0, deadline - Date.now())),
+          awsRequestId: crypto.randomUUID(),
+          functionName: options.functionName,
+        });
+        options.onResult?.(result);
       } catch (error) {
         options.onResult?.(undefined, error);
       }

@@ -277,8 +277,17 @@ describe('exit codes, JSON errors, the version and timeouts', () => {
 });
 
 describe('displays', () => {
-  it('a task rejected at validation shows its real duration, no backend and no empty route', async () => {
-    const rejected = { ...task(5000, 'REJECTED'), backend: '(unknown)', summary: {}, finishedAt: undefined, target: undefined } as unknown as Task;
+  it('a task rejected at validation shows its real duration, no backend, no empty route, and each of its mistakes', async () => {
+    const errors = [
+      { field: 'dst', reason: 'is required' },
+      { field: 'instances', reason: 'must be between 1 and 1000, got 0' },
+    ];
+    const rejected = {
+      ...task(5000, 'REJECTED'),
+      backend: '(unknown)',
+      summary: {},
+      error: { field: 'dst', reason: 'is required', errors, source: 'validation', at: t0 },
+    } as unknown as Task;
     delete (rejected as Partial<Task>).finishedAt;
     delete (rejected as Partial<Task>).target;
     await store.createIfAbsent(rejected);
@@ -286,6 +295,7 @@ describe('displays', () => {
     expect(shown).toMatch(/^duration +0s$/m);
     expect(shown).toMatch(/^target +- \(the request named none that exists\)$/m);
     expect(shown).not.toContain('- → -');
+    expect(shown).toMatch(/^errors +dst: is required\n +instances: must be between 1 and 1000, got 0$/m);
   });
 
   it('aligns the table with wide characters in a destination', async () => {

@@ -111,8 +111,13 @@ describe('bulkpilot CLI', () => {
   it('abort, retry and delete walk a task through the master', async () => {
     const aborted = await cli(['abort', running]);
     expect(aborted).toMatchObject({ code: 0, out: `task ${running}: abort requested, now ABORTED` });
+    const before = await h.get(running);
     const retried = await cli(['retry', running, '--json']);
-    expect(JSON.parse(retried.out)).toMatchObject({ state: 'RUNNING', attempt: 1 });
+    const after = JSON.parse(retried.out);
+    expect(after).toMatchObject({ state: 'RUNNING', attempt: 1 });
+    // The new run is shown, not the aborted one's backend state.
+    expect(before.remoteState).toBeDefined();
+    expect(after.remoteState).not.toBe(before.remoteState);
     const deleted = await cli(['delete', running, '--force']);
     expect(deleted.code).toBe(0);
     expect(deleted.out).toMatch(/deleted \(job proc-\S+ deleted at the backend\)/);

@@ -114,6 +114,32 @@ describe('file arrivals', () => {
     ).toEqual(['CSV', 'Parquet']);
   });
 
+  it("tags each import with its file, so its task is found by the file's key; a file no rule matches is counted", async () => {
+    master.reset();
+    const counted: string[] = [];
+    const metrics = { count: (name: string) => counted.push(name), milliseconds: () => {} };
+    const records = await roundTripThroughQueue(aws, [s3Notification('incoming/sales/tagged.csv', 't1'), s3Notification('elsewhere/readme.txt', 'r1')]);
+    await handleFileEvent(
+      { Records: records.map((r) => ({ ...r, eventSource: 'aws:sqs' })) },
+      { rules: rules.fileRules, queue: queue(), logger: silentLogger, metrics },
+    );
+    expect(counted).toEqual(['FilesUnmatched']);
+    const messages = await receiveAll(aws.sqs, aws.queueUrl, 1);
+    expect(messages[0]!.MessageAttributes?.['bulkpilot-source-file']?.StringValue).toBe('s3://landing/incoming/sales/tagged.csv');
+    // The submit function gets the attribute as Lambda hands it over (lower-case fields).
+    const harness = createSubmitHarness(aws, master);
+    await harness.invoke(
+      messages.map((m) => ({
+        messageId: m.MessageId!,
+        body: m.Body!,
+        messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { stringValue: v.StringValue }])),
+      })),
+    );
+    await harness.close();
+    const [task] = await new DynamoDbTaskStore({ client: aws.dynamodb, tableName: aws.tableName }).findBySourceFile('incoming/sales/tagged.csv');
+    expect(task).toMatchObject({ sourceFile: 'incoming/sales/tagged.csv', sourceBucket: 'landing', state: 'SUBMITTED' });
+  });
+
   it('a notification that is not JSON fails alone; its siblings are imported', async () => {
     master.reset();
     const records = await roundTripThroughQueue(aws, ['{broken', s3Notification('incoming/sales/b.csv', 'b1')]);
