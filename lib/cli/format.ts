@@ -117,7 +117,7 @@ export function taskDetail(
   if (task.create.possibleDuplicate) fields.push(['warning', 'created again after an ambiguous create: a duplicate job may exist']);
   if (task.error?.errors?.length) {
     // A request rejected for several mistakes: each on its own line, as the submit command shows them.
-    task.error.errors.forEach((e, i) => fields.push([i === 0 ? 'errors' : '', `${e.field}: ${e.reason}`]));
+    for (const [i, e] of task.error.errors.entries()) fields.push([i === 0 ? 'errors' : '', `${e.field}: ${e.reason}`]);
     if (task.error.moreErrors) fields.push(['', `and ${task.error.moreErrors} more (the dead letter's reason has them all)`]);
   } else if (task.error) fields.push(['last error', `${task.error.field ? `${task.error.field}: ` : ''}${task.error.reason}`]);
   if (live && 'unavailable' in live) fields.push(['backend now', `not available: ${live.unavailable}`]);
