@@ -118,7 +118,10 @@ for (const [label, request, expected] of requests) {
   expectations.push({ label, requestId, expected });
 }
 const byLabel = (label: string) => expectations.find((e) => e.label === label)!;
-byLabel('fails once, then retried').note = (task) => (task.attempt === 2 ? 'retried once' : `attempt ${task.attempt ?? 0}`);
+// The failure that was retried is in the history (the task itself shows its current run).
+const failure = (task: Task) => task.history.find((e) => e.to === 'FAILED')?.reason;
+byLabel('fails once, then retried').note = (task) =>
+  task.attempt === 2 ? `retried once${failure(task) ? ` after: ${failure(task)}` : ''}` : `attempt ${task.attempt ?? 0}`;
 // A resubmit is a new Linkis task: the history names the one that failed and the one that replaced it.
 byLabel('CDM: the seed job, in a random cluster').note = (task) =>
   task.remote?.clusterId ? `ran on cluster ${task.remote.clusterId}, ${task.counters?.ROWS_WRITTEN ?? '?'} rows written` : undefined;
@@ -141,7 +144,9 @@ dump.note = (task) =>
   task.history.some((e) => e.to === 'RUNNING') ? `ran (${task.counters?.transferred ?? 0} records transferred), then stopped with bulkpilot abort` : undefined;
 byLabel('Linkis: fails once, then resubmitted').note = (task) => {
   const resubmit = task.history.find((e) => /^retry 2 started at the backend as /.test(e.reason));
-  return task.attempt === 2 && resubmit ? `resubmitted: ${resubmit.reason.replace(/^retry 2 started at the backend /, '')}` : `attempt ${task.attempt ?? 0}`;
+  return task.attempt === 2 && resubmit
+    ? `resubmitted: ${resubmit.reason.replace(/^retry 2 started at the backend /, '')}${failure(task) ? ` after: ${failure(task)}` : ''}`
+    : `attempt ${task.attempt ?? 0}`;
 };
 
 // 3. Watch until every task has ended (about two minutes with the stack's defaults).
