@@ -141,6 +141,11 @@ export interface RequestSchema<Params = unknown> {
   /** Validates the backend's fields of a request; throws one RequestValidationError naming every field at fault. */
   parseRequest(fields: Record<string, unknown>): Params;
   summarize(params: Params): TaskSummary;
+  /**
+   * Where the data lands, as the unit two loads must not write at once (a table, a stream, an engine queue):
+   * tasks with the same key share the target's per-destination concurrency limit. Stable for a request.
+   */
+  destinationKey(params: Params): string;
   /** The request's meaning, free of formatting (a config as object or as string is one request): what is hashed. */
   canonicalContent(params: Params): unknown;
   /** Puts an arrived file into a request template (a file rule's), where this backend reads its input. */

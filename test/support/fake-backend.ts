@@ -251,6 +251,7 @@ export function fakeModule(options: FakeBackendOptions & { onConnect?: (backend:
         return { job: fields.job, ...(typeof fields.input === 'string' ? { input: fields.input } : {}) };
       },
       summarize: (params) => ({ destination: `fake:${(params as { job: string }).job}` }),
+      destinationKey: (params) => `fake:${(params as { job: string }).job}`,
       canonicalContent: (params) => params,
       placeFile: (template, file) => ({ ...template, input: file.path }),
     },

@@ -13,4 +13,6 @@ export const disRequests: RequestSchema<DisParams> = {
         : String(d.obs_bucket_path ?? d.dli_table_name ?? d.cloudtable_cluster_name ?? d.dws_cluster_name ?? '');
     return { source: `stream ${params.streamName}`, destination: `${params.destination_type} ${where} as ${taskNameOfParams(params)}` };
   },
+  // The stream: DIS takes at most five dump tasks per stream (DIS.4357).
+  destinationKey: (params) => params.streamName,
 };

@@ -15,6 +15,13 @@ export const lindormRequests: RequestSchema<LindormBulkloadParams> = {
       destination: table === undefined ? params.dst : `${params.dst}/${namespace ? `${namespace}:` : ''}${table}`,
     };
   },
+  // The destination instance (dst) and the writer's table: two loads into one table fight each other.
+  destinationKey: (params) => {
+    const writer = JSON.parse(params.writerConfig) as Record<string, unknown>;
+    const namespace = typeof writer.namespace === 'string' && writer.namespace ? writer.namespace : 'default';
+    const table = typeof writer.lindormTable === 'string' && writer.lindormTable ? writer.lindormTable : '*';
+    return `${params.dst}/${namespace}:${table}`;
+  },
   placeFile,
 };
 

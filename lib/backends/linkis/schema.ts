@@ -13,5 +13,7 @@ export const linkisRequests: RequestSchema<LinkisSubmitParams> = {
       destination: `${params.labels.engineType} as ${params.labels.userCreator}`,
     };
   },
+  // An engine queue: the engine type and the creator the job runs as (Linkis queues per engine and creator).
+  destinationKey: (params) => `${params.labels.engineType}/${params.labels.userCreator}`,
   // No set place for an arrived file: a file rule puts {path} where the request should name it (a variable).
 };

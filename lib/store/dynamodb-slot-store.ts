@@ -1,0 +1,123 @@
+import {
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AcquireResult, SlotHolder, SlotScope, SlotStore } from '../limits/slots.ts';
+
+/** Slot items share the tasks table; their keys cannot collide with task ids (`t-<hex>`). */
+const slotPrefix = 'slots#';
+/** A holder is one attribute of the scope's item, so taking and giving back are single conditional updates. */
+const holderPrefix = 'h_';
+const maxConflictRounds = 20;
+
+function isConflict(error: unknown): boolean {
+  return error instanceof TransactionCanceledException && (error.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict');
+}
+
+/**
+ * One item per scope: `used` counts the holders, and each holder is an attribute of its own. Taking a slot
+ * is conditional on the count being under the limit and the holder being absent; taking several (a target
+ * and a destination) is one transaction. So concurrent submits, pollers and operators can never push a
+ * scope over its limit, and a repeated take or give-back changes nothing.
+ */
+export class DynamoDbSlotStore implements SlotStore {
+  readonly #client: DynamoDBClient;
+  readonly #table: string;
+
+  constructor(options: { client: DynamoDBClient; tableName: string }) {
+    this.#client = options.client;
+    this.#table = options.tableName;
+  }
+
+  async acquire(taskId: string, scopes: readonly SlotScope[], holder: Omit<SlotHolder, 'taskId'>): Promise<AcquireResult> {
+    // Concurrent takes of the same scope cancel each other's transactions (TransactionConflict): that is
+    // contention, not a full scope, so it is tried again after a short random wait.
+    for (let round = 0; ; round++) {
+      try {
+        return await this.#acquireOnce(taskId, scopes, holder);
+      } catch (error) {
+        if (!isConflict(error) || round >= maxConflictRounds) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (round + 1)));
+      }
+    }
+  }
+
+  async #acquireOnce(taskId: string, scopes: readonly SlotScope[], holder: Omit<SlotHolder, 'taskId'>): Promise<AcquireResult> {
+    // Slots the task holds already are not taken twice: only the missing ones go into the transaction.
+    const held = await Promise.all(scopes.map((s) => this.#holds(s.id, taskId)));
+    const missing = scopes.filter((_, i) => !held[i]);
+    if (missing.length === 0) return { kind: 'held' };
+    const value = marshall({ taskId, ...holder }, { removeUndefinedValues: true });
+    try {
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: missing.map((scope) => ({
+            Update: {
+              TableName: this.#table,
+              Key: { taskId: { S: slotPrefix + scope.id } },
+              UpdateExpression: 'SET #h = :holder ADD used :one',
+              ConditionExpression: 'attribute_not_exists(#h) AND (attribute_not_exists(used) OR used < :max)',
+              ExpressionAttributeNames: { '#h': holderPrefix + taskId },
+              ExpressionAttributeValues: { ':holder': { M: value }, ':one': { N: '1' }, ':max': { N: String(scope.max) } },
+            },
+          })),
+        }),
+      );
+      return { kind: 'held' };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      // A conflicting transaction on the same items is a race, not a full scope: the caller tries again.
+      if (reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
+      const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
+      const scope = missing[failed >= 0 ? failed : 0]!;
+      // The condition also fails when another call of this very task took the slot meanwhile.
+      if (await this.#holds(scope.id, taskId)) return this.#acquireOnce(taskId, scopes, holder);
+      return { kind: 'full', scope: scope.id, holders: (await this.holders(scope.id)).length, max: scope.max };
+    }
+  }
+
+  async release(taskId: string, scopeIds: readonly string[]): Promise<void> {
+    await Promise.all(
+      scopeIds.map(async (id) => {
+        try {
+          await this.#client.send(
+            new UpdateItemCommand({
+              TableName: this.#table,
+              Key: { taskId: { S: slotPrefix + id } },
+              UpdateExpression: 'REMOVE #h ADD used :minus',
+              ConditionExpression: 'attribute_exists(#h)',
+              ExpressionAttributeNames: { '#h': holderPrefix + taskId },
+              ExpressionAttributeValues: { ':minus': { N: '-1' } },
+            }),
+          );
+        } catch (error) {
+          // Not held (given back already, or never taken): nothing to do.
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }
+      }),
+    );
+  }
+
+  async holders(scopeId: string): Promise<SlotHolder[]> {
+    const item = await this.#item(scopeId);
+    return Object.entries(item)
+      .filter(([key]) => key.startsWith(holderPrefix))
+      .map(([, value]) => value as SlotHolder)
+      .sort((a, b) => a.since - b.since);
+  }
+
+  async #holds(scopeId: string, taskId: string): Promise<boolean> {
+    return (await this.#item(scopeId))[holderPrefix + taskId] !== undefined;
+  }
+
+  async #item(scopeId: string): Promise<Record<string, unknown>> {
+    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: slotPrefix + scopeId } }, ConsistentRead: true }));
+    return out.Item ? unmarshall(out.Item) : {};
+  }
+}
