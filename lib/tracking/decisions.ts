@@ -45,7 +45,10 @@ export type Decision =
   | { kind: 'no-answer' };
 
 /** A task in SUBMITTED or RUNNING, as the due index or the item holds it. */
-export type RunView = Pick<Task, 'state' | 'stage' | 'runStartedAt' | 'submittedAt' | 'maxDurationMs' | 'lifecycle' | 'nearEnd' | 'counters' | 'warnings'> & {
+export type RunView = Pick<
+  Task,
+  'state' | 'stage' | 'runStartedAt' | 'submittedAt' | 'maxDurationMs' | 'lifecycle' | 'nearEnd' | 'counters' | 'warnings' | 'remote'
+> & {
   poll?: Partial<PollBookkeeping> | undefined;
 };
 
@@ -90,8 +93,10 @@ export function decideRun(task: RunView, observation: Observation, ctx: Decision
       dueAt: now + nextCheckDelayMs({ ...task, ...seen }, now, poll, ctx.random),
     };
   }
-  // Found again after "not found" answers (the streak must not count towards LOST later), or warnings came or went.
-  if ((task.poll?.notFound ?? 0) > 0 || warned) {
+  // Found again after "not found" answers (the streak must not count towards LOST later), warnings came or
+  // went, or the backend now says more of where the job is (a CDM job's cluster, found after its create):
+  // without storing that, every check would have to find it again, and the task would never move on.
+  if ((task.poll?.notFound ?? 0) > 0 || warned || (status.ref !== undefined && !sameRef(status.ref, task.remote))) {
     return {
       kind: 'update',
       changes: withWarnings,
@@ -329,4 +334,10 @@ export function warningsChange(
 
 export function checked(task: { poll?: Partial<PollBookkeeping> | undefined }, now: number): PollBookkeeping {
   return { checks: (task.poll?.checks ?? 0) + 1, lastCheckedAt: now, failures: 0, notFound: 0 };
+}
+
+function sameRef(a: Record<string, unknown>, b: Record<string, unknown> | undefined): boolean {
+  if (!b) return false;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => String(a[k]) === String(b[k]));
 }

@@ -155,8 +155,10 @@ export async function apply(
   const now = deps.clock.now();
   const policy = deps.settings.taskPolicy;
   switch (decision.kind) {
-    case 'update':
-      await deps.store.replace(update(task, now, policy, decision.changes, decision.dueAt));
+    case 'update': {
+      // A reference that says more now (the job's cluster, found) gives the job id people see, too.
+      const label = decision.changes.remote && backend ? backend.describeRef(decision.changes.remote) : undefined;
+      await deps.store.replace(update(task, now, policy, { ...decision.changes, ...(label ? { remoteId: label } : {}) }, decision.dueAt));
       for (const warning of decision.raised ?? []) {
         deps.metrics?.count('TaskWarnings', 1, dimensionsOf(task));
         deps.logger.warn('the backend says the job is not doing its work', {
@@ -167,6 +169,7 @@ export async function apply(
         });
       }
       return 'changed';
+    }
     case 'reschedule':
       await deps.store.reschedule({ ...task, poll: decision.poll, dueAt: decision.dueAt });
       return quiet;

@@ -40,6 +40,17 @@ const status = (phase: RemoteStatus['phase'], more: Partial<RemoteStatus> = {}):
 const kindOf = (d: Decision) => (d.kind === 'transition' ? `transition ${d.to}` : d.kind);
 
 describe('a running run (SUBMITTED or RUNNING)', () => {
+  it('stores what the backend now says of where the job is, else every check would look for it again (a CDM job found on its cluster)', () => {
+    const waiting = task('SUBMITTED', { remote: { jobName: 'j', candidates: 'a,b' } });
+    const found = decideRun(waiting, status('pending', { state: 'NEW', ref: { jobName: 'j', clusterId: 'b' } }), ctx(t0 + min));
+    expect(found).toMatchObject({ kind: 'update', changes: { remote: { jobName: 'j', clusterId: 'b' } } });
+    // The same reference again is no news.
+    expect(
+      decideRun(task('SUBMITTED', { remote: { jobName: 'j', clusterId: 'b' } }), status('pending', { ref: { jobName: 'j', clusterId: 'b' } }), ctx(t0 + min))
+        .kind,
+    ).toBe('none');
+  });
+
   it('ends as the backend says: succeeded, failed (kept for the retry policy), aborted outside', () => {
     expect(kindOf(decideRun(task('RUNNING'), status('succeeded'), ctx(t0 + min)))).toBe('transition SUCCEEDED');
     const failed = decideRun(task('RUNNING'), status('failed', { stage: 'LOAD', message: 'disk full' }), ctx(t0 + min));
