@@ -1,14 +1,14 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createPollRuntime, type PollRuntime } from '../lib/runtime/poll-runtime.ts';
-import { pollTick, type TickReport } from '../lib/tracking/poll-tick.ts';
+import { pollInvocation, type TickReport } from '../lib/tracking/poll-tick.ts';
 
 let runtime: Promise<PollRuntime> | undefined;
 
 export const handler = async (_event: ScheduledEvent, context: Context): Promise<TickReport> => {
   runtime ??= createPollRuntime(process.env);
-  const { deps, observability, tickOptions } = await runtime;
+  const { deps, observability, tickOptions, limited, starter } = await runtime;
   return observability.invoke(context, async () => {
-    const report = await pollTick(deps, tickOptions(context));
+    const report = await pollInvocation(deps, tickOptions(context), starter ? { limited, starter } : undefined);
     deps.logger.info('poll tick', { ...report });
     return report;
   });

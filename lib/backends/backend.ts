@@ -193,7 +193,14 @@ export interface TargetDefinition<Config = unknown> {
   backend: string;
   url: string;
   timeouts?: Partial<{ connectMs: number; headersMs: number; bodyMs: number }>;
+  /** How many jobs the target runs at once, in all and per destination (the backend's destination key). */
+  limits?: TargetLimits;
   config: Config;
+}
+
+export interface TargetLimits {
+  maxConcurrent?: number;
+  maxConcurrentPerDestination?: number;
 }
 
 /** What a backend module's `connect` is given: the target, and the shared means to read its secrets. */

@@ -73,6 +73,7 @@ export function taskDetail(
   now: number,
   poller: { failing?: ShardCheckpoint['failing'][string] | undefined; nearEnd?: ShardCheckpoint['nearEnd'][string] | undefined } = {},
   live?: LiveDetails,
+  line?: { place: number; of: number },
 ): string {
   const fields: Array<[string, string]> = [
     ['task', task.taskId],
@@ -111,6 +112,11 @@ export function taskDetail(
   }
   for (const warning of task.warnings ?? []) fields.push(['warning', `${warning.message} (${warning.code}, since ${time(warning.since)})`]);
   if (task.nextAttemptAt && task.state === 'RETRY_WAIT') fields.push(['next attempt', time(task.nextAttemptAt)]);
+  if (task.state === 'WAITING')
+    fields.push([
+      'waiting',
+      `for a slot since ${time(task.waitingSince ?? task.createdAt)}, priority ${task.priority ?? 0}${line ? `, place ${line.place} of ${line.of} (bulkpilot queue)` : ''}`,
+    ]);
   if (poller.nearEnd) fields.push(['last seen', `${poller.nearEnd.stage} at ${time(poller.nearEnd.at)}, near its end (checked every pass)`]);
   if (poller.failing) fields.push(['failed checks', `${poller.failing.failures} in a row, last at ${time(poller.failing.at)} (${poller.failing.error})`]);
   else if (task.poll?.failures) fields.push(['failed checks', `${task.poll.failures} in a row (${task.poll.lastError ?? ''})`]);

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BackendCallError, type LogChunk, RemoteRefusedError, RemoteTaskNotFoundError } from '../backends/backend.ts';
 import { backendCatalog } from '../backends/catalog.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import { ConfigError, requireVar } from '../config.ts';
+import { scopesOf } from '../limits/scopes.ts';
+import { lineOrder, placeInLine, type WaitingEntry } from '../limits/waiting-line.ts';
 import { createJsonLogger, type Logger } from '../logger.ts';
 import { createRedactor } from '../observability/redact.ts';
 import { BackendUnavailableError, OperationRefusedError, TaskNotFoundError } from '../operations/errors.ts';
@@ -16,13 +19,14 @@ import { parseImportRequest } from '../request/import-request.ts';
 import { RequestValidationError } from '../request/validation-error.ts';
 import { targetsFromEnv } from '../runtime/deployment-targets.ts';
 import { createOperatorRuntime, operatorAwsClientOptions } from '../runtime/tracking-runtime.ts';
+import { DynamoDbSlotStore } from '../store/dynamodb-slot-store.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { SecretUnavailableError } from '../targets/secrets.ts';
 import { TargetsFileError } from '../targets/targets-file.ts';
 import { isTerminal, scheduledStates, type TaskState, taskStates } from '../task/states.ts';
 import { type Task, taskIdFor } from '../task/task.ts';
 import { DeadLetterQueue, deadLetterDetail, deadLetterTable } from './dead-letters.ts';
-import { table, taskDetail, taskHeaders, taskRow } from './format.ts';
+import { duration, table, taskDetail, taskHeaders, taskRow } from './format.ts';
 import { describeValidationError, RequestInputError, readRequestInput } from './request-input.ts';
 import { SubmitRefusedError, submitRequest } from './submit-command.ts';
 
@@ -70,6 +74,9 @@ commands:
   settle <id> (--job <jobId> | --give-up)
                                         settle an UNCERTAIN task: its job was found (its id as the
                                         backend shows it), or give it up
+  queue [--target T]                    the tasks waiting for a slot of a limited target, in the order
+                                        they will start (priority, then arrival)
+  limits                                each limited target's and destination's use against its limit
   dead-letters list                     the dead-letter queue's messages, with why each is there
   dead-letters show <messageId>         one of them, with its body
   dead-letters redrive (<messageId> | --all) [--fix file.json]
@@ -196,8 +203,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const checkpoint = task.dueShard === undefined ? undefined : await store.readShard(task.dueShard);
         const poller = { failing: checkpoint?.failing[task.taskId], nearEnd: checkpoint?.nearEnd[task.taskId] };
         const live = await askBackend(task, io.env, logger);
-        const extra = { ...(poller.failing || poller.nearEnd ? { poller } : {}), ...(live ? { live } : {}) };
-        print({ ...task, ...extra }, () => taskDetail(task, io.now(), poller, live));
+        const line = task.state === 'WAITING' ? await placeOf(store, task) : undefined;
+        const extra = { ...(poller.failing || poller.nearEnd ? { poller } : {}), ...(live ? { live } : {}), ...(line ? { line } : {}) };
+        print({ ...task, ...extra }, () => taskDetail(task, io.now(), poller, live, line));
         return 0;
       }
       case 'logs': {
@@ -232,6 +240,61 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       case 'settle': {
         if (!o.job === !o['give-up']) throw new UsageError('give exactly one of --job <jobId> or --give-up');
         return await operation((deps) => settleTask(id!, deps, o.job ? { job: o.job } : { giveUp: true }));
+      }
+      case 'queue': {
+        const { store } = await runtime();
+        const { tasks } = await store.listPage({ states: ['WAITING'], ...(o.target ? { target: o.target } : {}) }, maxPageSize, 1);
+        const line = [...tasks].sort((a, b) => lineOrder(entryOf(a), entryOf(b)));
+        const rows = line.map((t, i) => ({
+          place: i + 1,
+          taskId: t.taskId,
+          target: t.target,
+          priority: t.priority ?? 0,
+          waitingSince: t.waitingSince ?? t.createdAt,
+          destination: t.destinationKey,
+          requestId: t.requestId,
+        }));
+        print({ waiting: rows }, () =>
+          rows.length === 0
+            ? 'no task is waiting for a slot'
+            : table(
+                ['PLACE', 'TASK', 'TARGET', 'PRIORITY', 'WAITING', 'DESTINATION', 'REQUEST'],
+                rows.map((r) => [
+                  String(r.place),
+                  r.taskId,
+                  r.target ?? '-',
+                  String(r.priority),
+                  duration(io.now() - r.waitingSince),
+                  r.destination ?? '-',
+                  r.requestId,
+                ]),
+              ),
+        );
+        return 0;
+      }
+      case 'limits': {
+        const targets = targetsFromEnv(io.env);
+        const slots = new DynamoDbSlotStore({ client: new DynamoDBClient(operatorAwsClientOptions(io.env)), tableName: requireVar(io.env, 'TASKS_TABLE') });
+        const rows: Array<{ scope: string; used: number; max: number | null }> = [];
+        for (const t of targets.all()) {
+          const scopes = scopesOf(t.name, undefined, t.limits);
+          if (scopes.length === 0) continue;
+          const holders = await slots.holders(scopes[0]!.id);
+          rows.push({ scope: `target ${t.name}`, used: holders.length, max: t.limits?.maxConcurrent ?? null });
+          const perDestination = new Map<string, number>();
+          for (const h of holders) for (const s of h.scopes ?? []) if (s.startsWith('dest:')) perDestination.set(s, (perDestination.get(s) ?? 0) + 1);
+          for (const [scope, used] of [...perDestination].sort())
+            rows.push({ scope: `  destination ${scope.slice(`dest:${t.name}:`.length)}`, used, max: t.limits?.maxConcurrentPerDestination ?? null });
+        }
+        print({ limits: rows }, () =>
+          rows.length === 0
+            ? 'no target has a concurrency limit'
+            : table(
+                ['SCOPE', 'RUNNING', 'LIMIT'],
+                rows.map((r) => [r.scope, String(r.used), r.max === null ? '-' : String(r.max)]),
+              ),
+        );
+        return 0;
       }
       case 'dead-letters': {
         if (action !== 'list' && action !== 'show' && action !== 'redrive')
@@ -508,4 +571,16 @@ async function deadLetters(
   } finally {
     await queue.release();
   }
+}
+
+function entryOf(t: Task): WaitingEntry {
+  return { taskId: t.taskId, priority: t.priority ?? 0, arrivedAt: t.waitingSince ?? t.createdAt, destination: t.destinationKey ?? '' };
+}
+
+/** A waiting task's place in its target's line (the head of the line: the first 100). */
+async function placeOf(store: TaskStore, task: Task): Promise<{ place: number; of: number } | undefined> {
+  const { tasks } = await store.listPage({ states: ['WAITING'], ...(task.target ? { target: task.target } : {}) }, maxPageSize, 1);
+  const entries = tasks.map(entryOf);
+  const place = placeInLine(entries, task.taskId);
+  return place === undefined ? undefined : { place, of: entries.length };
 }

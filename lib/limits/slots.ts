@@ -25,6 +25,8 @@ export interface SlotHolder {
   since: number;
   /** While the create is in flight: past this, a sweeper may take the slot back if the task has no job. */
   leaseUntil?: number;
+  /** Every scope the task holds with this one (so a sweeper gives them all back). */
+  scopes?: string[];
 }
 
 export type AcquireResult =

@@ -23,6 +23,19 @@ const activeStates = new Set(['SUBMITTED', 'RUNNING', 'RETRY_WAIT', 'FAILED', 'A
 
 export async function abortTask(id: string, deps: TrackingDependencies): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
+    // Waiting for a slot: no job exists yet; the task leaves the line (its slots, if reserved, come back).
+    if (task.state === 'WAITING') {
+      const aborted = transition(task, {
+        to: 'ABORTED',
+        reason: 'aborted by an operator while waiting for a slot',
+        now: deps.clock.now(),
+        policy: deps.settings.taskPolicy,
+        by: 'operator',
+      });
+      delete aborted.requestBody;
+      await deps.store.replace(aborted);
+      return { task: aborted, message: `task ${task.taskId}: left the waiting line, now ABORTED` };
+    }
     const { backend, ref } = requireJob(task, deps, 'abort');
     if (!activeStates.has(task.state)) throw new OperationRefusedError(`task ${task.taskId} is ${task.state}: there is nothing to abort`);
     await requireReachable(backend, ref, task);
@@ -87,6 +100,8 @@ export async function retryTask(id: string, deps: TrackingDependencies): Promise
 export async function deleteTask(id: string, deps: TrackingDependencies, options: { force?: boolean } = {}): Promise<OperationResult> {
   return withFreshRead(id, deps, async (task) => {
     if (task.deletedAt) return { task, message: `task ${task.taskId} was already deleted` };
+    if (task.state === 'WAITING')
+      throw new OperationRefusedError(`task ${task.taskId} is WAITING for a slot: abort it first (it leaves the line), then delete`);
     if (task.state === 'ACCEPTED' || task.state === 'UNCERTAIN') {
       throw new OperationRefusedError(
         `task ${task.taskId} is ${task.state}: it has no known job at the backend; ${task.state === 'UNCERTAIN' ? 'settle it first (bulkpilot settle)' : 'wait for its submission'}`,

@@ -30,6 +30,8 @@ export function previewSubmit(existing: Task | undefined, request: { requestId: 
       return { send: false, message: `${task} is this request already: the message would change nothing (\`bulkpilot watch ${existing.taskId}\`)` };
     case 'in-progress':
       return { send: false, message: `${decision.reason}: the message would change nothing` };
+    case 'start-waiting':
+      return { send: false, message: `${task} waits for a slot of its target; it starts when one frees (\`bulkpilot status ${existing.taskId}\`)` };
     case 'unrecorded':
     case 'claim-again':
     case 'own-intent':

@@ -118,7 +118,7 @@ function findUnsafeInteger(value: unknown, path: string): string | undefined {
 }
 
 /** bulkpilot's own fields of an import request, beside the backend's (import-request.ts reads them). */
-export const envelopeFields = ['requestId', 'target', 'backend', 'maxDurationMinutes', 'retry'] as const;
+export const envelopeFields = ['requestId', 'target', 'backend', 'maxDurationMinutes', 'retry', 'priority'] as const;
 
 /**
  * Refuses every top-level field that is neither the backend's (`known`) nor bulkpilot's own, one error each;

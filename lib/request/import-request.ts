@@ -1,4 +1,4 @@
-import type { RequestSchema, TaskSummary } from '../backends/backend.ts';
+import type { RequestSchema, TargetLimits, TaskSummary } from '../backends/backend.ts';
 import type { RetryOverrides } from '../task/task.ts';
 import { canonicalJson, sha256Hex } from './canonical-json.ts';
 import { describeValue, jsonErrorPosition } from './fields.ts';
@@ -22,16 +22,25 @@ export interface ImportRequest {
   options: RequestOptions;
   /** Hash of the normalized content: tells a redelivery (same hash) from a reused requestId (different hash). */
   contentHash: string;
+  /** Where the data goes, as the unit its target's per-destination limit counts (the backend's key). */
+  destinationKey: string;
+  /** The target's concurrency limits, if it has any. */
+  limits?: TargetLimits;
 }
 
 export interface RequestOptions {
   maxDurationMs?: number;
   retry?: RetryOverrides;
+  /** Place in a full target's waiting line: higher first (default 0). */
+  priority?: number;
 }
 
 /** Where a request may go: the deployment's targets (the Targets class is one). */
 export interface RequestTargets {
-  resolve(requested: { target?: unknown; backend?: unknown }): { target: { name: string; backend: string }; module: { requests: RequestSchema } };
+  resolve(requested: { target?: unknown; backend?: unknown }): {
+    target: { name: string; backend: string; limits?: TargetLimits | undefined };
+    module: { requests: RequestSchema };
+  };
 }
 
 export const maxRequestBytes = 256 * 1024;
@@ -49,13 +58,18 @@ export function parseImportRequest(body: string, targets: RequestTargets): Impor
     throw new RequestValidationError('(message)', `must be a JSON object, got ${describeValue(parsed)}`);
   }
   // bulkpilot's own fields (lib/request/fields.ts envelopeFields); the rest are the backend's.
-  const { requestId, target: targetField, backend: backendField, maxDurationMinutes, retry, ...fields } = parsed as Record<string, unknown>;
+  const { requestId, target: targetField, backend: backendField, maxDurationMinutes, retry, priority, ...fields } = parsed as Record<string, unknown>;
   // Every mistake is reported at once. Only the target decides which fields are the backend's: without it
   // they cannot be checked, but bulkpilot's own still are.
   const issues = new ValidationIssues();
   const resolved = issues.check(() => targets.resolve({ target: targetField, backend: backendField }));
   if (requestId !== undefined) issues.check(() => checkRequestId(requestId));
   const options = parseOptions(maxDurationMinutes, retry, issues);
+  if (priority !== undefined) {
+    if (typeof priority !== 'number' || !Number.isInteger(priority) || priority < -1000 || priority > 1000)
+      issues.add('priority', `must be an integer from -1000 to 1000 (higher starts first when its target is full), got ${describeValue(priority)}`);
+    else if (priority !== 0) options.priority = priority;
+  }
   const params = resolved && issues.check(() => resolved.module.requests.parseRequest(fields));
   issues.throwIfAny();
   const { target, module } = resolved!;
@@ -70,6 +84,8 @@ export function parseImportRequest(body: string, targets: RequestTargets): Impor
     summary: module.requests.summarize(params),
     options,
     contentHash,
+    destinationKey: module.requests.destinationKey(params),
+    ...(target.limits ? { limits: target.limits } : {}),
   };
 }
 

@@ -1,15 +1,24 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
-import { integerVar } from '../config.ts';
+import type { TargetLimits } from '../backends/backend.ts';
+import { integerVar, requireUrl, requireVar } from '../config.ts';
 import type { LambdaObservability } from '../observability/lambda-observability.ts';
+import { createSqsClient } from '../queue/sqs-client.ts';
+import { SqsImportQueue } from '../queue/sqs-import-queue.ts';
+import { DynamoDbSlotStore } from '../store/dynamodb-slot-store.ts';
 import type { PollCheckpointStore } from '../store/task-store.ts';
 import { defaultTickOptions, largestMarginMs, type TickOptions } from '../tracking/poll-tick.ts';
 import type { TrackingDependencies } from '../tracking/tracking-deps.ts';
+import type { StarterDependencies } from '../tracking/waiting-starter.ts';
 import { createTrackingRuntime } from './tracking-runtime.ts';
 
 type Env = Record<string, string | undefined>;
 
 export interface PollRuntime {
   deps: TrackingDependencies & { checkpoints: PollCheckpointStore };
+  /** The targets with concurrency limits and what starts their waiting lines (none: nothing to start). */
+  limited: Array<{ name: string; limits: TargetLimits }>;
+  starter: StarterDependencies | undefined;
   observability: LambdaObservability;
   /** One invocation's tick: its time budget, its passes, and a deadline signal for every backend call. */
   tickOptions(context: Context): TickOptions;
@@ -19,11 +28,25 @@ export interface PollRuntime {
 const saveMarginMs = 2_000;
 
 export async function createPollRuntime(env: Env): Promise<PollRuntime> {
-  const { deps, store, observability } = await createTrackingRuntime(env, { functionName: 'poll', connect: true });
+  const { deps, store, observability, targets } = await createTrackingRuntime(env, { functionName: 'poll', connect: true });
+  const limited = (targets?.all() ?? []).flatMap((t) => (t.limits ? [{ name: t.name, limits: t.limits }] : []));
+  // Only a deployment with limited targets needs the slots and the queue (and their permissions).
+  const starter: StarterDependencies | undefined = limited.length
+    ? {
+        store,
+        slots: new DynamoDbSlotStore({ client: new DynamoDBClient({}), tableName: requireVar(env, 'TASKS_TABLE') }),
+        queue: new SqsImportQueue({ client: createSqsClient(), queueUrl: requireUrl(env, 'IMPORT_QUEUE_URL') }),
+        clock: deps.clock,
+        logger: deps.logger,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      }
+    : undefined;
   const concurrency = integerVar(env, 'POLL_CONCURRENCY', defaultTickOptions.concurrencyPerTarget, 1, 256);
   const margin = largestMarginMs(deps);
   return {
     deps: { ...deps, checkpoints: store },
+    limited,
+    starter,
     observability,
     tickOptions(context) {
       const now = deps.clock.now();

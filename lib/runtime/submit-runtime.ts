@@ -4,6 +4,7 @@ import { choiceVar, integerVar, requireUrl, requireVar } from '../config.ts';
 import { createLambdaObservability, type LambdaObservability } from '../observability/lambda-observability.ts';
 import { createSqsClient } from '../queue/sqs-client.ts';
 import { SqsDeadLetterSink } from '../queue/sqs-dead-letter-sink.ts';
+import { DynamoDbSlotStore } from '../store/dynamodb-slot-store.ts';
 import { DynamoDbTaskStore } from '../store/dynamodb-task-store.ts';
 import { defaultSubmitSettings, type SubmitDependencies } from '../submit/submit-record.ts';
 import { connectTargets } from './connect-targets.ts';
@@ -29,11 +30,13 @@ export async function createSubmitRuntime(env: Env): Promise<SubmitRuntime> {
   const tracking = trackingSettingsFromEnv(env);
   const targets = targetsFromEnv(env);
   const backends = await connectTargets(targets, { env, clock: systemClock, metrics: observability.metrics, ledger: observability.ledger });
+  const client = new DynamoDBClient({});
   return {
     concurrency: integerVar(env, 'SUBMIT_CONCURRENCY', 5, 1, 50),
     observability,
     deps: {
-      store: new DynamoDbTaskStore({ client: new DynamoDBClient({}), tableName, ledger: observability.ledger }),
+      store: new DynamoDbTaskStore({ client, tableName, ledger: observability.ledger }),
+      slots: new DynamoDbSlotStore({ client, tableName }),
       ledger: observability.ledger,
       targets,
       backends,

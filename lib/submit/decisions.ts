@@ -22,7 +22,9 @@ export type ExistingDecision =
   /** A create started and never recorded its outcome. */
   | { kind: 'unrecorded'; reason: string }
   /** ACCEPTED without a claim (a create that failed before leaving): claim and create. */
-  | { kind: 'claim-again' };
+  | { kind: 'claim-again' }
+  /** WAITING for a slot (this is its request sent again as one frees): take the slot, claim and create. */
+  | { kind: 'start-waiting' };
 
 export function decideExisting(existing: Task, request: { requestId: string; contentHash: string }, ownClaimToken: string, now: number): ExistingDecision {
   if (existing.state === 'ACCEPTED' && existing.version === 1 && existing.create.token === ownClaimToken) return { kind: 'own-intent' };
@@ -34,6 +36,7 @@ export function decideExisting(existing: Task, request: { requestId: string; con
   }
   if (existing.state === 'REJECTED')
     return { kind: 'rejected-again', reason: `refused by the backend: ${existing.error?.reason ?? 'see the task'}`, field: existing.error?.field };
+  if (existing.state === 'WAITING') return { kind: 'start-waiting' };
   if (existing.state !== 'ACCEPTED') return { kind: 'duplicate' };
   const { startedAt, leaseUntil } = existing.create;
   if (startedAt !== undefined && (leaseUntil ?? 0) > now) {

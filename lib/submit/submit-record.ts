@@ -3,6 +3,8 @@ import type { Backend } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import type { Clock } from '../clock.ts';
 import { attributeTo, type CostLedger } from '../cost/cost-ledger.ts';
+import { scopesOf } from '../limits/scopes.ts';
+import type { SlotStore } from '../limits/slots.ts';
 import type { Logger } from '../logger.ts';
 import type { MetricsSink } from '../observability/metrics.ts';
 import { type ImportRequest, parseImportRequest, type RequestTargets, requestIdOfInvalid } from '../request/import-request.ts';
@@ -46,6 +48,8 @@ export interface SubmitDependencies {
   metrics?: MetricsSink;
   ledger?: CostLedger;
   settings: SubmitSettings;
+  /** Concurrency slots, for targets with limits (a target without needs none). */
+  slots?: SlotStore;
 }
 
 export interface InvocationBudget {
@@ -56,7 +60,9 @@ export type SubmitOutcome =
   | { kind: 'submitted'; taskId: string; remoteId: string }
   | { kind: 'duplicate'; taskId: string; state: string }
   | { kind: 'rejected'; taskId: string | undefined; field: string | undefined; reason: string }
-  | { kind: 'uncertain'; taskId: string; reason: string };
+  | { kind: 'uncertain'; taskId: string; reason: string }
+  /** Its target or destination is full: the task waits its turn (its message is done with). */
+  | { kind: 'waiting'; taskId: string; reason: string };
 
 /** Most a rejected message's text kept on its task; the dead-letter queue keeps it whole. */
 const maxRawMessageChars = 16 * 1024;
@@ -123,6 +129,7 @@ async function claimAndCreate(
       params: request.params,
       summary: request.summary,
       ...sourceFileOf(record),
+      ...limitFields(request),
       create: claim,
       ...(request.options.maxDurationMs !== undefined ? { maxDurationMs: request.options.maxDurationMs } : {}),
       ...(request.options.retry !== undefined ? { retry: request.options.retry } : {}),
@@ -157,6 +164,8 @@ async function claimAndCreate(
       return unknownOutcome(existing, decision.reason, job, budget);
     case 'claim-again':
       return claimAgain(existing, job, budget);
+    case 'start-waiting':
+      return startWaiting(existing, job, budget);
   }
 }
 
@@ -203,11 +212,44 @@ async function claimAgain(
   return createAtBackend(claimed, job);
 }
 
+/**
+ * A waiting task's request, sent again (a slot freed, or a redelivery): claimed as any request is — WAITING
+ * to ACCEPTED with the claim, one conditional write — then created once its slots are taken (or back in line).
+ */
+async function startWaiting(task: Task, job: Submission, budget: InvocationBudget): Promise<SubmitOutcome> {
+  const { deps, backend, log } = job;
+  const now = deps.clock.now();
+  const needed = backend.timing.createMs + deps.settings.leaseMarginMs;
+  if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
+  const waited = now - (task.waitingSince ?? task.createdAt);
+  const claimed = transition(task, {
+    to: 'ACCEPTED',
+    reason: `a slot is free: starting after ${Math.round(waited / 1000)} s in line`,
+    now,
+    policy: deps.settings.taskPolicy,
+    changes: { create: { ...task.create, attempts: task.create.attempts + 1, startedAt: now, leaseUntil: now + needed, token: randomUUID() } },
+    dueAt: now + needed + 1_000,
+  });
+  delete claimed.requestBody;
+  try {
+    await deps.store.replace(claimed);
+  } catch (error) {
+    if (!(error instanceof TaskVersionConflictError)) throw error;
+    throw new RetryLaterError(`task ${task.taskId}: another delivery started it first`, { cause: error });
+  }
+  log.info('waiting task started', { waitedMs: waited });
+  deps.metrics?.milliseconds('TaskWaitDuration', waited, { target: job.request.target });
+  return createAtBackend(claimed, job);
+}
+
 /** Calls the backend for a task whose claim is written, and records the outcome. */
 async function createAtBackend(claimed: Task, job: Submission): Promise<SubmitOutcome> {
   const { deps, backend, record, log, request } = job;
   const { clock, store, settings } = deps;
   const policy = settings.taskPolicy;
+  // A limited target: the create goes out only with a slot of the target and of the destination in hand.
+  const full = await takeSlots(claimed, job);
+  if (full) return full;
   const context = { marker: createMarker(claimed.taskId, claimed.create.attempts), startedAt: claimed.create.startedAt ?? clock.now() };
   let ref: Awaited<ReturnType<Backend['create']>>;
   try {
@@ -390,4 +432,54 @@ function storedErrors(error: RequestValidationError): { errors?: Array<{ field: 
   const errors = error.errors.slice(0, maxStoredErrors).map((e) => ({ field: clip(e.field, 256), reason: clip(e.reason, 1000) }));
   const more = error.errors.length - errors.length;
   return { errors, ...(more > 0 ? { moreErrors: more } : {}) };
+}
+
+/** The fields a task of a limited target carries: its priority, destination and the slots it takes. */
+function limitFields(request: ImportRequest): Partial<Task> {
+  const scopes = scopesOf(request.target, request.destinationKey, request.limits);
+  return {
+    ...(request.options.priority !== undefined ? { priority: request.options.priority } : {}),
+    ...(scopes.length ? { destinationKey: request.destinationKey, slotScopes: scopes.map((s) => s.id) } : {}),
+  };
+}
+
+/**
+ * Takes the task's slots before its create. With them (or with none needed) it returns undefined; when its
+ * target or destination is full, the task goes into the waiting line (WAITING, the request kept to be sent
+ * again when a slot frees) and the message is done with: no redelivery loop.
+ */
+async function takeSlots(claimed: Task, job: Submission): Promise<SubmitOutcome | undefined> {
+  const { deps, request, record, log } = job;
+  const scopes = scopesOf(request.target, request.destinationKey, request.limits);
+  if (scopes.length === 0 || !deps.slots) return undefined;
+  const now = deps.clock.now();
+  const taken = await deps.slots.acquire(claimed.taskId, scopes, {
+    since: now,
+    // If this create dies before it is recorded, the slot comes back after the claim's lease.
+    ...(claimed.create.leaseUntil !== undefined ? { leaseUntil: claimed.create.leaseUntil } : {}),
+    scopes: scopes.map((s) => s.id),
+  });
+  if (taken.kind === 'held') return undefined;
+  const reason = `${taken.scope} is full (${taken.holders} of ${taken.max} running): waiting for a slot`;
+  const waiting = transition(claimed, {
+    to: 'WAITING',
+    reason,
+    now,
+    policy: deps.settings.taskPolicy,
+    changes: {
+      // The claim was never used: no create left for this attempt.
+      create: { attempts: Math.max(0, claimed.create.attempts - 1) },
+      requestBody: record.body,
+      waitingSince: claimed.waitingSince ?? now,
+    },
+  });
+  try {
+    await deps.store.replace(waiting);
+  } catch (error) {
+    if (!(error instanceof TaskVersionConflictError)) throw error;
+    throw new RetryLaterError(`task ${claimed.taskId}: moved on while it was put in the waiting line`, { cause: error });
+  }
+  log.info('task waits for a slot', { scope: taken.scope, holders: taken.holders, max: taken.max });
+  deps.metrics?.count('TasksWaiting', 1, { target: request.target });
+  return { kind: 'waiting', taskId: claimed.taskId, reason };
 }

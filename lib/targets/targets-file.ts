@@ -29,7 +29,8 @@ export class TargetsFileError extends Error {
 
 const namePattern = /^[A-Za-z0-9_-]{1,64}$/;
 const envNamePattern = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
-const genericKeys = ['backend', 'url', 'timeouts'];
+const genericKeys = ['backend', 'url', 'timeouts', 'maxConcurrent', 'maxConcurrentPerDestination'];
+const maxLimit = 10_000;
 const timeoutKeys = ['connectMs', 'headersMs', 'bodyMs'] as const;
 
 export function parseTargetsDocument(document: unknown, source: string, modules: ModuleLookup): TargetsConfig {
@@ -53,7 +54,13 @@ export function parseTargetsDocument(document: unknown, source: string, modules:
     const target: TargetDefinition = { name, backend, url, config: undefined };
     if (entry.timeouts !== undefined) target.timeouts = parseTimeouts(entry.timeouts, `${path}.timeouts`, fail);
     const own = Object.fromEntries(Object.entries(entry).filter(([key]) => !genericKeys.includes(key)));
-    if ('maxConcurrent' in own) fail(`${path}.maxConcurrent`, 'concurrency limits are not supported by this version of bulkpilot');
+    for (const key of ['maxConcurrent', 'maxConcurrentPerDestination'] as const) {
+      const value = entry[key];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > maxLimit)
+        fail(`${path}.${key}`, `must be an integer from 1 to ${maxLimit}, got ${JSON.stringify(value)}`);
+      target.limits = { ...target.limits, [key]: value };
+    }
     target.config = module.parseTargetConfig(own, readerFor(path, fail));
     targets.set(name, target);
   }

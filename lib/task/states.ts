@@ -1,6 +1,7 @@
 /** The task state machine (design.md), with one addition: UNCERTAIN, for a create whose outcome is unknown. */
 export const taskStates = [
   'ACCEPTED',
+  'WAITING',
   'UNCERTAIN',
   'SUBMITTED',
   'RUNNING',
@@ -29,7 +30,9 @@ export const scheduledStates: ReadonlySet<TaskState> = new Set(['ACCEPTED', 'SUB
  * is an update, not a transition. Terminal states have no way out here.
  */
 export const allowedTransitions: Readonly<Record<TaskState, readonly TaskState[]>> = {
-  ACCEPTED: ['SUBMITTED', 'REJECTED', 'UNCERTAIN'],
+  ACCEPTED: ['SUBMITTED', 'REJECTED', 'UNCERTAIN', 'WAITING'],
+  // A full target or destination: the task waits its turn, then is claimed and created as any request is.
+  WAITING: ['ACCEPTED', 'ABORTED'],
   // An operator settles it: the job was found (SUBMITTED), was not (ACCEPTED, to submit again), or is given up.
   UNCERTAIN: ['SUBMITTED', 'ACCEPTED', 'FAILED_FINAL'],
   SUBMITTED: ['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTING', 'ABORTED', 'LOST'],

@@ -89,6 +89,14 @@ export interface Task {
   /** For a message that could not be parsed: its text (truncated), so nothing is lost. */
   rawMessage?: string;
   summary: TaskSummary;
+  /** Its place in a full target's waiting line (higher first) and the key of where its data goes. */
+  priority?: number;
+  destinationKey?: string;
+  /** While WAITING: the request as it came (sent again when a slot frees), and since when it waits. */
+  requestBody?: string;
+  waitingSince?: number;
+  /** The concurrency slots a task of a limited target takes to run (given back when it ends). */
+  slotScopes?: string[];
   /** For a task a file arrival started: the object's key (what `bulkpilot status <key>` finds) and bucket. */
   sourceFile?: string;
   sourceBucket?: string;

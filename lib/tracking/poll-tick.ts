@@ -1,3 +1,4 @@
+import type { TargetLimits } from '../backends/backend.ts';
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
 import { type PollCheckpointStore, TaskVersionConflictError } from '../store/task-store.ts';
@@ -5,6 +6,7 @@ import { decideRun } from './decisions.ts';
 import { dueCheckTime, type IndexedTask, isFollowedWithoutWrites, type ShardCheckpoint } from './poll-schedule.ts';
 import { apply, context, NeedsFullTaskError, observe, type PollOutcome, pollTask, refOf } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
+import { type StarterDependencies, type StarterReport, startWaitingTasks } from './waiting-starter.ts';
 
 export interface TickOptions {
   /** Who holds the shard leases (the invocation's request id). */
@@ -256,4 +258,17 @@ function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): vo
   checkpoint.failing = keep(checkpoint.failing, (e) => e.at);
   // The oldest pending check times are kept: they waited longest.
   checkpoint.pending = keep(checkpoint.pending, (at) => -at);
+}
+
+/**
+ * One poll invocation: the tick, then the waiting lines of limited targets (freed slots go to the next in
+ * line). A deployment without limits has no `lines`.
+ */
+export async function pollInvocation(
+  deps: TrackingDependencies & { checkpoints: PollCheckpointStore },
+  options: TickOptions,
+  lines?: { limited: ReadonlyArray<{ name: string; limits?: TargetLimits | undefined }>; starter: StarterDependencies },
+): Promise<TickReport & { lines?: StarterReport }> {
+  const report = await pollTick(deps, options);
+  return lines ? { ...report, lines: await startWaitingTasks(lines.limited, lines.starter) } : report;
 }

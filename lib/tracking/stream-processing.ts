@@ -1,4 +1,5 @@
 import { attributeTo } from '../cost/cost-ledger.ts';
+import type { SlotStore } from '../limits/slots.ts';
 import type { Logger } from '../logger.ts';
 import type { TaskStore } from '../store/task-store.ts';
 import { isTerminal } from '../task/states.ts';
@@ -51,11 +52,20 @@ export function handleFailedTransitions(records: readonly TaskChange[], deps: Tr
   });
 }
 
-/** The notify function: every transition into a terminal state is announced once, and every warning a running task raises. */
-export function handleTerminalTransitions(records: readonly TaskChange[], deps: Parameters<typeof announceTerminal>[1]): Promise<StreamBatchResult> {
+/**
+ * The notify function: every transition into a terminal state is announced once (and gives back the task's
+ * concurrency slots, if its target is limited), and every warning a running task raises.
+ */
+export function handleTerminalTransitions(
+  records: readonly TaskChange[],
+  deps: Parameters<typeof announceTerminal>[1] & { slots?: SlotStore },
+): Promise<StreamBatchResult> {
   return inOrder(records, deps.logger, async (before, after) => {
-    if (isTerminal(after.state) && (!before || !isTerminal(before.state))) await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
-    else if (after.state === 'UNCERTAIN' && before?.state !== 'UNCERTAIN') await attributeTo(deps.ledger, after.taskId, () => announceUncertain(after, deps));
+    if (isTerminal(after.state) && (!before || !isTerminal(before.state))) {
+      // First the slots (idempotent, so a record delivered again is harmless): the next in line may start.
+      if (after.slotScopes?.length && deps.slots) await deps.slots.release(after.taskId, after.slotScopes);
+      await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
+    } else if (after.state === 'UNCERTAIN' && before?.state !== 'UNCERTAIN') await attributeTo(deps.ledger, after.taskId, () => announceUncertain(after, deps));
     else if (after.warnedAt !== undefined && after.warnedAt !== before?.warnedAt)
       await attributeTo(deps.ledger, after.taskId, () => announceWarnings(after, deps));
   });

@@ -8,7 +8,7 @@ import type { QueueRecord } from '../../lib/submit/queue-record.ts';
 import { roundTripThroughQueue } from '../support/stack.ts';
 import type { TrackingHarness } from '../support/tracking-harness.ts';
 
-export type MessageEnd = 'submitted' | 'rejected' | 'uncertain' | 'duplicate' | 'dead-lettered';
+export type MessageEnd = 'submitted' | 'rejected' | 'uncertain' | 'duplicate' | 'waiting' | 'dead-lettered';
 
 export interface QueuedMessage<L> {
   record: QueueRecord;

@@ -171,7 +171,13 @@ describe('the packaged CloudFormation template', () => {
       statementsOf(role)
         .filter((s) => s.Action.includes(action))
         .map((s) => s.Resource);
-    expect(resourceOf('PollRole', 'dynamodb:Query')).toEqual([{ 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] }]);
+    expect(resourceOf('PollRole', 'dynamodb:Query')).toEqual([
+      [
+        { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'due-active']] },
+        { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['TasksTable', 'Arn'] }, 'index', 'by-state']] },
+      ],
+    ]);
+    expect(resourceOf('PollRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }]);
     expect(resourceOf('SubmitRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportDeadLetterQueue', 'Arn'] }]);
     expect(resourceOf('OnFileRole', 'sqs:SendMessage')).toEqual([{ 'Fn::GetAtt': ['ImportQueue', 'Arn'] }]);
     expect(resourceOf('NotifyRole', 'sns:Publish')).toEqual([{ Ref: 'NotificationTopic' }]);

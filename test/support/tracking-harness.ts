@@ -3,10 +3,14 @@
 // master, all on one virtual clock. `tick()` is one minute of bulkpilot.
 
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { inject } from 'vitest';
-import type { Backend } from '../../lib/backends/backend.ts';
+import type { Backend, TargetLimits } from '../../lib/backends/backend.ts';
 import { LindormBulkloadBackend } from '../../lib/backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../../lib/backends/registry.ts';
@@ -15,7 +19,9 @@ import { createJsonLogger, type Logger } from '../../lib/logger.ts';
 import { SnsPublisher } from '../../lib/notify/sns-publisher.ts';
 import { metered } from '../../lib/observability/metered-backend.ts';
 import type { MetricsSink } from '../../lib/observability/metrics.ts';
+import { SqsImportQueue } from '../../lib/queue/sqs-import-queue.ts';
 import { seededRandom } from '../../lib/random.ts';
+import { DynamoDbSlotStore } from '../../lib/store/dynamodb-slot-store.ts';
 import { DynamoDbTaskStore } from '../../lib/store/dynamodb-task-store.ts';
 import { type TaskStreamRecord, taskChanges } from '../../lib/store/stream-images.ts';
 import type { Targets } from '../../lib/targets/targets.ts';
@@ -26,6 +32,7 @@ import { pollTick, type TickReport } from '../../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../../lib/tracking/retry-policy.ts';
 import { handleFailedTransitions, handleTerminalTransitions } from '../../lib/tracking/stream-processing.ts';
 import type { TrackingDependencies, TrackingSettings } from '../../lib/tracking/tracking-deps.ts';
+import { startWaitingTasks } from '../../lib/tracking/waiting-starter.ts';
 import { type LindormMaster, type LindormMasterOptions, startLindormMaster } from '../../local/lindorm-master/simulator.ts';
 import { provisionTable, provisionTopic } from '../../local/provision/provision.ts';
 import { readServerlessConfig } from '../../local/provision/serverless-resources.ts';
@@ -34,6 +41,7 @@ import { filterPatternsOf } from '../../local/stack/event-filter.ts';
 import { FakeClock } from './fake-clock.ts';
 import { receiveAll, roundTripThroughQueue, type TestAws } from './stack.ts';
 import { createSubmitHarness, type SubmitHarness } from './submit-harness.ts';
+import { targetsOf } from './targets.ts';
 
 export interface TrackingHarness {
   /** The shared parts with this harness's own table (env.TASKS_TABLE names it). */
@@ -55,6 +63,8 @@ export interface TrackingHarness {
   drainStreams(): Promise<void>;
   notifications(): Promise<Array<Record<string, unknown>>>;
   get(taskId: string): Promise<Task>;
+  /** With limits: a targets file naming the limited `lindorm` target, as an operator's CLI would read it. */
+  targetsFile?: string;
   close(): Promise<void>;
 }
 
@@ -72,6 +82,8 @@ export async function createTrackingHarness(
     masterUrl?: (url: string) => string;
     /** Other targets instead of the simulated Lindorm master (fake backends), with the targets that route to them. */
     targets?: { backends: Backend[]; targets: Targets };
+    /** Concurrency limits of the `lindorm` target: slots taken and given back, waiting lines started each tick. */
+    limits?: TargetLimits;
   } = {},
 ): Promise<TrackingHarness> {
   // Its own table: the active tasks and shard checkpoints of one test never meet another's (time restarts).
@@ -113,6 +125,15 @@ export async function createTrackingHarness(
     settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy, ...options.settings },
   };
   const submit = createSubmitHarness(aws, master, { clock, logger, masterUrl, ...(options.metrics ? { metrics: options.metrics } : {}) });
+  const slots = options.limits ? new DynamoDbSlotStore({ client: aws.dynamodb, tableName: aws.tableName }) : undefined;
+  let targetsFile: string | undefined;
+  if (options.limits) {
+    const document = { targets: { lindorm: { backend: 'lindorm-bulkload', url: masterUrl, ...options.limits } } };
+    submit.deps.targets = targetsOf(document);
+    submit.deps.slots = slots!;
+    targetsFile = join(mkdtempSync(join(tmpdir(), 'bulkpilot-limits-')), 'targets.json');
+    writeFileSync(targetsFile, JSON.stringify(document));
+  }
   // The submit path shares this harness's store and backends (and so its cost ledger and metrics).
   submit.deps.store = store;
   submit.deps.backends = deps.backends;
@@ -147,6 +168,7 @@ export async function createTrackingHarness(
       store,
       publisher,
       logger,
+      ...(slots ? { slots } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(options.ledger ? { ledger: options.ledger } : {}),
     }),
@@ -173,11 +195,23 @@ export async function createTrackingHarness(
       },
     );
     await drainStreams();
+    if (slots && options.limits) {
+      // The poll function's second half: freed slots start the head of the line through the import queue.
+      const queue = new SqsImportQueue({ client: aws.sqs, queueUrl: aws.queueUrl });
+      const lines = await startWaitingTasks([{ name: 'lindorm', limits: options.limits }], { store, slots, queue, clock, logger });
+      if (lines.started > 0) {
+        const messages = await receiveAll(aws.sqs, aws.queueUrl, lines.started);
+        for (const m of messages) await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: aws.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+        await submit.invoke(messages.map((m) => ({ messageId: m.MessageId!, body: m.Body! })));
+        await drainStreams();
+      }
+    }
     return report;
   };
   const get = async (taskId: string) => (await store.get(taskId))!;
 
   return {
+    ...(targetsFile ? { targetsFile } : {}),
     aws,
     clock,
     master,

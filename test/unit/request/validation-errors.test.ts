@@ -205,7 +205,7 @@ describe('the known list of an unknown field', () => {
     expect(error.field).toBe('requestid');
     const known = /\(known: (.*)\)$/.exec(error.reason)![1]!.split(', ');
     for (const field of [...own, ...envelopeFields]) expect(known).toContain(field);
-    expect(envelopeFields).toEqual(['requestId', 'target', 'backend', 'maxDurationMinutes', 'retry']);
+    expect(envelopeFields).toEqual(['requestId', 'target', 'backend', 'maxDurationMinutes', 'retry', 'priority']);
   });
 });
 

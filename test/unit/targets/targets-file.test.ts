@@ -84,10 +84,11 @@ describe('a targets file that is refused, with the path of the entry at fault', 
     ['a default that names no target', { default: 'b', targets: { a: lindorm } }, 'targets.json: default: must name one of the targets (a)'],
     ['a bad target name', { targets: { 'a b': lindorm } }, 'targets.a b: a target name is 1–64 letters'],
     ['auth on a backend that has none', { targets: { a: { ...lindorm, auth: { token: { env: 'X' } } } } }, 'targets.a.auth: lindorm-bulkload takes no auth'],
+    ['a concurrency limit of 0', { targets: { a: { ...lindorm, maxConcurrent: 0 } } }, 'targets.a.maxConcurrent: must be an integer from 1 to 10000, got 0'],
     [
-      'a concurrency limit this version does not enforce',
-      { targets: { a: { ...lindorm, maxConcurrent: 2 } } },
-      'targets.a.maxConcurrent: concurrency limits are not supported',
+      'a per-destination limit that is not a number',
+      { targets: { a: { ...lindorm, maxConcurrentPerDestination: '1' } } },
+      'targets.a.maxConcurrentPerDestination: must be an integer from 1 to 10000, got "1"',
     ],
   ])('%s', (_what, document, message) => {
     expect(refusal(document)).toContain(message);
@@ -171,5 +172,16 @@ describe('which target a request goes to', () => {
     expect(targets().targetOf({ backend: 'lindorm-bulkload' })).toBe('ld');
     expect(targets().targetOf({ backend: 'fake' })).toBe('f');
     expect(targets().targetOf({ target: 'ld2', backend: 'lindorm-bulkload' })).toBe('ld2');
+  });
+});
+
+describe('concurrency limits in the targets file', () => {
+  it("keeps a target's maxConcurrent and maxConcurrentPerDestination", () => {
+    const config = parseTargetsDocument(
+      { targets: { a: { backend: 'lindorm-bulkload', url: 'http://m:12311', maxConcurrent: 3, maxConcurrentPerDestination: 1 } } },
+      'targets.json',
+      backendCatalog,
+    );
+    expect(config.targets.get('a')!.limits).toEqual({ maxConcurrent: 3, maxConcurrentPerDestination: 1 });
   });
 });
