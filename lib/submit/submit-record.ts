@@ -222,6 +222,15 @@ async function startWaiting(task: Task, job: Submission, budget: InvocationBudge
   const needed = backend.timing.createMs + deps.settings.leaseMarginMs;
   if (budget.remainingMs() < needed) throw tooLittleTime(task.taskId, budget, needed);
   const waited = now - (task.waitingSince ?? task.createdAt);
+  // The slots first: a copy of a waiting request that finds its target still full changes nothing.
+  const scopes = scopesOf(job.request.target, job.request.destinationKey, job.request.limits);
+  if (scopes.length && deps.slots) {
+    const taken = await deps.slots.acquire(task.taskId, scopes, { since: now, leaseUntil: now + needed, scopes: scopes.map((s) => s.id) });
+    if (taken.kind === 'full') {
+      log.info('still waiting for a slot', { scope: taken.scope });
+      return { kind: 'waiting', taskId: task.taskId, reason: `${taken.scope} is full (${taken.holders} of ${taken.max} running): still waiting` };
+    }
+  }
   const claimed = transition(task, {
     to: 'ACCEPTED',
     reason: `a slot is free: starting after ${Math.round(waited / 1000)} s in line`,
