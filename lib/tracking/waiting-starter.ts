@@ -72,6 +72,9 @@ export async function startWaitingTasks(
     report.waiting += line.length;
     deps.metrics?.count('TasksWaiting', line.length, { target: target.name });
     if (line.length === 0) continue;
+    // How long the head of the line has waited: what the alarm on a line that stopped moving watches.
+    const oldest = Math.min(...line.map((t) => t.waitingSince ?? t.createdAt));
+    deps.metrics?.milliseconds('WaitingLineAge', now - oldest, { target: target.name });
     const free = (limits.maxConcurrent ?? Number.POSITIVE_INFINITY) - running;
     const entries: WaitingEntry[] = line.map((t) => ({
       taskId: t.taskId,

@@ -10,6 +10,7 @@ import { createTrackingHarness, type TrackingHarness } from '../support/tracking
 
 let aws: TestAws;
 let h: TrackingHarness;
+const measured: Array<{ name: string; value: number }> = [];
 const table = (name: string) => JSON.stringify({ ...JSON.parse(seedWriterConfig), lindormTable: name });
 const request = (id: string, lindormTable: string, extra: Record<string, unknown> = {}) => ({
   requestId: id,
@@ -23,6 +24,7 @@ beforeAll(async () => {
   Object.assign(process.env, aws.env); // the CLI's SDK clients read their endpoints from the process
   h = await createTrackingHarness(aws, {
     limits: { maxConcurrent: 2, maxConcurrentPerDestination: 1 },
+    metrics: { count: (name, value) => measured.push({ name, value: value ?? 1 }), milliseconds: (name, value) => measured.push({ name, value }) },
     master: { stages: [{ name: 'BULKLOAD', durationMs: 3 * 60_000 }] },
   });
 });
@@ -113,6 +115,10 @@ describe('a target limited to 2 jobs at once and 1 per table', () => {
     expect(tasks.map((t) => t.state)).toEqual(Array(6).fill('SUCCEEDED'));
     expect(h.master.creates()).toHaveLength(6);
     expect(startOrder).toHaveLength(6);
+    // While tasks waited, each poll said how long the head of the line had waited (WaitingLineAlarm watches it).
+    const ages = measured.filter((m) => m.name === 'WaitingLineAge').map((m) => m.value);
+    expect(ages.length).toBeGreaterThan(0);
+    expect(Math.max(...ages)).toBeGreaterThanOrEqual(60_000);
     const waited = tasks.find((t) => t.requestId === 'lim-b2')!;
     expect(waited.history.map((e) => e.to)).toEqual(expect.arrayContaining(['ACCEPTED', 'WAITING', 'ACCEPTED', 'SUBMITTED', 'RUNNING', 'SUCCEEDED']));
     expect(waited.history.find((e) => e.from === 'WAITING')!.reason).toMatch(/^a slot is free: starting after \d+ s in line$/);

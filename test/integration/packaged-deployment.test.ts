@@ -254,7 +254,9 @@ describe('the prod template (npm run package -- --stage prod, with a master and 
       'PollerErrorsAlarm',
       'PollerThrottlesAlarm',
       'UncertainTasksAlarm',
+      'WaitingLineAlarm',
     ]);
+    expect(alarms.WaitingLineAlarm).toMatchObject({ Namespace: 'bulkpilot', MetricName: 'WaitingLineAge', Threshold: 7200000 });
     expect(alarms.UncertainTasksAlarm).toMatchObject({ Namespace: 'bulkpilot', MetricName: 'TasksUncertain', Threshold: 1 });
     for (const alarm of Object.values(alarms)) expect(alarm.AlarmActions).toEqual([{ Ref: 'NotificationTopic' }]);
     expect(alarms.ImportDeadLetterAlarm).toMatchObject({ Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });

@@ -198,7 +198,14 @@ export async function createTrackingHarness(
     if (slots && options.limits) {
       // The poll function's second half: freed slots start the head of the line through the import queue.
       const queue = new SqsImportQueue({ client: aws.sqs, queueUrl: aws.queueUrl });
-      const lines = await startWaitingTasks([{ name: 'lindorm', limits: options.limits }], { store, slots, queue, clock, logger });
+      const lines = await startWaitingTasks([{ name: 'lindorm', limits: options.limits }], {
+        store,
+        slots,
+        queue,
+        clock,
+        logger,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+      });
       if (lines.started > 0) {
         const messages = await receiveAll(aws.sqs, aws.queueUrl, lines.started);
         for (const m of messages) await aws.sqs.send(new DeleteMessageCommand({ QueueUrl: aws.queueUrl, ReceiptHandle: m.ReceiptHandle }));
