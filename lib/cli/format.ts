@@ -143,7 +143,7 @@ export function taskDetail(
     ['TIME', 'FROM', 'TO', 'REASON'],
     task.history.map((e) => [time(e.at), e.from ?? '-', e.to, e.reason]),
   );
-  const dropped = task.historyDropped ? `\n(${task.historyDropped} older entries dropped)` : '';
+  const dropped = task.historyDropped ? `\n(${task.historyDropped} older entries: bulkpilot history ${task.taskId})` : '';
   return `${fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nhistory\n${history}${dropped}`;
 }
 

@@ -26,7 +26,7 @@ import { TargetsFileError } from '../targets/targets-file.ts';
 import { isTerminal, scheduledStates, type TaskState, taskStates } from '../task/states.ts';
 import { type Task, taskIdFor } from '../task/task.ts';
 import { DeadLetterQueue, deadLetterDetail, deadLetterTable } from './dead-letters.ts';
-import { duration, table, taskDetail, taskHeaders, taskRow } from './format.ts';
+import { duration, table, taskDetail, taskHeaders, taskRow, time } from './format.ts';
 import { describeValidationError, RequestInputError, readRequestInput } from './request-input.ts';
 import { SubmitRefusedError, submitRequest } from './submit-command.ts';
 
@@ -61,6 +61,7 @@ commands:
   status <id>                           one task with its history (id: task id, requestId, job id, or the
                                         S3 key / s3:// URL of the file that started it), and what its
                                         backend says now: progress of each part, where the log is
+  history <id>                          every transition of the task's life (time, from, to, reason)
   logs <id> [--follow] [--from N]       the job's log from line N (default 0); --follow reads on while it
                                         runs (and into a retry's new job); says where the whole log is kept
                                         once the backend no longer serves it
@@ -124,7 +125,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return o.help ? 0 : 2;
   }
   const usageError = (message: string) => fail(command, message, 2);
-  const needsId = ['status', 'logs', 'abort', 'retry', 'delete', 'settle', 'submit'];
+  const needsId = ['status', 'history', 'logs', 'abort', 'retry', 'delete', 'settle', 'submit'];
   if (needsId.includes(command) && !id)
     return usageError(command === 'submit' ? 'give a request file, - for standard input, or inline JSON' : 'give a task id, requestId or job id');
   if (extra.length > 0) return usageError(`unexpected argument ${JSON.stringify(extra[0])}`);
@@ -206,6 +207,18 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         const line = task.state === 'WAITING' ? await placeOf(store, task) : undefined;
         const extra = { ...(poller.failing || poller.nearEnd ? { poller } : {}), ...(live ? { live } : {}), ...(line ? { line } : {}) };
         print({ ...task, ...extra }, () => taskDetail(task, io.now(), poller, live, line));
+        return 0;
+      }
+      case 'history': {
+        const { store } = await runtime();
+        const task = await findTask(store, id!);
+        const entries = await store.fullHistory(task);
+        print({ taskId: task.taskId, entries }, () =>
+          table(
+            ['TIME', 'FROM', 'TO', 'REASON'],
+            entries.map((e) => [time(e.at), e.from ?? '-', e.to, e.reason]),
+          ),
+        );
         return 0;
       }
       case 'logs': {

@@ -6,11 +6,13 @@ import {
   PutItemCommand,
   QueryCommand,
   ScanCommand,
+  TransactionCanceledException,
+  TransactWriteItemsCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { addCost, type CostLedger, zeroCost } from '../cost/cost-ledger.ts';
-import type { Task, TransitionPatch } from '../task/task.ts';
+import { type HistoryEntry, historyPageOf, type Task, type TransitionPatch } from '../task/task.ts';
 import { emptyCheckpoint, type IndexedTask, type ShardCheckpoint } from '../tracking/poll-schedule.ts';
 import type { CursorStore } from '../triggers/cron-tick.ts';
 import { TaskIndexReader } from './task-queries.ts';
@@ -20,6 +22,8 @@ import { type PollCheckpointStore, type TaskPage, type TaskQuery, type TaskStore
 export const dueIndexName = 'due-active';
 /** Checkpoint and cursor items share the table; their keys cannot collide with task ids (`t-<hex>`). */
 const shardPrefix = 'poll-shard#';
+/** A task's history pages: the entries moved out of its item, in order (`history#<taskId>#<page>`). */
+const historyPrefix = 'history#';
 const cursorPrefix = 'cursor#';
 
 // Named condition parts, as in Powertools' idempotency store.
@@ -60,6 +64,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
 
   async replace(task: Task): Promise<void> {
     const expected = task.version - 1;
+    if (task.historyMoved?.length) return this.#replaceMovingHistory(task, expected);
     try {
       await this.#put(task, versionIs, { '#version': 'version' }, { ':expected': { N: String(expected) } });
     } catch (error) {
@@ -67,6 +72,92 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
         throw new TaskVersionConflictError(task.taskId, expected, error.Item ? (unmarshall(error.Item) as Task) : undefined);
       }
       throw error;
+    }
+  }
+
+  /**
+   * A replace that moves history entries out of the item: the entries join their pages and the task is
+   * written in one transaction, so a lost race moves nothing. Only tasks past the item's history limit
+   * pay for it (a second item in the write).
+   */
+  async #replaceMovingHistory(task: Task, expected: number): Promise<void> {
+    const moved = task.historyMoved!;
+    this.#costOf(task);
+    const { historyMoved: _, ...stored } = task;
+    const firstIndex = (task.historyDropped ?? moved.length) - moved.length;
+    const pages = new Map<number, HistoryEntry[]>();
+    moved.forEach((entry, i) => {
+      const page = historyPageOf(firstIndex + i);
+      pages.set(page, [...(pages.get(page) ?? []), entry]);
+    });
+    try {
+      await this.#client.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            ...[...pages].map(([page, entries]) => ({
+              Update: {
+                TableName: this.#table,
+                Key: { taskId: { S: `${historyPrefix}${task.taskId}#${page}` } },
+                UpdateExpression: 'SET entries = list_append(if_not_exists(entries, :none), :entries)',
+                ExpressionAttributeValues: {
+                  ':none': { L: [] },
+                  ':entries': { L: entries.map((e) => ({ M: marshall(e, { removeUndefinedValues: true }) })) },
+                },
+              },
+            })),
+            {
+              Put: {
+                TableName: this.#table,
+                Item: marshall(stored, { removeUndefinedValues: true, convertTopLevelContainer: false }),
+                ConditionExpression: versionIs,
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': { N: String(expected) } },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons;
+      if (error instanceof TransactionCanceledException && reasons?.at(-1)?.Code === 'ConditionalCheckFailed')
+        throw new TaskVersionConflictError(task.taskId, expected, await this.get(task.taskId));
+      throw error;
+    }
+  }
+
+  /** A task's whole history: the first entry, the entries moved to its pages, then the rest of the item's. */
+  async fullHistory(task: Task): Promise<HistoryEntry[]> {
+    const moved = task.historyDropped ?? 0;
+    if (moved === 0) return task.history;
+    const pageCount = historyPageOf(moved - 1);
+    const entries: HistoryEntry[] = [];
+    for (let page = 1; page <= pageCount; page++) {
+      const out = await this.#client.send(
+        new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: `${historyPrefix}${task.taskId}#${page}` } }, ConsistentRead: true }),
+      );
+      entries.push(...(((out.Item ? unmarshall(out.Item) : {}) as { entries?: HistoryEntry[] }).entries ?? []));
+    }
+    return [task.history[0]!, ...entries, ...task.history.slice(1)];
+  }
+
+  /** Gives a task's history pages the task's own expiry (called once the task has ended and has one). */
+  async expireHistory(task: Task): Promise<void> {
+    const moved = task.historyDropped ?? 0;
+    if (moved === 0 || task.expiresAt === undefined) return;
+    for (let page = 1; page <= historyPageOf(moved - 1); page++) {
+      await this.#client
+        .send(
+          new UpdateItemCommand({
+            TableName: this.#table,
+            Key: { taskId: { S: `${historyPrefix}${task.taskId}#${page}` } },
+            UpdateExpression: 'SET expiresAt = :at',
+            ConditionExpression: 'attribute_exists(entries)',
+            ExpressionAttributeValues: { ':at': { N: String(task.expiresAt) } },
+          }),
+        )
+        .catch((error: unknown) => {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        });
     }
   }
 
@@ -318,7 +409,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
       new PutItemCommand({
         TableName: this.#table,
         ReturnConsumedCapacity: 'TOTAL',
-        Item: marshall(task, { removeUndefinedValues: true, convertTopLevelContainer: false }),
+        Item: marshall({ ...task, historyMoved: undefined }, { removeUndefinedValues: true, convertTopLevelContainer: false }),
         ConditionExpression: condition,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),
         ...(Object.keys(values).length ? { ExpressionAttributeValues: values } : {}),

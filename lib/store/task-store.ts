@@ -1,5 +1,5 @@
 import type { TaskState } from '../task/states.ts';
-import type { Task, TransitionPatch } from '../task/task.ts';
+import type { HistoryEntry, Task, TransitionPatch } from '../task/task.ts';
 import type { IndexedTask, ShardCheckpoint } from '../tracking/poll-schedule.ts';
 
 /** What an operator asks `list` for; every part optional. */
@@ -46,6 +46,10 @@ export interface TaskStore {
   findByRemoteId(remoteId: string): Promise<Task[]>;
   /** Tasks a file arrival started (the object's key; `bucket` narrows), newest first. */
   findBySourceFile(key: string, bucket?: string): Promise<Task[]>;
+  /** Every transition of the task's life, the ones moved to its history pages included, in order. */
+  fullHistory(task: Task): Promise<HistoryEntry[]>;
+  /** Gives the task's history pages its own expiry, once it has ended. */
+  expireHistory(task: Task): Promise<void>;
 }
 
 /** One poller per index shard at a time, and what it remembers between ticks. */

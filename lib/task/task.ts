@@ -144,8 +144,13 @@ export interface Task {
   deletedAt?: number;
   error?: TaskError;
   history: HistoryEntry[];
-  /** History entries dropped to keep the item small (the first entry is always kept). */
+  /**
+   * History entries moved out of the item to keep it small (the first entry always stays): they live in
+   * history pages beside the task (`bulkpilot history` reads them all), 25 to a page, in order.
+   */
   historyDropped?: number;
+  /** Not stored: the entries this write moves out of the item, for the store to append to their pages. */
+  historyMoved?: HistoryEntry[];
   /** Sparse due index: present only while the task is in a scheduled state. */
   dueShard?: number;
   dueAt?: number;
@@ -214,11 +219,14 @@ export function transition(task: Task, options: TransitionOptions): Task {
   if (!canTransition(task.state, to, options.by)) throw new IllegalTransitionError(task.taskId, task.state, to);
   const history = [...task.history, { at: now, from: task.state, to, reason }];
   let dropped = task.historyDropped ?? 0;
+  const moved: HistoryEntry[] = [];
   while (history.length > policy.historyLimit) {
-    history.splice(1, 1);
+    moved.push(...history.splice(1, 1));
     dropped++;
   }
   const next: Task = { ...task, ...options.changes, state: to, version: task.version + 1, updatedAt: now, history };
+  delete next.historyMoved;
+  if (moved.length) next.historyMoved = moved;
   for (const key of options.clear ?? []) delete next[key];
   if (dropped > 0) next.historyDropped = dropped;
   if (isTerminal(to)) next.finishedAt = now;
@@ -267,7 +275,9 @@ export function transitionPatch(
 
 /** The next version of a task without a state change (lease, stage, error bookkeeping). */
 export function update(task: Task, now: number, policy: TaskPolicy, changes: Partial<Task>, dueAt?: number): Task {
-  return schedule({ ...task, ...changes, version: task.version + 1, updatedAt: now }, policy, now, dueAt);
+  const next = { ...task, ...changes, version: task.version + 1, updatedAt: now };
+  delete next.historyMoved;
+  return schedule(next, policy, now, dueAt);
 }
 
 function schedule(task: Task, policy: TaskPolicy, now: number, dueAt: number | undefined): Task {
@@ -281,4 +291,12 @@ function schedule(task: Task, policy: TaskPolicy, now: number, dueAt: number | u
   }
   if (isTerminal(next.state)) next.expiresAt = Math.floor(now / 1000) + policy.retentionDays * 86_400;
   return next;
+}
+
+/** Entries per history page: a page item stays far below DynamoDB's 400 KB with the longest reasons. */
+export const historyPageSize = 25;
+
+/** The page (from 1) that holds the n-th entry moved out of the item (from 0). */
+export function historyPageOf(movedIndex: number): number {
+  return Math.floor(movedIndex / historyPageSize) + 1;
 }

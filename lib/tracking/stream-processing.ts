@@ -64,6 +64,8 @@ export function handleTerminalTransitions(
     if (isTerminal(after.state) && (!before || !isTerminal(before.state))) {
       // First the slots (idempotent, so a record delivered again is harmless): the next in line may start.
       if (after.slotScopes?.length && deps.slots) await deps.slots.release(after.taskId, after.slotScopes);
+      // History pages live as long as their task: they get its expiry now that it has one.
+      if (after.historyDropped) await deps.store.expireHistory(after);
       await attributeTo(deps.ledger, after.taskId, () => announceTerminal(after, deps));
     } else if (after.state === 'UNCERTAIN' && before?.state !== 'UNCERTAIN') await attributeTo(deps.ledger, after.taskId, () => announceUncertain(after, deps));
     else if (after.warnedAt !== undefined && after.warnedAt !== before?.warnedAt)

@@ -16,6 +16,8 @@ export function wrapStore(store: TaskStore, overrides: Partial<TaskStore>): Task
     listPage: (...a) => store.listPage(...a),
     findByRemoteId: (id) => store.findByRemoteId(id),
     findBySourceFile: (...a) => store.findBySourceFile(...a),
+    fullHistory: (task) => store.fullHistory(task),
+    expireHistory: (task) => store.expireHistory(task),
     ...overrides,
   };
 }
