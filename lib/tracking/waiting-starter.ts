@@ -30,16 +30,22 @@ export const reservationMs = 10 * 60_000;
 /** Most waiting tasks read per target and tick: the head of the line. */
 const lineHead = 100;
 
+/** How long an UNCERTAIN task's slot is kept when the task sets no maximum duration: the default deadline. */
+export const uncertainSlotMs = 24 * 60 * 60_000;
+
 /**
  * A slot that no task uses any more: its task is gone, ended or deleted, or it was only reserved (a waiting
- * task's start, a create that failed before leaving) and its lease ran out. A create in flight, a running job
- * and an UNCERTAIN task (its job may exist) keep theirs.
+ * task's start, a create that failed before leaving) and its lease ran out. A create in flight and a running
+ * job keep theirs. An UNCERTAIN task's job may be running: it keeps its slot until its run could no longer
+ * be (its maximum duration since the create, the deadline bulkpilot would have enforced), then the slot
+ * comes back by itself even if nobody settles the task.
  */
 export function isStaleHolder(task: Task | undefined, holder: SlotHolder, now: number): boolean {
   if (!task || task.deletedAt !== undefined || isTerminal(task.state)) return true;
   const leased = holder.leaseUntil === undefined || holder.leaseUntil >= now;
   if (task.state === 'WAITING') return !leased;
   if (task.state === 'ACCEPTED' && task.create.startedAt === undefined) return !leased;
+  if (task.state === 'UNCERTAIN') return now >= (task.create.startedAt ?? holder.since) + (task.maxDurationMs ?? uncertainSlotMs);
   return false;
 }
 
