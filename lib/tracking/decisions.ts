@@ -94,7 +94,7 @@ export function decideRun(task: RunView, observation: Observation, ctx: Decision
     };
   }
   // Found again after "not found" answers (the streak must not count towards LOST later), warnings came or
-  // went, or the backend now says more of where the job is (a CDM job's cluster, found after its create):
+  // went, or the backend now says more of where the job is (the place it landed, found after its create):
   // without storing that, every check would have to find it again, and the task would never move on.
   if ((task.poll?.notFound ?? 0) > 0 || warned || (status.ref !== undefined && !sameRef(status.ref, task.remote))) {
     return {

@@ -27,7 +27,7 @@ export function routeObject(object: CreatedObject, rules: readonly FileRule[]): 
       continue;
     }
     const identity = sha256Hex([object.bucket, object.key, object.versionId ?? object.etag ?? ''].join('\n'));
-    // {fileId} names what the file starts where a name must be unique and path-safe (a CDM job, a DIS task).
+    // {fileId} names what the file starts where a name must be unique and path-safe (a job or task name).
     const request = withFile(rule, { bucket: object.bucket, key: object.key, dir, fileId: identity.slice(0, 12) });
     request.requestId = `file-${rule.id}-${identity.slice(0, 32)}`;
     routed.push({ ruleId: rule.id, request });

@@ -22,7 +22,7 @@ export interface FileRule {
   filePath: string;
   /**
    * The request; strings may hold `{path}`, `{bucket}`, `{key}`, `{dir}` and `{fileId}` (12 hex characters
-   * naming the file's version, for a name that must be unique and path-safe, such as a CDM job's). The backend
+   * naming the file's version, for a name that must be unique and path-safe, such as a job's). The backend
    * puts the path where it reads its input, when it has such a place (its module's `placeFile`).
    */
   template: Record<string, unknown>;

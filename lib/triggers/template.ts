@@ -1,6 +1,6 @@
 /**
  * Replaces `{name}` placeholders in every string of a template (object keys untouched); unknown names stay.
- * `${name}` is left alone: it is the backend's own variable (Linkis substitutes `${run_date}`, `${path}`…).
+ * `${name}` is left alone: it is the backend's own variable (a backend may substitute `${run_date}`, `${path}`… itself).
  */
 export function fillTemplate<T>(template: T, values: Record<string, string>): T {
   const fill = (value: unknown): unknown => {
