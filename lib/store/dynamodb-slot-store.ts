@@ -47,10 +47,16 @@ export class DynamoDbSlotStore implements SlotStore {
     }
   }
 
-  async #acquireOnce(taskId: string, scopes: readonly SlotScope[], holder: Omit<SlotHolder, 'taskId'>): Promise<AcquireResult> {
-    // Slots the task holds already are not taken twice: only the missing ones go into the transaction.
-    const held = await Promise.all(scopes.map((s) => this.#holds(s.id, taskId)));
-    const missing = scopes.filter((_, i) => !held[i]);
+  /**
+   * The usual take is the transaction alone, no read first. Only when a condition fails are the scopes read:
+   * to tell a full scope from a slot this task holds already (a repeated take), whose missing rest is taken.
+   */
+  async #acquireOnce(
+    taskId: string,
+    scopes: readonly SlotScope[],
+    holder: Omit<SlotHolder, 'taskId'>,
+    missing: readonly SlotScope[] = scopes,
+  ): Promise<AcquireResult> {
     if (missing.length === 0) return { kind: 'held' };
     const value = marshall({ taskId, ...holder }, { removeUndefinedValues: true });
     try {
@@ -76,8 +82,15 @@ export class DynamoDbSlotStore implements SlotStore {
       if (reasons.some((r) => r.Code === 'TransactionConflict')) throw error;
       const failed = reasons.findIndex((r) => r.Code === 'ConditionalCheckFailed');
       const scope = missing[failed >= 0 ? failed : 0]!;
-      // The condition also fails when another call of this very task took the slot meanwhile.
-      if (await this.#holds(scope.id, taskId)) return this.#acquireOnce(taskId, scopes, holder);
+      // The condition also fails where this very task holds the slot (taken before, or by another call of it).
+      const held = await Promise.all(missing.map((s) => this.#holds(s.id, taskId)));
+      if (held[missing.indexOf(scope)])
+        return this.#acquireOnce(
+          taskId,
+          scopes,
+          holder,
+          missing.filter((_, i) => !held[i]),
+        );
       return { kind: 'full', scope: scope.id, holders: (await this.holders(scope.id)).length, max: scope.max };
     }
   }

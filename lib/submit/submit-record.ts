@@ -248,16 +248,17 @@ async function startWaiting(task: Task, job: Submission, budget: InvocationBudge
   }
   log.info('waiting task started', { waitedMs: waited });
   deps.metrics?.milliseconds('TaskWaitDuration', waited, { target: job.request.target });
-  return createAtBackend(claimed, job);
+  // Its slots were taken above, before the claim: not asked for again.
+  return createAtBackend(claimed, job, { slotsTaken: scopes.length > 0 && deps.slots !== undefined });
 }
 
 /** Calls the backend for a task whose claim is written, and records the outcome. */
-async function createAtBackend(claimed: Task, job: Submission): Promise<SubmitOutcome> {
+async function createAtBackend(claimed: Task, job: Submission, options: { slotsTaken?: boolean } = {}): Promise<SubmitOutcome> {
   const { deps, backend, record, log, request } = job;
   const { clock, store, settings } = deps;
   const policy = settings.taskPolicy;
   // A limited target: the create goes out only with a slot of the target and of the destination in hand.
-  const full = await takeSlots(claimed, job);
+  const full = options.slotsTaken ? undefined : await takeSlots(claimed, job);
   if (full) return full;
   const context = { marker: createMarker(claimed.taskId, claimed.create.attempts), startedAt: claimed.create.startedAt ?? clock.now() };
   let ref: Awaited<ReturnType<Backend['create']>>;
