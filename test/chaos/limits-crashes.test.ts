@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSlotStore } from '../../lib/store/dynamodb-slot-store.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
+import { runningAtMaster } from '../support/master-load.ts';
 import { seedRequest, seedWriterConfig } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
@@ -51,14 +52,9 @@ async function run(step: Step) {
   const ids = Array.from({ length: requests }, (_, i) => taskIdFor(requestId(i)));
   let ticks = 0;
   for (; ticks < requests * 4; ticks++) {
-    const active = h.master.procs().filter((p) => p.state === 'RUNNING');
-    maxRunning = Math.max(maxRunning, active.length);
-    const per = new Map<string, number>();
-    for (const p of active) {
-      const t = (JSON.parse(p.form.writerConfig!) as { lindormTable: string }).lindormTable;
-      per.set(t, (per.get(t) ?? 0) + 1);
-    }
-    maxOnOne = Math.max(maxOnOne, ...per.values(), 0);
+    const load = runningAtMaster(h.master);
+    maxRunning = Math.max(maxRunning, load.total);
+    maxOnOne = Math.max(maxOnOne, load.most);
     const states = (await Promise.all(ids.map((id) => h.get(id)))).map((t) => t.state);
     if (states.every((s) => s === 'SUCCEEDED' || s === 'UNCERTAIN') && h.master.procs().every((p) => p.state !== 'RUNNING')) break;
     await h.tick();

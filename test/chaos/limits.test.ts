@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbSlotStore } from '../../lib/store/dynamodb-slot-store.ts';
 import { type Task, taskIdFor } from '../../lib/task/task.ts';
+import { runningAtMaster } from '../support/master-load.ts';
 import { seedRequest, seedWriterConfig } from '../support/seed-request.ts';
 import { createTestAws, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
@@ -51,14 +52,9 @@ beforeAll(async () => {
   const ids = Array.from({ length: requests }, (_, i) => taskIdFor(requestId(i)));
   waitedAtSubmit = (await Promise.all(ids.map((id) => h.get(id)))).filter((t) => t.state === 'WAITING').length;
   const observe = () => {
-    const active = h.master.procs().filter((p) => p.state === 'RUNNING');
-    maxRunning = Math.max(maxRunning, active.length);
-    const perTable = new Map<string, number>();
-    for (const p of active) {
-      const t = (JSON.parse(p.form.writerConfig!) as { lindormTable: string }).lindormTable;
-      perTable.set(t, (perTable.get(t) ?? 0) + 1);
-    }
-    maxOnOneTable = Math.max(maxOnOneTable, ...perTable.values(), 0);
+    const load = runningAtMaster(h.master);
+    maxRunning = Math.max(maxRunning, load.total);
+    maxOnOneTable = Math.max(maxOnOneTable, load.most);
   };
   observe();
   for (; ticks < requests * 3; ticks++) {

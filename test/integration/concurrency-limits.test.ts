@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Task } from '../../lib/task/task.ts';
 import { runCliCaptured } from '../support/cli.ts';
+import { runningAtMaster } from '../support/master-load.ts';
 import { seedRequest, seedWriterConfig } from '../support/seed-request.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
 import { createTrackingHarness, type TrackingHarness } from '../support/tracking-harness.ts';
@@ -32,16 +33,7 @@ afterAll(async () => {
   await h.close();
 });
 
-/** What the master runs now, per table: its own view, not bulkpilot's. */
-function running(): { total: number; perTable: Map<string, number> } {
-  const active = h.master.procs().filter((p) => p.state === 'RUNNING');
-  const perTable = new Map<string, number>();
-  for (const p of active) {
-    const t = (JSON.parse(p.form.writerConfig!) as { lindormTable: string }).lindormTable;
-    perTable.set(t, (perTable.get(t) ?? 0) + 1);
-  }
-  return { total: active.length, perTable };
-}
+const running = () => runningAtMaster(h.master);
 
 describe('a target limited to 2 jobs at once and 1 per table', () => {
   let ids: string[];
