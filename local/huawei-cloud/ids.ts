@@ -12,6 +12,7 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 export class IdSource {
   readonly #seed: number;
   #random: () => number;
+  #draws = 0;
 
   constructor(seed: number) {
     this.#seed = seed >>> 0;
@@ -20,15 +21,28 @@ export class IdSource {
 
   reset(): void {
     this.#random = seededRandom(this.#seed);
+    this.#draws = 0;
+  }
+
+  /** How far the stream has gone: saved with the state, so a restored simulator hands out no id twice. */
+  get draws(): number {
+    return this.#draws;
+  }
+
+  /** Goes on from where a saved stream stopped (the same seed gives the same stream; another seed another one anyway). */
+  skipTo(draws: number): void {
+    this.reset();
+    while (this.#draws < draws) this.next();
   }
 
   /** 0..1, like Math.random. */
   next(): number {
+    this.#draws += 1;
     return this.#random();
   }
 
   int(maxExclusive: number): number {
-    return Math.min(maxExclusive - 1, Math.floor(this.#random() * maxExclusive));
+    return Math.min(maxExclusive - 1, Math.floor(this.next() * maxExclusive));
   }
 
   hex(length: number): string {

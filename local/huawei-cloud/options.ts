@@ -81,6 +81,7 @@ export interface ResolvedOptions {
   auth: Required<AuthOptions>;
   cdm: ResolvedCdm;
   dis: ResolvedDis;
+  stateFile: string | undefined;
 }
 
 /** The project of the seed 002 example, so copied request paths work unchanged. */
@@ -114,7 +115,7 @@ const DEFAULT_NOT_FOUND: Record<CdmJobOperation, 400 | 500> = {
 
 /** Fills in defaults; unknown keys (at any level) and impossible values fail loudly so typos do not go unnoticed. */
 export function resolveOptions(options: HuaweiCloudOptions): ResolvedOptions {
-  checkKeys(options, ['host', 'ports', 'clock', 'seed', 'account', 'iam', 'auth', 'cdm', 'dis'], 'options');
+  checkKeys(options, ['host', 'ports', 'clock', 'seed', 'account', 'iam', 'auth', 'cdm', 'dis', 'stateFile'], 'options');
   checkKeys(options.ports, ['iam', 'cdm', 'dis'], 'ports');
   checkKeys(options.iam, ['tokenTtlMs'], 'iam');
   checkKeys(options.auth, ['maxClockSkewMs', 'pathCanonicalization', 'apigErrorPrefix', 'requireProjectIdHeader'], 'auth');
@@ -128,6 +129,7 @@ export function resolveOptions(options: HuaweiCloudOptions): ResolvedOptions {
   for (const [name, port] of Object.entries(ports)) {
     if (!Number.isInteger(port) || port < 0 || port > 65_535) fail(`ports.${name} must be a port number`);
   }
+  if (options.stateFile !== undefined && (typeof options.stateFile !== 'string' || options.stateFile === '')) fail('stateFile must be a file path');
   return {
     host: options.host ?? '127.0.0.1',
     ports,
@@ -143,6 +145,7 @@ export function resolveOptions(options: HuaweiCloudOptions): ResolvedOptions {
     },
     cdm: resolveCdm(options, account),
     dis: resolveDis(options, account),
+    stateFile: options.stateFile,
   };
 }
 

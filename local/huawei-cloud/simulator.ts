@@ -1,8 +1,12 @@
 import { Delays } from '../sim-kit/delays.ts';
+import { loadState, saveState } from '../sim-kit/saved-state.ts';
+import type { SavedToken } from './account.ts';
 import { Account } from './account.ts';
+import type { CdmSnapshot } from './cdm/jobs.ts';
 import { CdmState } from './cdm/jobs.ts';
 import { cdmService } from './cdm/service.ts';
 import { disService } from './dis/service.ts';
+import type { DisSnapshot } from './dis/tasks.ts';
 import { DisState } from './dis/tasks.ts';
 import { FaultRegistry } from './faults.ts';
 import type { RunningServer } from './http.ts';
@@ -18,6 +22,17 @@ export { defaultDisPlan } from './dis/plan.ts';
 export { DEFAULT_ACCESS_KEY, DEFAULT_CLUSTERS, DEFAULT_PROJECT, DEFAULT_STREAM, DEFAULT_TEMPORARY_KEY, DEFAULT_USER } from './options.ts';
 export type * from './types.ts';
 
+const SAVED_AS = 'huawei-cloud';
+const SAVED_VERSION = 1;
+
+interface SavedCloud {
+  /** Draws taken from each id stream. */
+  ids: { requests: number; objects: number; placement: number };
+  tokens: SavedToken[];
+  cdm: CdmSnapshot;
+  dis: DisSnapshot;
+}
+
 /**
  * Starts simulated Huawei Cloud IAM (token endpoint), CDM (job API v1.1) and DIS (dump task API v2) on
  * three real HTTP servers sharing one account. Everything that changes over time reads options.clock;
@@ -30,6 +45,22 @@ export async function startHuaweiCloud(options: HuaweiCloudOptions = {}): Promis
   const account = new Account(config.account, config.clock, ids.objects, config.tokenTtlMs);
   const cdm = new CdmState(config.cdm, config.clock, account, ids.objects, ids.placement);
   const dis = new DisState(config.dis, config.clock, ids.objects);
+  const saved = loadState<SavedCloud>(config.stateFile, SAVED_AS, SAVED_VERSION);
+  if (saved !== undefined) {
+    ids.requests.skipTo(saved.ids.requests);
+    ids.objects.skipTo(saved.ids.objects);
+    ids.placement.skipTo(saved.ids.placement);
+    // Tokens are kept: the real IAM honours a token until it expires, whether bulkpilot was stopped or not.
+    account.restore(saved.tokens);
+    cdm.restore(saved.cdm);
+    dis.restore(saved.dis);
+  }
+  const snapshot = (): SavedCloud => ({
+    ids: { requests: ids.requests.draws, objects: ids.objects.draws, placement: ids.placement.draws },
+    tokens: account.snapshot(),
+    cdm: cdm.snapshot(),
+    dis: dis.snapshot(),
+  });
   const faults = new FaultRegistry(config.seed);
   const delays = new Delays();
   const received: ReceivedRequest[] = [];
@@ -102,6 +133,8 @@ export async function startHuaweiCloud(options: HuaweiCloudOptions = {}): Promis
       closing ??= (async () => {
         delays.cancelAll();
         await Promise.all(servers.map((s) => s.close()));
+        // Saved once the servers are closed, so no request can change the state after it was written.
+        saveState(config.stateFile, SAVED_AS, SAVED_VERSION, snapshot());
       })();
       return closing;
     },

@@ -226,6 +226,12 @@ export interface DisOptions {
 export interface HuaweiCloudOptions {
   /** Default '127.0.0.1'. */
   host?: string;
+  /**
+   * Where CDM jobs and submissions, cluster statuses, DIS tasks, IAM tokens and the id streams' positions
+   * are saved when the simulator closes and read back when it starts (the local stack's persistent mode).
+   * Requests and faults are not saved.
+   */
+  stateFile?: string;
   /** Default 0 each = free ports. */
   ports?: { iam?: number; cdm?: number; dis?: number };
   /** Default Date.now. Tokens, signatures' dates and every lifecycle read this clock. */

@@ -47,6 +47,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'infoLatencyMs',
   'createLatencyMs',
   'seed',
+  'stateFile',
 ]);
 
 /** Fills in defaults; unknown keys and impossible values fail loudly so typos do not go unnoticed. */

@@ -21,6 +21,12 @@ interface Proc extends RunState {
   fullJobName: string;
 }
 
+/** What a master keeps across a restart of the local stack (sim-kit/saved-state.ts). */
+export interface ProcTableState {
+  seq: number;
+  procs: Proc[];
+}
+
 /** The master's procs and the five operations on them, independent of HTTP. */
 export class ProcTable {
   readonly #options: ResolvedOptions;
@@ -132,6 +138,17 @@ export class ProcTable {
 
   clear(): void {
     this.#procs.clear();
+  }
+
+  snapshot(): ProcTableState {
+    return { seq: this.#seq, procs: [...this.#procs.values()] };
+  }
+
+  /** Run start times are clock times, so a restored run carries on — or has ended, if its time passed meanwhile. */
+  restore(state: ProcTableState): void {
+    this.#procs.clear();
+    for (const proc of state.procs) this.#procs.set(proc.id, proc);
+    this.#seq = Math.max(this.#seq, state.seq);
   }
 
   #notFound(procId: string): Answer {

@@ -3,10 +3,11 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Delays } from '../sim-kit/delays.ts';
 import { listen, readBody } from '../sim-kit/http.ts';
+import { loadState, saveState } from '../sim-kit/saved-state.ts';
 import type { FiringFault } from './faults.ts';
 import { FaultRegistry } from './faults.ts';
 import { resolveOptions } from './options.ts';
-import type { Answer } from './proc-table.ts';
+import type { Answer, ProcTableState } from './proc-table.ts';
 import { ProcTable } from './proc-table.ts';
 import { route } from './routes.ts';
 import type { Endpoint, LindormMaster, LindormMasterOptions, ReceivedRequest } from './types.ts';
@@ -25,6 +26,8 @@ export type {
 } from './types.ts';
 
 const JSON_TYPE = 'application/json;charset=UTF-8';
+const SAVED_AS = 'lindorm-master';
+const SAVED_VERSION = 1;
 
 /**
  * Starts a simulated Lindorm bulk load master (LTS/BDS master, port 12311 in real life) on a
@@ -34,6 +37,8 @@ const JSON_TYPE = 'application/json;charset=UTF-8';
 export async function startLindormMaster(options: LindormMasterOptions = {}): Promise<LindormMaster> {
   const config = resolveOptions(options);
   const procs = new ProcTable(config);
+  const saved = loadState<ProcTableState>(options.stateFile, SAVED_AS, SAVED_VERSION);
+  if (saved !== undefined) procs.restore(saved);
   const faults = new FaultRegistry(config.seed);
   const delays = new Delays();
   const received: ReceivedRequest[] = [];
@@ -127,6 +132,7 @@ export async function startLindormMaster(options: LindormMasterOptions = {}): Pr
     close: () => {
       closing ??= new Promise<void>((resolve) => {
         delays.cancelAll();
+        saveState(options.stateFile, SAVED_AS, SAVED_VERSION, procs.snapshot());
         server.close(() => resolve());
         // Idle keep-alive sockets would otherwise hold close() open for keepAliveTimeout.
         server.closeAllConnections();

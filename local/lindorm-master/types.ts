@@ -22,6 +22,8 @@ export type PlanFn = (form: Record<string, string>, ctx: { procId: string; run: 
 export interface LindormMasterOptions {
   /** Default 0 = a free port. */
   port?: number;
+  /** Where the procs are saved when the master closes and read back when it starts (the local stack's persistent mode). */
+  stateFile?: string;
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default Date.now. All lifecycle timing reads this clock, so tests can drive virtual time. */

@@ -50,6 +50,34 @@ export class EntranceInstance {
     this.#counters.clear();
     this.up = true;
   }
+
+  snapshot(): InstanceState {
+    return { name: this.name, up: this.up, incarnation: this.incarnation, counters: [...this.#counters] };
+  }
+
+  /** The same incarnation goes on: the real entrance kept running while the local stack was stopped. */
+  restore(state: InstanceState): void {
+    this.up = state.up;
+    this.incarnation = state.incarnation;
+    this.#counters.clear();
+    for (const [group, next] of state.counters) this.#counters.set(group, next);
+  }
+}
+
+export interface InstanceState {
+  name: string;
+  up: boolean;
+  incarnation: number;
+  /** Consumer group -> next scheduler index. */
+  counters: Array<[string, number]>;
+}
+
+/** What the entrances and the job history keep across a restart of the local stack (sim-kit/saved-state.ts). */
+export interface EntrancesState {
+  seq: number;
+  instances: InstanceState[];
+  /** Tasks are plain data already; the short-id index is rebuilt from them. */
+  tasks: Task[];
 }
 
 /** Who is calling an entrance operation. */
@@ -375,6 +403,25 @@ export class Entrances {
     for (const instance of this.instances.values()) instance.restart();
   }
 
+  snapshot(): EntrancesState {
+    return { seq: this.#seq, instances: [...this.instances.values()].map((i) => i.snapshot()), tasks: [...this.tasks.values()] };
+  }
+
+  /**
+   * Timelines hold clock times, so a restored job carries on — or has ended, if its time passed while the
+   * stack was stopped. A saved instance no longer configured is left out; its tasks stay in the history.
+   */
+  restore(state: EntrancesState): void {
+    this.tasks.clear();
+    this.#byShortId.clear();
+    for (const saved of state.instances) this.instances.get(saved.name)?.restore(saved);
+    for (const task of state.tasks) {
+      this.tasks.set(task.taskID, task);
+      if (task.shortId !== null) this.#byShortId.set(memoryKey({ name: task.instance, incarnation: task.incarnation }, task.shortId), task.taskID);
+    }
+    this.#seq = Math.max(this.#seq, state.seq);
+  }
+
   /** The in-memory job an execID names on this instance, if the entrance still has it. */
   #lookup(instance: EntranceInstance, id: string, now: number): Task | undefined {
     // The taskID form needs a jobInstanceKey header no gateway sets (§0.5): the entrance dereferences null.
@@ -458,7 +505,7 @@ function startupOf(params: Record<string, unknown> | null): Record<string, unkno
   return typeof startup === 'object' && startup !== null && !Array.isArray(startup) ? { ...(startup as Record<string, unknown>) } : {};
 }
 
-function memoryKey(instance: EntranceInstance, shortId: string): string {
+function memoryKey(instance: Pick<EntranceInstance, 'name' | 'incarnation'>, shortId: string): string {
   return `${instance.name}|${instance.incarnation}|${shortId}`;
 }
 

@@ -24,6 +24,7 @@ export interface ResolvedOptions {
   killAfterFinish: 'flip-to-cancelled' | 'keep';
   cleanUnfinishedOnRestart: boolean;
   prohibitSystemUserLogin: boolean;
+  stateFile: string | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -48,6 +49,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'killAfterFinish',
   'cleanUnfinishedOnRestart',
   'prohibitSystemUserLogin',
+  'stateFile',
 ]);
 const KNOWN_DURATIONS = new Set(['initedMs', 'scheduledMs', 'runningMs']);
 const KNOWN_TOKEN_KEYS = new Set(['token', 'user', 'hosts', 'stale', 'admin']);
@@ -88,6 +90,8 @@ export function resolveOptions(options: LinkisGatewayOptions): ResolvedOptions {
     if (value !== undefined) planDefaults[key] = nonNegative(value, `durations.${key}`);
   }
 
+  if (options.stateFile !== undefined && (typeof options.stateFile !== 'string' || options.stateFile === '')) fail('stateFile must be a file path');
+
   const sessionTouchFraction = options.sessionTouchFraction ?? 0.5;
   if (!(sessionTouchFraction >= 0 && sessionTouchFraction <= 1)) fail('sessionTouchFraction must be within 0..1');
   const sessionTimeoutMs = nonNegative(options.sessionTimeoutMs ?? 3_600_000, 'sessionTimeoutMs');
@@ -115,6 +119,7 @@ export function resolveOptions(options: LinkisGatewayOptions): ResolvedOptions {
     killAfterFinish: oneOf(options.killAfterFinish, ['flip-to-cancelled', 'keep'] as const, 'killAfterFinish'),
     cleanUnfinishedOnRestart: options.cleanUnfinishedOnRestart ?? true,
     prohibitSystemUserLogin: options.prohibitSystemUserLogin ?? false,
+    stateFile: options.stateFile,
   };
 }
 

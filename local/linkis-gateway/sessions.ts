@@ -55,7 +55,20 @@ export class SessionStore {
   clear(): void {
     this.#tickets.clear();
   }
+
+  /** Lapsed tickets are left out: a lookup would only drop them. */
+  snapshot(): SessionState {
+    const now = this.#clock.now();
+    return [...this.#tickets].filter(([, entry]) => now - entry.lastAccess <= this.#timeoutMs).map(([ticket, entry]) => [ticket, { ...entry }]);
+  }
+
+  restore(state: SessionState): void {
+    this.#tickets = new Map(state.map(([ticket, entry]) => [ticket, { ...entry }]));
+  }
 }
+
+/** Ticket -> the logged-in user and the last access that counts. */
+export type SessionState = Array<[string, { user: string; lastAccess: number }]>;
 
 /** Cookie header -> name -> values (first occurrence first). */
 export function parseCookies(header: string | string[] | undefined): Map<string, string[]> {

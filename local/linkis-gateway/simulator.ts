@@ -5,9 +5,10 @@ import { isIP } from 'node:net';
 import { seededRandom } from '../../lib/random.ts';
 import { Delays } from '../sim-kit/delays.ts';
 import { listen, readBody } from '../sim-kit/http.ts';
+import { loadState, saveState } from '../sim-kit/saved-state.ts';
 import type { AuthRequest, AuthSettings } from './auth.ts';
 import { authenticate } from './auth.ts';
-import type { Caller, EntranceInstance } from './entrance.ts';
+import type { Caller, EntranceInstance, EntrancesState } from './entrance.ts';
 import { Entrances } from './entrance.ts';
 import type { Answer, Envelope, ServiceIdentity } from './envelope.ts';
 import { BASE_PATH, error, linkisExceptionText, reply, replyWith200, springGatewayError, springServletError } from './envelope.ts';
@@ -20,6 +21,7 @@ import { getTask, listTaskIds, listTasks } from './jobhistory.ts';
 import { resolveOptions } from './options.ts';
 import type { Route } from './routes.ts';
 import { route } from './routes.ts';
+import type { SessionState } from './sessions.ts';
 import { parseCookies, SessionStore } from './sessions.ts';
 import { parseSubmit } from './submit-parser.ts';
 import type { KillAfterEnd, LinkisGateway, LinkisGatewayOptions, ReceivedRequest } from './types.ts';
@@ -27,6 +29,13 @@ import type { UserSettings } from './user-restful.ts';
 import { handleUserRequest } from './user-restful.ts';
 
 const TERMINAL = new Set<string>(['Succeed', 'Failed', 'Cancelled', 'Timeout']);
+const SAVED_AS = 'linkis-gateway';
+const SAVED_VERSION = 1;
+
+interface SavedGateway {
+  entrances: EntrancesState;
+  sessions: SessionState;
+}
 
 export { defaultPlan } from './plan.ts';
 export type {
@@ -64,6 +73,13 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
   const clock = config.clock;
   const entrances = new Entrances(config);
   const sessions = new SessionStore(clock, config.sessionTimeoutMs, config.sessionTouchFraction);
+  const saved = loadState<SavedGateway>(config.stateFile, SAVED_AS, SAVED_VERSION);
+  if (saved !== undefined) {
+    entrances.restore(saved.entrances);
+    // Sessions are kept too: the real gateway runs on while the local stack is stopped, so a client's
+    // ticket stays good until it idles out (expireSessions still plays a gateway restart).
+    sessions.restore(saved.sessions);
+  }
   const faults = new FaultRegistry(config.seed);
   const delays = new Delays();
   const received: ReceivedRequest[] = [];
@@ -391,6 +407,9 @@ export async function startLinkisGateway(options: LinkisGatewayOptions = {}): Pr
         // Idle keep-alive sockets would otherwise hold close() open for keepAliveTimeout.
         server.closeAllConnections();
         for (const socket of sockets) socket.destroy();
+      }).then(() => {
+        // Saved once the server is closed, so no request can change the state after it was written.
+        saveState<SavedGateway>(config.stateFile, SAVED_AS, SAVED_VERSION, { entrances: entrances.snapshot(), sessions: sessions.snapshot() });
       });
       return closing;
     },

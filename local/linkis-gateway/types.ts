@@ -92,6 +92,11 @@ export interface TokenEntry {
 export interface LinkisGatewayOptions {
   /** Default 0 = a free port (the real gateway listens on 9001). */
   port?: number;
+  /**
+   * Where tasks, entrance instances and sessions are saved when the gateway closes and read back when it
+   * starts (the local stack's persistent mode). Requests, faults and kills-after-end are not saved.
+   */
+  stateFile?: string;
   /** Default '127.0.0.1'. */
   host?: string;
   /** Default Date.now. Job lifecycles, sessions and eviction all read this clock. */

@@ -37,6 +37,12 @@ interface ShardPosition {
   done: boolean;
 }
 
+/** Where reading stopped: Lambda's event source mapping keeps this across restarts, so the local stack does too. */
+export interface StreamCheckpoint {
+  streamArn: string;
+  shards: Array<{ shardId: string; parentShardId: string | undefined; lastSequenceNumber: string | undefined; done: boolean }>;
+}
+
 // Bounds one readNew() on a busy shard; the rest comes with the next call.
 const MAX_PAGES_PER_SHARD = 100;
 
@@ -51,12 +57,30 @@ export class DynamoDbStreamReader {
   // Records read but not yet returned: a call that fails half-way keeps them for the next one, since the
   // shard positions have already moved past them.
   #unreturned = new Map<string, ShardRecords>();
+  #resumeFrom: StreamCheckpoint | undefined;
 
-  constructor(options: { dynamodb: DynamoDBClient; streams: DynamoDBStreamsClient; tableName: string; startAt?: 'TRIM_HORIZON' | 'LATEST' }) {
+  constructor(options: {
+    dynamodb: DynamoDBClient;
+    streams: DynamoDBStreamsClient;
+    tableName: string;
+    startAt?: 'TRIM_HORIZON' | 'LATEST';
+    /** A checkpoint of an earlier reader of the same stream: reading goes on after it (startAt then applies only to another stream). */
+    resumeFrom?: StreamCheckpoint;
+  }) {
     this.#dynamodb = options.dynamodb;
     this.#streams = options.streams;
     this.#tableName = options.tableName;
     this.#startAt = options.startAt ?? 'TRIM_HORIZON';
+    this.#resumeFrom = options.resumeFrom;
+  }
+
+  /** Every record before this has been returned by readNew(); undefined before the first read. */
+  checkpoint(): StreamCheckpoint | undefined {
+    if (!this.#streamArn) return this.#resumeFrom;
+    return {
+      streamArn: this.#streamArn,
+      shards: [...this.#positions].map(([shardId, p]) => ({ shardId, parentShardId: p.parentShardId, lastSequenceNumber: p.lastSequenceNumber, done: p.done })),
+    };
   }
 
   /**
@@ -104,12 +128,20 @@ export class DynamoDbStreamReader {
     } while (exclusiveStartShardId);
     const first = !this.#described;
     this.#described = true;
+    // A table created again has a new stream: an old checkpoint says nothing about it.
+    if (first && this.#resumeFrom?.streamArn === streamArn) {
+      for (const shard of this.#resumeFrom.shards) {
+        this.#positions.set(shard.shardId, { ...shard, iterator: undefined, startAt: 'TRIM_HORIZON' });
+      }
+    }
+    // Shards born after the checkpoint hold only newer records: from their start.
+    const resumed = first && this.#positions.size > 0;
     for (const shard of shards) {
       if (this.#positions.has(shard.ShardId!)) continue;
       const closed = shard.SequenceNumberRange?.EndingSequenceNumber !== undefined;
       // LATEST applies to the shards open when reading starts; any shard found later (a child after a
       // split) holds only records written since, so it is read from its start.
-      const latest = first && this.#startAt === 'LATEST';
+      const latest = first && !resumed && this.#startAt === 'LATEST';
       this.#positions.set(shard.ShardId!, {
         parentShardId: shard.ParentShardId,
         iterator: undefined,
@@ -237,6 +269,14 @@ export interface DynamoDbStreamEventSourceOptions {
   /** Honour batchItemFailures (functionResponseType: ReportBatchItemFailures); default true. */
   reportBatchItemFailures?: boolean;
   onError?: (error: unknown) => void;
+  /** What an earlier source had read but not yet handled (its checkpoint()): handled first. */
+  pending?: ShardRecords[];
+}
+
+/** The reader's position and the records read past it but not yet handled: together, nothing is lost or handled twice. */
+export interface EventSourceCheckpoint {
+  stream: StreamCheckpoint | undefined;
+  pending: ShardRecords[];
 }
 
 export class DynamoDbStreamEventSource {
@@ -264,6 +304,12 @@ export class DynamoDbStreamEventSource {
     this.#pollIntervalMs = options.pollIntervalMs ?? 500;
     this.#reportBatchItemFailures = options.reportBatchItemFailures ?? true;
     this.#onError = options.onError ?? ((error) => console.error('dynamodb stream event source:', error));
+    for (const shard of options.pending ?? []) this.#pending.set(shard.shardId, shard);
+  }
+
+  /** Taken after stop(), so no batch is in flight. */
+  checkpoint(): EventSourceCheckpoint {
+    return { stream: this.#reader.checkpoint(), pending: [...this.#pending.values()] };
   }
 
   /** One pass; returns how many records were handed to the handler (including ones it failed). */

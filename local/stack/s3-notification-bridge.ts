@@ -11,8 +11,23 @@ export class S3NotificationBridge {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
 
-  constructor(options: { s3: S3Client; sqs: SQSClient; bucket: string; queueUrl: string; region: string; intervalMs?: number }) {
+  /** seen: an earlier bridge's seen(), so objects it notified are not notified again after a restart. */
+  constructor(options: {
+    s3: S3Client;
+    sqs: SQSClient;
+    bucket: string;
+    queueUrl: string;
+    region: string;
+    intervalMs?: number;
+    seen?: Array<[string, string]>;
+  }) {
     this.#options = options;
+    for (const [key, etag] of options.seen ?? []) this.#seen.set(key, etag);
+  }
+
+  /** Each key notified, with the ETag it was notified for. */
+  seen(): Array<[string, string]> {
+    return [...this.#seen];
   }
 
   /** One pass: notifies every object not notified before; returns how many. */

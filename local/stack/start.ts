@@ -6,7 +6,7 @@
 // Ctrl-C or SIGTERM stops everything; Java dies with us even if we are killed (emulators/dynamodb-local.ts).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
@@ -20,6 +20,8 @@ import { startLindormMaster } from '../lindorm-master/simulator.ts';
 import { startLinkisGateway } from '../linkis-gateway/simulator.ts';
 import { provisionQueue, provisionTable, provisionTopic } from '../provision/provision.ts';
 import { readServerlessConfig } from '../provision/serverless-resources.ts';
+import { loadState, saveState } from '../sim-kit/saved-state.ts';
+import type { EventSourceCheckpoint } from './dynamodb-stream-source.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from './dynamodb-stream-source.ts';
 import { filterPatternsOf } from './event-filter.ts';
 import { functionEnvironment } from './function-environment.ts';
@@ -62,13 +64,43 @@ function logicalIdOf(ref: unknown): string {
 
 const scheduleSeconds = Number(process.env.LOCAL_SCHEDULE_SECONDS ?? 10);
 
+// BULKPILOT_LOCAL_DATA=<dir>: everything kept there, so a stop and a start carry on where they were —
+// tasks, the waiting line and slots (DynamoDB Local's files), messages, topics and objects (fauxqs' SQLite),
+// the simulated systems' jobs, the stream readers' checkpoints and the files already notified. Without it,
+// everything is in memory.
+const dataDir = process.env.BULKPILOT_LOCAL_DATA ? resolve(process.env.BULKPILOT_LOCAL_DATA) : undefined;
+const kept = (name: string) => (dataDir === undefined ? undefined : join(dataDir, name));
+const savedIn = (name: string) => (dataDir === undefined ? {} : { stateFile: join(dataDir, name) });
+
+/**
+ * The local targets' concurrency limits: Lindorm at most 4 jobs, one per table (two loads into one table fight
+ * each other), so the demo shows a load waiting for its table; LOCAL_LIMITS (JSON, target → limits) replaces them.
+ */
+function localLimits(): Record<string, { maxConcurrent?: number; maxConcurrentPerDestination?: number }> {
+  const text = process.env.LOCAL_LIMITS;
+  if (text === undefined || text === '') return { lindorm: { maxConcurrent: 4, maxConcurrentPerDestination: 1 } };
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as ReturnType<typeof localLimits>;
+  } catch {
+    // reported below
+  }
+  throw new Error(`LOCAL_LIMITS must be a JSON object of target name → { "maxConcurrent": n, "maxConcurrentPerDestination": n }, got ${text}`);
+}
+
 async function main() {
   const config = readServerlessConfig();
   const name = (suffix: string) => `${config.service}-${stage}-${suffix}`;
 
   const [dynamodb, fauxqs] = await Promise.all([
-    startDynamoDbLocal({ port: await portOr(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000), 'DynamoDB Local', 'DYNAMODB_LOCAL_PORT') }),
-    startLocalFauxqs({ port: await portOr(Number(process.env.FAUXQS_PORT ?? 4566), 'fauxqs', 'FAUXQS_PORT') }),
+    startDynamoDbLocal({
+      port: await portOr(Number(process.env.DYNAMODB_LOCAL_PORT ?? 8000), 'DynamoDB Local', 'DYNAMODB_LOCAL_PORT'),
+      ...(dataDir ? { dataDir: join(dataDir, 'dynamodb') } : {}),
+    }),
+    startLocalFauxqs({
+      port: await portOr(Number(process.env.FAUXQS_PORT ?? 4566), 'fauxqs', 'FAUXQS_PORT'),
+      ...(dataDir ? { dataDir: join(dataDir, 'fauxqs') } : {}),
+    }),
   ]);
   stops.unshift(
     () => dynamodb.stop(),
@@ -78,7 +110,10 @@ async function main() {
   let masterUrl = process.env.BDS_MASTER_URL;
   let masterNote = 'real master (BDS_MASTER_URL)';
   if (!masterUrl) {
-    const master = await startLindormMaster({ port: await portOr(Number(process.env.SIM_PORT ?? 12311), 'the bulk load master', 'SIM_PORT') });
+    const master = await startLindormMaster({
+      port: await portOr(Number(process.env.SIM_PORT ?? 12311), 'the bulk load master', 'SIM_PORT'),
+      ...savedIn('lindorm-master.json'),
+    });
     stops.unshift(() => master.close());
     masterUrl = master.url;
     masterNote = 'simulator (sim.failAt=<STAGE> [sim.failTimes=N] in sparkAdditionalParams makes a run fail)';
@@ -96,6 +131,7 @@ async function main() {
       users: [{ userName: linkisUser, password: process.env.LINKIS_PASSWORD ?? 'hadoop' }],
       // Long enough to watch progress and logs, short enough for a demo (LINKIS_SIM_RUN_MS).
       durations: { initedMs: 2_000, scheduledMs: 3_000, runningMs: Number(process.env.LINKIS_SIM_RUN_MS ?? 20_000) },
+      ...savedIn('linkis-gateway.json'),
     });
     stops.unshift(() => gateway.close());
     linkisUrl = gateway.url;
@@ -114,6 +150,7 @@ async function main() {
         cdm: await portOr(Number(process.env.HUAWEI_CDM_SIM_PORT ?? 12341), 'Huawei CDM', 'HUAWEI_CDM_SIM_PORT'),
         dis: await portOr(Number(process.env.HUAWEI_DIS_SIM_PORT ?? 12342), 'Huawei DIS', 'HUAWEI_DIS_SIM_PORT'),
       },
+      ...savedIn('huawei-cloud.json'),
     });
     stops.unshift(() => cloud.close());
     cdmUrl = cloud.cdmUrl;
@@ -129,16 +166,17 @@ async function main() {
 
   // The deployment's targets: Lindorm (the default, as BDS_MASTER_URL alone would give), Linkis, CDM and DIS.
   mkdirSync(dirname(targetsFile), { recursive: true });
+  const limits = localLimits();
   writeFileSync(
     targetsFile,
     `${JSON.stringify(
       {
         default: 'lindorm',
         targets: {
-          lindorm: { backend: 'lindorm-bulkload', url: masterUrl },
-          linkis: { backend: 'linkis', url: linkisUrl, auth: { type: 'token', user: linkisUser, token: { env: 'LINKIS_TOKEN' } } },
-          cdm: { backend: 'huawei-cdm', url: cdmUrl, projectId, auth: huaweiAuth },
-          dis: { backend: 'huawei-dis', url: disUrl, projectId, auth: huaweiAuth },
+          lindorm: { backend: 'lindorm-bulkload', url: masterUrl, ...limits.lindorm },
+          linkis: { backend: 'linkis', url: linkisUrl, auth: { type: 'token', user: linkisUser, token: { env: 'LINKIS_TOKEN' } }, ...limits.linkis },
+          cdm: { backend: 'huawei-cdm', url: cdmUrl, projectId, auth: huaweiAuth, ...limits.cdm },
+          dis: { backend: 'huawei-dis', url: disUrl, projectId, auth: huaweiAuth, ...limits.dis },
         },
       },
       null,
@@ -170,9 +208,13 @@ async function main() {
   await s3.send(new CreateBucketCommand({ Bucket: bucket })).catch((error: { name?: string }) => {
     if (error.name !== 'BucketAlreadyOwnedByYou' && error.name !== 'BucketAlreadyExists') throw error;
   });
-  const bridge = new S3NotificationBridge({ s3, sqs, bucket, queueUrl: fileEvents.url, region });
+  const bridgeFile = kept('s3-notified.json');
+  const bridge = new S3NotificationBridge({ s3, sqs, bucket, queueUrl: fileEvents.url, region, seen: loadState(bridgeFile, 's3-bridge', 1) ?? [] });
   bridge.start();
-  stops.unshift(() => bridge.stop());
+  stops.unshift(async () => {
+    await bridge.stop();
+    saveState(bridgeFile, 's3-bridge', 1, bridge.seen());
+  });
 
   const awsEnv = {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.endpoint,
@@ -224,8 +266,17 @@ async function main() {
           `${fn.padEnd(8)} ← SQS ${logicalIdOf(event.sqs.arn)} (batches of ${event.sqs.batchSize ?? 10}${event.sqs.functionResponseType ? ', partial batch failures' : ''})`,
         );
       } else if (event.stream) {
+        const checkpointFile = kept(`stream-checkpoint-${fn}.json`);
+        const checkpoint = loadState<EventSourceCheckpoint>(checkpointFile, 'stream-checkpoint', 1);
         const source = new DynamoDbStreamEventSource({
-          reader: new DynamoDbStreamReader({ dynamodb: ddb, streams, tableName, startAt: 'LATEST' }),
+          reader: new DynamoDbStreamReader({
+            dynamodb: ddb,
+            streams,
+            tableName,
+            startAt: 'LATEST',
+            ...(checkpoint?.stream ? { resumeFrom: checkpoint.stream } : {}),
+          }),
+          ...(checkpoint ? { pending: checkpoint.pending } : {}),
           handler: handler as never,
           filterPatterns: filterPatternsOf(event),
           batchSize: event.stream.batchSize ?? 100,
@@ -233,7 +284,10 @@ async function main() {
           onError: (error) => log({ function: fn, error: String(error) }),
         });
         source.start();
-        stops.unshift(() => source.stop());
+        stops.unshift(async () => {
+          await source.stop();
+          saveState(checkpointFile, 'stream-checkpoint', 1, source.checkpoint());
+        });
         wired.push(`${fn.padEnd(8)} ← stream of ${logicalIdOf(event.stream.arn)} (${filterPatternsOf(event).length} filter patterns)`);
       } else if (event.schedule) {
         const declared = typeof event.schedule === 'string' ? event.schedule : event.schedule.rate;
@@ -281,7 +335,7 @@ bulkpilot local stack is up (stage "${stage}")
   bulk load master   ${masterUrl}   ${masterNote}
   Linkis gateway     ${linkisUrl}   ${linkisNote}
   Huawei CDM / DIS   ${cdmUrl} / ${disUrl}   ${huaweiNote}
-  targets            ${targetsFile}   lindorm (default), linkis, cdm, dis
+  targets            ${targetsFile}   lindorm (default), linkis, cdm, dis${describeLimits(limits)}
   functions
 ${wired.map((w) => `    ${w}`).join('\n')}
 
@@ -297,8 +351,27 @@ ${Object.entries(exports)
   npx bulkpilot dead-letters list
   npm run demo        (uploads sample files, submits requests, and watches them to the end)
 
-Everything is in memory: Ctrl-C stops it all and forgets every task, message and file.
+${
+  dataDir
+    ? `Everything is kept in ${dataDir}: Ctrl-C stops it all, and the next start with BULKPILOT_LOCAL_DATA=${dataDir}
+carries on with every task, waiting line, message, file and simulated job. Delete the directory to start afresh.`
+    : 'Everything is in memory: Ctrl-C stops it all and forgets every task, message and file\n(BULKPILOT_LOCAL_DATA=<dir> keeps them across restarts).'
+}
 ${movedPorts.map((m) => `\nnote: ${m}; exports copied from an earlier run point at the wrong process.`).join('')}`);
+}
+
+function describeLimits(limits: ReturnType<typeof localLimits>): string {
+  const said = Object.entries(limits)
+    .map(([target, l]) =>
+      [
+        l.maxConcurrent !== undefined ? `${target} ≤ ${l.maxConcurrent} at once` : '',
+        l.maxConcurrentPerDestination !== undefined ? `≤ ${l.maxConcurrentPerDestination} per destination` : '',
+      ]
+        .filter(Boolean)
+        .join(', '),
+    )
+    .filter(Boolean);
+  return said.length ? `\n                     limits: ${said.join('; ')} (LOCAL_LIMITS)` : '';
 }
 
 /** Task notifications (the SNS topic) are shown on the console, one line each. */

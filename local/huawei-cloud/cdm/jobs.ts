@@ -5,7 +5,7 @@ import type { IdSource } from '../ids.ts';
 import type { ResolvedCdm, ResolvedCluster } from '../options.ts';
 import type { CdmJobOperation, CdmJobView, Clock, ClusterView, SubmissionForce, SubmissionView } from '../types.ts';
 import { cdmError } from './errors.ts';
-import type { LifecycleNames, SubmissionRecord, SubmissionState } from './lifecycle.ts';
+import type { LifecycleNames, ResolvedRunPlan, SubmissionRecord, SubmissionState } from './lifecycle.ts';
 import { resolveRunPlan, submissionState } from './lifecycle.ts';
 import { configInput } from './plan.ts';
 import { clusterJson, jobJson, neverExecutedJson, submissionJson } from './render.ts';
@@ -45,6 +45,17 @@ interface JobRecord {
 }
 
 type Valid = Extract<JobCheck, { ok: true }>;
+
+/** A submission as saved: its plan without the progress curve, which is a function. */
+type SavedSubmission = Omit<SubmissionRecord, 'plan'> & { plan: Omit<ResolvedRunPlan, 'progress'> };
+
+/** What CDM keeps across a restart of the local stack (sim-kit/saved-state.ts). */
+export interface CdmSnapshot {
+  clusters: Array<Pick<ClusterRecord, 'id' | 'status' | 'createdAt' | 'updatedAt'>>;
+  jobs: Array<Omit<JobRecord, 'submissions'> & { submissions: SavedSubmission[] }>;
+  submissionSeq: Array<[string, number]>;
+  jobSeq: number;
+}
 
 /**
  * The CDM clusters of the account and the jobs on each. Job names are unique per cluster only, so the
@@ -334,6 +345,41 @@ export class CdmState {
     this.#restoreClusters();
   }
 
+  snapshot(): CdmSnapshot {
+    return {
+      clusters: [...this.#clusters.values()].map(({ id, status, createdAt, updatedAt }) => ({ id, status, createdAt, updatedAt })),
+      jobs: [...this.#jobs.values()].flatMap((jobs) =>
+        [...jobs.values()].map((job) => ({
+          ...job,
+          submissions: job.submissions.map(({ plan: { progress: _curve, ...plan }, ...sub }) => ({ ...sub, plan })),
+        })),
+      ),
+      submissionSeq: [...this.#submissionSeq],
+      jobSeq: this.#jobSeq,
+    };
+  }
+
+  /**
+   * Submissions keep their clock start times, so a run that was RUNNING carries on, or has ended if its
+   * time passed while the stack was stopped. A custom progress curve cannot be saved: a restored run
+   * progresses linearly. Jobs of a cluster no longer configured are dropped with it.
+   */
+  restore(state: CdmSnapshot): void {
+    for (const saved of state.clusters) {
+      const cluster = this.#clusters.get(saved.id);
+      if (cluster !== undefined) Object.assign(cluster, { status: saved.status, createdAt: saved.createdAt, updatedAt: saved.updatedAt });
+    }
+    this.#jobs.clear();
+    for (const saved of state.jobs) {
+      if (!this.#clusters.has(saved.clusterId)) continue;
+      const submissions = saved.submissions.map((sub) => ({ ...sub, plan: { ...sub.plan, progress: (fraction: number) => fraction } }));
+      this.#put({ ...saved, submissions });
+    }
+    this.#submissionSeq.clear();
+    for (const [clusterId, seq] of state.submissionSeq) this.#submissionSeq.set(clusterId, seq);
+    this.#jobSeq = Math.max(this.#jobSeq, state.jobSeq);
+  }
+
   // ---- internals
 
   #restoreClusters(): void {
@@ -393,10 +439,14 @@ export class CdmState {
       submissions: [],
       disposal: disposalOf(v.config),
     };
-    const jobs = this.#jobs.get(clusterId) ?? new Map<string, JobRecord>();
-    this.#jobs.set(clusterId, jobs);
-    jobs.set(job.name, job);
+    this.#put(job);
     return job;
+  }
+
+  #put(job: JobRecord): void {
+    const jobs = this.#jobs.get(job.clusterId) ?? new Map<string, JobRecord>();
+    this.#jobs.set(job.clusterId, jobs);
+    jobs.set(job.name, job);
   }
 
   #start(job: JobRecord, user: string): SubmissionRecord {

@@ -32,6 +32,9 @@ interface TaskRecord {
   extraDiscard: number;
 }
 
+/** What DIS keeps across a restart of the local stack (sim-kit/saved-state.ts): the tasks of every stream. */
+export type DisSnapshot = TaskRecord[];
+
 interface StreamRecord {
   spec: ResolvedStream;
   tasks: Map<string, TaskRecord>;
@@ -217,6 +220,19 @@ export class DisState {
   reset(): void {
     this.#streams.clear();
     for (const spec of this.#config.streams) this.#streams.set(streamKey(spec.projectId, spec.name), { spec, tasks: new Map() });
+  }
+
+  snapshot(): DisSnapshot {
+    return [...this.#streams.values()].flatMap((stream) => [...stream.tasks.values()]);
+  }
+
+  /**
+   * Runs keep their clock start times, so a dump task goes on RUNNING (or has met its planned failure)
+   * after a restart. A task of a stream no longer configured is dropped with its stream.
+   */
+  restore(tasks: DisSnapshot): void {
+    this.reset();
+    for (const task of tasks) this.#streams.get(streamKey(task.projectId, task.streamName))?.tasks.set(task.name, task);
   }
 
   // ---- internals

@@ -1,6 +1,9 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { stringify } from 'node:querystring';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HuaweiCloud, HuaweiCloudOptions } from '../../../local/huawei-cloud/simulator.ts';
@@ -12,6 +15,7 @@ import {
   DEFAULT_TEMPORARY_KEY,
   startHuaweiCloud,
 } from '../../../local/huawei-cloud/simulator.ts';
+import { saveState } from '../../../local/sim-kit/saved-state.ts';
 
 // The official v3 signer (CommonJS), so the simulator's verifier is checked against Huawei's own code.
 const require = createRequire(import.meta.url);
@@ -1229,5 +1233,106 @@ describe('huawei cloud simulator: close', () => {
     await cloud.close();
     expect(performance.now() - t0).toBeLessThan(500);
     expect(await pending).toBe('failed');
+  });
+});
+
+describe('huawei cloud simulator: kept across a restart (stateFile)', () => {
+  const stateDir = () => mkdtempSync(join(tmpdir(), 'huawei-cloud-'));
+
+  it('knows its CDM jobs after a restart: a running submission carries on by the clock, and submission ids are never reused', async () => {
+    const clock = fakeClock();
+    const stateFile = join(stateDir(), 'cloud.json');
+    const { cloud: before } = await start({ clock, stateFile });
+    const created = await signed(clock, before.cdmUrl, `/v1.1/${PID}/clusters/job`, {
+      method: 'POST',
+      headers: { 'X-Language': 'en-us' },
+      body: { jobs: [seedJob('kept')], clusters: [CLUSTER_A, CLUSTER_B] },
+    });
+    expect(created.json.submissions[0]['submission-id']).toBe(1);
+    const cluster = before.cdm.jobs()[0]!.clusterId;
+    const other = cluster === CLUSTER_A ? CLUSTER_B : CLUSTER_A;
+    before.cdm.setClusterStatus(other, '900');
+    const token = before.iam.issueToken();
+    clock.advance(3_000 + 2_500);
+    const running = (await signed(clock, before.cdmUrl, `${jobPath(cluster, 'kept')}/status`)).json.submissions[0];
+    expect([running.status, running.progress]).toEqual(['RUNNING', 50]);
+    await before.close();
+
+    clock.advance(1_000); // time passes while the stack is down; the real cloud runs on
+    const { cloud: after } = await start({ clock, stateFile });
+    const again = (await signed(clock, after.cdmUrl, `${jobPath(cluster, 'kept')}/status`)).json.submissions[0];
+    const clusters = await withToken(`${after.cdmUrl}/v1.1/${PID}/clusters`, token);
+    clock.advance(1_500);
+    const done = (await signed(clock, after.cdmUrl, `${jobPath(cluster, 'kept')}/status`)).json.submissions[0];
+    const restarted = await signed(clock, after.cdmUrl, `${jobPath(cluster, 'kept')}/start`, { method: 'PUT', body: { variables: {} } });
+    clock.advance(1_000);
+    const second = (await signed(clock, after.cdmUrl, `${jobPath(cluster, 'kept')}/status`)).json.submissions[0];
+
+    expect([again['submission-id'], again.status, again.progress, again['external-id']]).toEqual([1, 'RUNNING', 70, running['external-id']]);
+    expect(clusters.status).toBe(200);
+    expect(Object.fromEntries(clusters.json.clusters.map((c: { id: string; status: string }) => [c.id, c.status]))).toEqual({
+      [cluster]: '200',
+      [other]: '900',
+    });
+    expect([done.status, done.progress]).toEqual(['SUCCEEDED', 100]);
+    expect(restarted.json.submissions[0]['submission-id']).toBe(2);
+    expect(second['external-id']).not.toBe(running['external-id']);
+    expect(after.cdm.submissions().map((s) => [s.submissionId, s.status])).toEqual([
+      [1, 'SUCCEEDED'],
+      [2, 'BOOTING'],
+    ]);
+  });
+
+  it('knows its DIS dump tasks after a restart: still RUNNING, delivering on, and a new task gets a new id', async () => {
+    const clock = fakeClock();
+    const stateFile = join(stateDir(), 'cloud.json');
+    const detail = async (cloud: HuaweiCloud, name: string) => (await signed(clock, cloud.disUrl, `${tasksPath()}/${name}`)).json;
+    const { cloud: before } = await start({ clock, stateFile });
+    expect((await signed(clock, before.disUrl, tasksPath(), { method: 'POST', body: mrsBody('kept-task') })).status).toBe(201);
+    clock.advance(3_000 + 30_000);
+    const running = await detail(before, 'kept-task');
+    expect([running.state, running.partitions[0].last_transfer_offset]).toEqual(['RUNNING', 100]);
+    await before.close();
+
+    clock.advance(30_000);
+    const { cloud: after } = await start({ clock, stateFile });
+    const again = await detail(after, 'kept-task');
+    const replay = await signed(clock, after.disUrl, tasksPath(), { method: 'POST', body: mrsBody('kept-task') });
+    await signed(clock, after.disUrl, tasksPath(), { method: 'POST', body: mrsBody('new-task') });
+    clock.advance(86_400_000);
+    const dayLater = await detail(after, 'kept-task');
+
+    expect([again.task_id, again.state, again.last_transfer_timestamp, again.partitions[0].last_transfer_offset]).toEqual([
+      running.task_id,
+      'RUNNING',
+      T0 + 63_000,
+      200,
+    ]);
+    expect(replay.json.errorCode).toBe('DIS.4355');
+    expect(dayLater.state).toBe('RUNNING');
+    const ids = after.dis.tasks().map((t) => t.taskId);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('writes nothing without a stateFile, and starts empty from a file of another simulator or version', async () => {
+    const dir = stateDir();
+    const { cloud, clock } = await start();
+    await signed(clock, cloud.disUrl, tasksPath(), { method: 'POST', body: mrsBody() });
+    await cloud.close();
+    const foreign = join(dir, 'other.json');
+    saveState(foreign, 'linkis-gateway', 1, { entrances: { seq: 4, instances: [], tasks: [] }, sessions: [] });
+    const older = join(dir, 'older.json');
+    saveState(older, 'huawei-cloud', 2, { tasks: [] });
+
+    const { cloud: fromForeign } = await start({ stateFile: foreign });
+    const { cloud: fromOlder } = await start({ stateFile: older });
+
+    expect(readdirSync(dir).sort()).toEqual(['older.json', 'other.json']);
+    for (const fresh of [fromForeign, fromOlder]) {
+      expect([fresh.cdm.jobs(), fresh.dis.tasks()]).toEqual([[], []]);
+      expect(fresh.cdm.clusters().map((c) => c.status)).toEqual(['200', '200']);
+    }
+    await expect(startHuaweiCloud({ stateFile: '' })).rejects.toThrow(/stateFile must be a file path/);
   });
 });

@@ -1,5 +1,8 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LindormMaster, LindormMasterOptions } from '../../../local/lindorm-master/simulator.ts';
 import { startLindormMaster } from '../../../local/lindorm-master/simulator.ts';
@@ -502,5 +505,48 @@ describe('lindorm master simulator: close', () => {
     expect(await pending).toBe('failed');
     // The 30 s timer is cancelled, so it cannot keep a standalone simulator process alive.
     expect(timers()).toBeLessThan(timersBefore);
+  });
+});
+
+describe('lindorm master simulator: kept across a restart (stateFile)', () => {
+  const stateDir = () => mkdtempSync(join(tmpdir(), 'lindorm-master-'));
+
+  it('knows its procs after a restart: a running one carries on by the clock, and ids are never handed out twice', async () => {
+    const clock = fakeClock();
+    const stateFile = join(stateDir(), 'master.json');
+    const before = await startLindormMaster({ clock, stateFile });
+    const running = await createOk(before);
+    const failed = await createOk(before, seedForm({ sparkAdditionalParams: 'sim.failAt=SCHEMA_CHECK' }));
+    clock.advance(3_000);
+    await before.close();
+
+    clock.advance(2_000); // time passes while the master is down, as it does for a real one
+    const after = await start({ clock, stateFile });
+    const again = await info(after, running);
+    const stillFailed = await info(after, failed);
+    const fresh = await createOk(after);
+    clock.advance(9_000);
+    const done = await info(after, running);
+
+    expect([again.state, again.stage]).toEqual(['RUNNING', 'BULKLOAD']);
+    expect(stillFailed.state).toBe('FAILED');
+    expect((await op(after, failed, 'retry')).json).toEqual({ success: 'true', message: 'ok' });
+    expect(done.state).toBe('SUCCEEDED');
+    expect(fresh.split('-')[1]).toBe('3');
+    expect(after.procs().map((p) => p.id)).toEqual([running, failed, fresh]);
+  });
+
+  it('writes nothing without a stateFile, and starts empty from a file of another simulator', async () => {
+    const dir = stateDir();
+    const master = await startLindormMaster({});
+    await createOk(master);
+    await master.close();
+    const foreign = join(dir, 'other.json');
+    writeFileSync(foreign, JSON.stringify({ simulator: 'linkis-gateway', version: 1, savedAt: '', state: { tasks: [] } }));
+
+    const fromForeign = await start({ stateFile: foreign });
+
+    expect(readdirSync(dir)).toEqual(['other.json']);
+    expect(fromForeign.procs()).toEqual([]);
   });
 });

@@ -1,8 +1,12 @@
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpStatusFor } from '../../../local/linkis-gateway/envelope.ts';
 import type { LinkisGateway, LinkisGatewayOptions } from '../../../local/linkis-gateway/simulator.ts';
 import { startLinkisGateway } from '../../../local/linkis-gateway/simulator.ts';
+import { saveState } from '../../../local/sim-kit/saved-state.ts';
 
 const T0 = 1_700_000_000_000;
 const ENTRANCE = 'localhost:9104';
@@ -1238,5 +1242,83 @@ describe('linkis gateway simulator: options and close', () => {
     await gateway.close();
     expect(performance.now() - t0).toBeLessThan(500);
     expect(await pending).toBe('failed');
+  });
+});
+
+describe('linkis gateway simulator: kept across a restart (stateFile)', () => {
+  const stateDir = () => mkdtempSync(join(tmpdir(), 'linkis-gateway-'));
+  const durations = { initedMs: 1_000, scheduledMs: 2_000, runningMs: 10_000 };
+
+  it('knows its tasks after a restart: a running one carries on by the clock, and taskIDs are never handed out twice', async () => {
+    const clock = fakeClock();
+    const stateFile = join(stateDir(), 'gateway.json');
+    const before = await start({ clock, durations, stateFile });
+    const running = await submit(before);
+    const failed = await submit(before, withCode('select 2 -- sim.fail=true sim.runMs=1000'));
+    clock.advance(5_000);
+    expect((await status(before, running.execID)).json.data.status).toBe('Running');
+    const { cookie } = await login(before);
+    await before.close();
+
+    clock.advance(2_000); // time passes while the stack is down; the real gateway runs on
+    const after = await start({ clock, durations, stateFile });
+    const again = (await status(after, running.execID)).json.data.status;
+    const row = await jobInfo(after, running.taskID);
+    const stillFailed = await jobInfo(after, failed.taskID);
+    const fresh = await submit(after);
+    const withSession = await call(after, '/jobhistory/list', { token: null, headers: { cookie } });
+    clock.advance(6_000);
+    const done = (await status(after, running.execID)).json.data.status;
+
+    expect(again).toBe('Running');
+    expect([row['taskID'], row['status'], row['progress']]).toEqual([running.taskID, 'Running', '0.4']);
+    expect(stillFailed['status']).toBe('Failed');
+    expect(done).toBe('Succeed');
+    expect((await jobInfo(after, running.taskID))['status']).toBe('Succeed');
+    expect(fresh.taskID).toBe(3);
+    expect([running.execID, failed.execID]).not.toContain(fresh.execID);
+    expect(withSession.json.status).toBe(0);
+    expect(after.tasks().map((t) => t.taskID)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a downed entrance down, its unfinished job frozen where it stopped', async () => {
+    const clock = fakeClock();
+    const stateFile = join(stateDir(), 'gateway.json');
+    const before = await start({ clock, durations, stateFile, entranceInstances: ['host-a:9104', 'host-b:9104'] });
+    const { taskID } = await submit(before);
+    const { instance } = before.task(taskID)!;
+    clock.advance(5_000);
+    before.instanceDown(instance);
+    await before.close();
+
+    clock.advance(60_000);
+    const after = await start({ clock, durations, stateFile, entranceInstances: ['host-a:9104', 'host-b:9104'] });
+
+    expect(after.instances().find((i) => i.name === instance)?.up).toBe(false);
+    expect(after.task(taskID)).toMatchObject({ status: 'Running', progress: '0.2', inMemory: false });
+    expect((await submit(after)).execID).not.toContain(instance);
+  });
+
+  it('writes nothing without a stateFile, and starts empty from a file of another simulator or version', async () => {
+    const dir = stateDir();
+    const gateway = await startLinkisGateway({});
+    await submit(gateway);
+    await gateway.close();
+    const foreign = join(dir, 'other.json');
+    saveState(foreign, 'lindorm-master', 1, { seq: 4, procs: [] });
+    const older = join(dir, 'older.json');
+    saveState(older, 'linkis-gateway', 2, { entrances: { seq: 9, instances: [], tasks: [] }, sessions: [] });
+
+    const fromForeign = await start({ stateFile: foreign });
+    const fromOlder = await start({ stateFile: older });
+
+    expect(readdirSync(dir).sort()).toEqual(['older.json', 'other.json']);
+    expect([fromForeign.tasks(), fromOlder.tasks()]).toEqual([[], []]);
+    expect((await submit(fromForeign)).taskID).toBe(1);
+    expect((await submit(fromOlder)).taskID).toBe(1);
+  });
+
+  it('rejects a stateFile that is not a path', async () => {
+    await expect(startLinkisGateway({ stateFile: '' })).rejects.toThrow(/stateFile must be a file path/);
   });
 });
