@@ -1,7 +1,11 @@
 // What whole task lifecycles consume, counted (deterministic: a virtual clock drives the master and the
 // poller): DynamoDB units as the SDK reports them, write operations against state changes, backend calls
 // per task-hour, and the Lambda time spent on each task.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { TargetLimits } from '../lib/backends/backend.ts';
 import { LindormBulkloadBackend } from '../lib/backends/lindorm/backend.ts';
 import { LindormBulkloadClient } from '../lib/backends/lindorm/client.ts';
 import { BackendRegistry } from '../lib/backends/registry.ts';
@@ -11,6 +15,7 @@ import { metered } from '../lib/observability/metered-backend.ts';
 import { noMetrics } from '../lib/observability/metrics.ts';
 import { seededRandom } from '../lib/random.ts';
 import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
+import { DynamoDbSlotStore } from '../lib/store/dynamodb-slot-store.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
 import type { TaskStore } from '../lib/store/task-store.ts';
 import { submitBatch } from '../lib/submit/submit-batch.ts';
@@ -21,6 +26,7 @@ import { announceTerminal } from '../lib/tracking/notification.ts';
 import { defaultPollPolicy } from '../lib/tracking/poll-policy.ts';
 import { pollTick } from '../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../lib/tracking/retry-policy.ts';
+import { startWaitingTasks } from '../lib/tracking/waiting-starter.ts';
 import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
 import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
 import { provisionTable } from '../local/provision/provision.ts';
@@ -33,6 +39,12 @@ export interface LifecycleCost {
   stateChangesPerTask: number;
   backendCallsPerTaskHour: number;
   lambdaMsPerTask: number;
+  /** With limits: slot takes and give-backs per task (writes to the slot items, beside the task's own). */
+  slotWritesPerTask: number;
+  /** With limits: how many of the tasks waited for a slot. */
+  waited: number;
+  /** Tasks that had not ended when the run stopped (their figures are partial): 0 in a sound run. */
+  unfinished: number;
 }
 
 /** A clock the test drives; sleep() advances it (the client's info retries then cost no real time). */
@@ -44,7 +56,8 @@ class VirtualClock {
   };
 }
 
-export async function lifecycleCost(options: { tasks: number; runMinutes: number }): Promise<LifecycleCost> {
+/** limits: the target's concurrency limits; the tasks write to distinct tables, so only maxConcurrent makes them wait. */
+export async function lifecycleCost(options: { tasks: number; runMinutes: number; limits?: TargetLimits }): Promise<LifecycleCost> {
   const clock = new VirtualClock();
   const dynamodbLocal = await startDynamoDbLocal();
   const share = (f: number) => Math.round(options.runMinutes * 60_000 * f);
@@ -82,10 +95,26 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       reschedule: async (t: Parameters<TaskStore['reschedule']>[0]) => (count(t.taskId), inner.reschedule(t)),
       markNotified: async (id: string, v: number) => (count(id), inner.markNotified(id, v)),
       queryActive: (...a: Parameters<TaskStore['queryActive']>) => inner.queryActive(...a),
+      listPage: (...a: Parameters<TaskStore['listPage']>) => inner.listPage(...a),
       readShard: (...a: Parameters<DynamoDbTaskStore['readShard']>) => inner.readShard(...a),
       claimShard: (...a: Parameters<DynamoDbTaskStore['claimShard']>) => inner.claimShard(...a),
       saveShard: (...a: Parameters<DynamoDbTaskStore['saveShard']>) => inner.saveShard(...a),
     });
+    let slotWrites = 0;
+    const slotStore = new DynamoDbSlotStore({ client: dynamodb, tableName, ledger });
+    const slots = options.limits && {
+      acquire: (...a: Parameters<DynamoDbSlotStore['acquire']>) => (slotWrites++, slotStore.acquire(...a)),
+      release: (...a: Parameters<DynamoDbSlotStore['release']>) => ((slotWrites += a[1].length ? 1 : 0), slotStore.release(...a)),
+      holders: (id: string) => slotStore.holders(id),
+    };
+    const targetsEnv: Record<string, string> = options.limits
+      ? (() => {
+          const file = join(mkdtempSync(join(tmpdir(), 'bench-limits-')), 'targets.json');
+          writeFileSync(file, JSON.stringify({ targets: { lindorm: { backend: 'lindorm-bulkload', url: master.url, ...options.limits } } }));
+          return { TARGETS_FILE: file };
+        })()
+      : { BDS_MASTER_URL: master.url };
+    const targets = targetsFromEnv(targetsEnv);
     const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
     const backends = new BackendRegistry([metered(new LindormBulkloadBackend(client), noMetrics, ledger)]);
     const settings = { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy };
@@ -94,13 +123,16 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       dst: 'ld',
       readerConfig: '{"filePath":"p/","column":["id"]}',
       writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}',
+
       driverSpec: 'large',
       instances: 2,
       fileType: 'Parquet',
     };
     const ids = Array.from({ length: options.tasks }, (_, i) => `cost-${i}`);
     const taskIds = ids.map(taskIdFor);
-    const records = ids.map((id, i) => ({ messageId: `m${i}`, body: JSON.stringify({ requestId: id, ...seed }) }));
+    const body = (id: string, i: number) =>
+      JSON.stringify({ requestId: id, ...seed, writerConfig: `{"namespace":"default","lindormTable":"t${i}","columns":["ROW||String"]}` });
+    const records = ids.map((id, i) => ({ messageId: `m${i}`, body: body(id, i) }));
     const deps = { store, checkpoints: store, backends, clock, random: seededRandom(9), logger: silentLogger, ledger, settings };
     // Reads to watch progress must not count as the tasks' cost: a store without the ledger.
     const observer = new DynamoDbTaskStore({ client: dynamodb, tableName });
@@ -115,26 +147,36 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       }
       ledger.reset();
     };
-    for (let i = 0; i < records.length; i += 10) {
-      await submitBatch(
-        records.slice(i, i + 10),
-        { remainingMs: () => 60_000 },
-        {
-          store,
-          targets: targetsFromEnv({ BDS_MASTER_URL: master.url }),
-          backends,
-          deadLetters: { send: async () => {} },
-          clock,
-          logger: silentLogger,
-          ledger,
-          settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
-        },
-        5,
-      );
-      endInvocation();
-    }
+    const submitDeps = {
+      store,
+      targets,
+      backends,
+      deadLetters: { send: async () => {} },
+      clock,
+      logger: silentLogger,
+      ledger,
+      ...(slots ? { slots } : {}),
+      settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
+    };
+    const submitAll = async (batch: typeof records) => {
+      for (let i = 0; i < batch.length; i += 10) {
+        await submitBatch(batch.slice(i, i + 10), { remainingMs: () => 60_000 }, submitDeps, 5);
+        endInvocation();
+      }
+    };
+    await submitAll(records);
+    let waited = 0;
+    for (const id of taskIds) if ((await observer.get(id))?.state === 'WAITING') waited++;
+    // The poll function's second half: a freed slot sends the head of the line to the import queue again.
+    const requeued: typeof records = [];
+    const queue = {
+      enqueue: async (messages: Array<{ body: string }>) =>
+        void requeued.push(...messages.map((m, k) => ({ messageId: `r${requeued.length + k}`, body: m.body }))),
+    };
     const done = new Set<string>();
-    for (let tick = 0; done.size < taskIds.length && tick < options.runMinutes * 3; tick++) {
+    // A limited target runs its tasks in waves: as many more minutes as there are waves.
+    const waves = options.limits?.maxConcurrent ? Math.ceil(taskIds.length / options.limits.maxConcurrent) : 1;
+    for (let tick = 0; done.size < taskIds.length && tick < options.runMinutes * 3 * waves; tick++) {
       clock.current += 60_000;
       await pollTick(deps, { owner: `t${tick}`, remainingMs: () => 600_000, concurrencyPerTarget: 16, pageSize: 100 });
       endInvocation();
@@ -143,9 +185,18 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
         const task = await observer.get(id);
         if (task && isTerminal(task.state)) {
           done.add(id);
-          await ledger.within(id, () => announceTerminal(task, { store, publisher: { publish: async () => {} }, logger: silentLogger, ledger }));
+          // The notify function: the slots first, then the announcement (whose write carries their cost).
+          await ledger.within(id, async () => {
+            if (slots && task.slotScopes?.length) await slots.release(id, task.slotScopes);
+            await announceTerminal(task, { store, publisher: { publish: async () => {} }, logger: silentLogger, ledger });
+          });
           endInvocation();
         }
+      }
+      if (slots && options.limits) {
+        await startWaitingTasks([{ name: 'lindorm', limits: options.limits }], { store, slots, queue, clock, logger: silentLogger });
+        endInvocation();
+        await submitAll(requeued.splice(0));
       }
     }
     let read = 0;
@@ -175,6 +226,9 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
       stateChangesPerTask: changes / taskIds.length,
       backendCallsPerTaskHour: calls / (taskMs / 3_600_000),
       lambdaMsPerTask: lambdaMs / taskIds.length,
+      slotWritesPerTask: slotWrites / taskIds.length,
+      waited,
+      unfinished: taskIds.length - done.size,
     };
   } finally {
     await master.close();

@@ -36,18 +36,30 @@ console.table(
   })),
 );
 
-const lifecycle = await lifecycleCost(smoke ? { tasks: 3, runMinutes: 10 } : { tasks: 20, runMinutes: 120 });
-console.log(`\nwhole lifecycles, counted: ${lifecycle.tasks} tasks of ${smoke ? 10 : 120} min on a virtual clock (DynamoDB Local, the simulated master)`);
-console.table([
-  {
-    'read units/task': lifecycle.readUnitsPerTask.toFixed(1),
-    'write units/task': lifecycle.writeUnitsPerTask.toFixed(1),
-    'writes/task': lifecycle.writesPerTask.toFixed(1),
-    'state changes + 1': (lifecycle.stateChangesPerTask + 1).toFixed(1),
-    'backend calls/task-hour': lifecycle.backendCallsPerTaskHour.toFixed(1),
-    'Lambda ms/task': lifecycle.lambdaMsPerTask.toFixed(0),
-  },
-]);
+const lifecycleSize = smoke ? { tasks: 3, runMinutes: 10 } : { tasks: 20, runMinutes: 120 };
+const lifecycle = await lifecycleCost(lifecycleSize);
+// The same lifecycles on a limited target: with room for all (none waits), and with few at once (most wait).
+const fewAtOnce = smoke ? 1 : 5;
+const limitedLifecycles = [
+  { label: 'limited, none waits', cost: await lifecycleCost({ ...lifecycleSize, limits: { maxConcurrent: 100, maxConcurrentPerDestination: 1 } }) },
+  { label: `limited to ${fewAtOnce} at once`, cost: await lifecycleCost({ ...lifecycleSize, limits: { maxConcurrent: fewAtOnce } }) },
+];
+console.log(
+  `\nwhole lifecycles, counted: ${lifecycle.tasks} tasks of ${lifecycleSize.runMinutes} min on a virtual clock (DynamoDB Local, the simulated master)`,
+);
+console.table(
+  [{ label: 'no limits', cost: lifecycle }, ...limitedLifecycles].map(({ label, cost }) => ({
+    target: label,
+    waited: cost.waited,
+    'read units/task': cost.readUnitsPerTask.toFixed(1),
+    'write units/task': cost.writeUnitsPerTask.toFixed(1),
+    'writes/task': cost.writesPerTask.toFixed(1),
+    'state changes + 1': (cost.stateChangesPerTask + 1).toFixed(1),
+    'slot writes/task': cost.slotWritesPerTask.toFixed(1),
+    'backend calls/task-hour': cost.backendCallsPerTaskHour.toFixed(1),
+    'Lambda ms/task': cost.lambdaMsPerTask.toFixed(0),
+  })),
+);
 
 const simulation = (['bulkpilot', 'fixed-60s', 'step-functions'] as StrategyName[]).map((s) => summarize(simulate(s, { ...defaultWorkload, tasksPerDay })));
 const fixed = simulation.find((r) => r.strategy === 'fixed-60s')!;
@@ -130,6 +142,7 @@ writeFileSync(
       node: process.version,
       throughput: throughputRows,
       lifecycle,
+      limitedLifecycles,
       tasksPerDay,
       simulation,
       cliReads: { rows: cliRows, growth: cliGrowth },

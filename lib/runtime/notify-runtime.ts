@@ -28,7 +28,7 @@ export function createNotifyRuntime(env: Env): NotifyRuntime {
   const observability = createLambdaObservability(env, 'notify');
   const client = new DynamoDBClient({});
   return {
-    slots: new DynamoDbSlotStore({ client, tableName: requireVar(env, 'TASKS_TABLE') }),
+    slots: new DynamoDbSlotStore({ client, tableName: requireVar(env, 'TASKS_TABLE'), ledger: observability.ledger }),
     observability,
     metrics: observability.metrics,
     ledger: observability.ledger,

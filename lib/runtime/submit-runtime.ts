@@ -36,7 +36,7 @@ export async function createSubmitRuntime(env: Env): Promise<SubmitRuntime> {
     observability,
     deps: {
       store: new DynamoDbTaskStore({ client, tableName, ledger: observability.ledger }),
-      slots: new DynamoDbSlotStore({ client, tableName }),
+      slots: new DynamoDbSlotStore({ client, tableName, ledger: observability.ledger }),
       ledger: observability.ledger,
       targets,
       backends,

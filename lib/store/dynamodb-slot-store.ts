@@ -1,5 +1,6 @@
 import {
   ConditionalCheckFailedException,
+  type ConsumedCapacity,
   type DynamoDBClient,
   GetItemCommand,
   TransactionCanceledException,
@@ -7,6 +8,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import type { CostLedger } from '../cost/cost-ledger.ts';
 import type { AcquireResult, SlotHolder, SlotScope, SlotStore } from '../limits/slots.ts';
 
 /** Slot items share the tasks table; their keys cannot collide with task ids (`t-<hex>`). */
@@ -28,10 +30,19 @@ function isConflict(error: unknown): boolean {
 export class DynamoDbSlotStore implements SlotStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #ledger: CostLedger | undefined;
 
-  constructor(options: { client: DynamoDBClient; tableName: string }) {
+  /** With a ledger, what a take or a give-back consumes is the task's cost, as its own writes are. */
+  constructor(options: { client: DynamoDBClient; tableName: string; ledger?: CostLedger }) {
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#ledger = options.ledger;
+  }
+
+  #spent(taskId: string, consumed: ConsumedCapacity[] | undefined, kind: 'read' | 'write') {
+    const units = (consumed ?? []).reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+    if (kind === 'read') this.#ledger?.addCapacity(taskId, units, 0);
+    else this.#ledger?.addCapacity(taskId, 0, units);
   }
 
   async acquire(taskId: string, scopes: readonly SlotScope[], holder: Omit<SlotHolder, 'taskId'>): Promise<AcquireResult> {
@@ -60,8 +71,9 @@ export class DynamoDbSlotStore implements SlotStore {
     if (missing.length === 0) return { kind: 'held' };
     const value = marshall({ taskId, ...holder }, { removeUndefinedValues: true });
     try {
-      await this.#client.send(
+      const out = await this.#client.send(
         new TransactWriteItemsCommand({
+          ReturnConsumedCapacity: 'TOTAL',
           TransactItems: missing.map((scope) => ({
             Update: {
               TableName: this.#table,
@@ -74,6 +86,7 @@ export class DynamoDbSlotStore implements SlotStore {
           })),
         }),
       );
+      this.#spent(taskId, out.ConsumedCapacity, 'write');
       return { kind: 'held' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) throw error;
@@ -84,6 +97,8 @@ export class DynamoDbSlotStore implements SlotStore {
       const scope = missing[failed >= 0 ? failed : 0]!;
       // The condition also fails where this very task holds the slot (taken before, or by another call of it).
       const held = await Promise.all(missing.map((s) => this.#holds(s.id, taskId)));
+      // A failed transaction still costs its writes; DynamoDB does not say how many here, so they are counted as 2 per item.
+      this.#ledger?.addCapacity(taskId, 0, 2 * missing.length);
       if (held[missing.indexOf(scope)])
         return this.#acquireOnce(
           taskId,
@@ -99,8 +114,9 @@ export class DynamoDbSlotStore implements SlotStore {
     await Promise.all(
       scopeIds.map(async (id) => {
         try {
-          await this.#client.send(
+          const out = await this.#client.send(
             new UpdateItemCommand({
+              ReturnConsumedCapacity: 'TOTAL',
               TableName: this.#table,
               Key: { taskId: { S: slotPrefix + id } },
               UpdateExpression: 'REMOVE #h ADD used :minus',
@@ -109,6 +125,7 @@ export class DynamoDbSlotStore implements SlotStore {
               ExpressionAttributeValues: { ':minus': { N: '-1' } },
             }),
           );
+          this.#spent(taskId, out.ConsumedCapacity ? [out.ConsumedCapacity] : undefined, 'write');
         } catch (error) {
           // Not held (given back already, or never taken): nothing to do.
           if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -126,11 +143,14 @@ export class DynamoDbSlotStore implements SlotStore {
   }
 
   async #holds(scopeId: string, taskId: string): Promise<boolean> {
-    return (await this.#item(scopeId))[holderPrefix + taskId] !== undefined;
+    return (await this.#item(scopeId, taskId))[holderPrefix + taskId] !== undefined;
   }
 
-  async #item(scopeId: string): Promise<Record<string, unknown>> {
-    const out = await this.#client.send(new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: slotPrefix + scopeId } }, ConsistentRead: true }));
+  async #item(scopeId: string, forTask?: string): Promise<Record<string, unknown>> {
+    const out = await this.#client.send(
+      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: slotPrefix + scopeId } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+    );
+    if (forTask) this.#spent(forTask, out.ConsumedCapacity ? [out.ConsumedCapacity] : undefined, 'read');
     return out.Item ? unmarshall(out.Item) : {};
   }
 }

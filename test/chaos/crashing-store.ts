@@ -9,11 +9,12 @@ export type Step = 'before-intent' | 'after-intent' | 'after-create' | 'after-pr
 /**
  * A store that dies once per task at `step`: before the intent write (nothing written), right after it (the
  * intent with its create claim is stored), instead of the write of the job's id (the job exists, the task does
- * not say so), or right after that write (stored, but the invocation never reports success).
+ * not say so), or right after that write (stored, but the invocation never reports success). `only` picks the
+ * tasks that die there, so wrappers of several steps can share one store.
  */
-export function crashingAt(step: Step, crashed: Set<string>) {
+export function crashingAt(step: Step, crashed: Set<string>, only: (taskId: string) => boolean = () => true) {
   const once = (taskId: string) => {
-    if (crashed.has(taskId)) return false;
+    if (crashed.has(taskId) || !only(taskId)) return false;
     crashed.add(taskId);
     return true;
   };

@@ -30,6 +30,24 @@ describe('npm run bench (smoke size)', () => {
     expect(cost.backendCallsPerTaskHour).toBeGreaterThan(0);
   }, 120_000);
 
+  it('counts lifecycles on a limited target: with room, no extra task write (two slot writes); at 1 at once, the others wait and still end', async () => {
+    const roomy = await lifecycleCost({ tasks: 2, runMinutes: 10, limits: { maxConcurrent: 10, maxConcurrentPerDestination: 1 } });
+    const tight = await lifecycleCost({ tasks: 3, runMinutes: 10, limits: { maxConcurrent: 1 } });
+    expect(roomy.waited).toBe(0);
+    expect(roomy.stateChangesPerTask).toBe(4);
+    expect(roomy.writesPerTask).toBe(roomy.stateChangesPerTask + 1);
+    expect(roomy.slotWritesPerTask).toBe(2); // one take, one give-back
+    expect([roomy.unfinished, tight.unfinished]).toEqual([0, 0]);
+    expect(tight.waited).toBe(2);
+    // A task that waited went ACCEPTED → WAITING → ACCEPTED: two changes more, one write each; and its start
+    // message's create (a conditional put refused, the task exists) is one write more.
+    expect(tight.stateChangesPerTask).toBeCloseTo(4 + (2 * 2) / 3);
+    expect(tight.writesPerTask).toBeCloseTo(tight.stateChangesPerTask + 1 + 2 / 3);
+    // A waiting task's slot: the take that found the target full, the line's reservation, the submit's
+    // (idempotent) take, the give-back.
+    expect(tight.slotWritesPerTask).toBeCloseTo((2 + 4 * 2) / 3);
+  }, 180_000);
+
   it("measures the operator's reads at two table sizes: no scan, and the same calls whatever the size", async () => {
     const rows = await cliReads([60, 600], 1);
     expect(rows.map((r) => [r.command, r.tasks])).toEqual([
