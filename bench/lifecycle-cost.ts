@@ -103,8 +103,14 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
     let slotWrites = 0;
     const slotStore = new DynamoDbSlotStore({ client: dynamodb, tableName, ledger });
     const slots = options.limits && {
-      acquire: (...a: Parameters<DynamoDbSlotStore['acquire']>) => (slotWrites++, slotStore.acquire(...a)),
-      release: (...a: Parameters<DynamoDbSlotStore['release']>) => ((slotWrites += a[1].length ? 1 : 0), slotStore.release(...a)),
+      acquire: (...a: Parameters<DynamoDbSlotStore['acquire']>) => {
+        slotWrites++;
+        return slotStore.acquire(...a);
+      },
+      release: (...a: Parameters<DynamoDbSlotStore['release']>) => {
+        if (a[1].length) slotWrites++;
+        return slotStore.release(...a);
+      },
       holders: (id: string) => slotStore.holders(id),
     };
     const targetsEnv: Record<string, string> = options.limits
