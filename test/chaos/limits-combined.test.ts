@@ -3,7 +3,7 @@
 // status reads failing; the submit path killed once for a share of the requests at each of its steps (before
 // the intent, after it, between the create and the job id's write, after that write); runs that fail once and
 // are retried; and, every minute, two poll invocations, the retry and notify functions, two waiting-line
-// starters and an operator (aborting loads that wait or run, settling the loads whose create was lost) all at
+// starters and an operator (aborting loads that wait or whose job runs, settling the loads whose create was lost) all at
 // the same time. The master's own view is checked after every phase: never more than 3 running, never 2 on
 // one table; every request ends in the state its fate says, with one job at most; no slot is held at the end.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,11 +40,15 @@ function fateOf(i: number): Fate {
 }
 const expectedEnd = (fate: Fate): Task['state'] => (fate.startsWith('aborted') ? 'ABORTED' : fate === 'after-intent' ? 'FAILED_FINAL' : 'SUCCEEDED');
 
+const endOf = (i: number): Task['state'] => (abortedTooLate.has(i) ? 'SUCCEEDED' : expectedEnd(fateOf(i)));
+
 let aws: TestAws;
 let h: TrackingHarness;
 const observed = { maxRunning: 0, maxOnOneTable: 0 };
 const crashed = new Set<string>();
 const operator = { aborted: 0, settled: 0, givenUp: 0, refused: 0 };
+/** Loads whose abort came too late: the job had ended at the master (it refused the abort) while bulkpilot still saw it RUNNING. */
+const abortedTooLate = new Set<number>();
 let ticks = 0;
 let tasks: Task[] = [];
 let leftHolders = -1;
@@ -105,16 +109,19 @@ beforeAll(async () => {
     await Promise.all(
       current.map(async (task, i) => {
         const fate = fateOf(i);
-        const act = async (what: () => Promise<unknown>, counter: 'aborted' | 'settled' | 'givenUp') => {
+        const act = async (what: () => Promise<{ task: Task }>, counter: 'aborted' | 'settled' | 'givenUp') => {
           try {
-            await what();
+            const { task: after } = await what();
             operator[counter]++;
+            // The master refused the abort, the job having just ended; the check that follows the abort saw it succeed.
+            if (fate === 'aborted-running' && after.state === 'SUCCEEDED') abortedTooLate.add(i);
           } catch {
             operator.refused++;
           }
         };
         if (fate === 'aborted-waiting' && task.state === 'WAITING') return act(() => abortTask(task.taskId, h.deps), 'aborted');
-        if (fate === 'aborted-running' && task.state === 'RUNNING') return act(() => abortTask(task.taskId, h.deps), 'aborted');
+        // Once it has a job (SUBMITTED or RUNNING): a run of 2.5 minutes is still going a minute after its create.
+        if (fate === 'aborted-running' && (task.state === 'SUBMITTED' || task.state === 'RUNNING')) return act(() => abortTask(task.taskId, h.deps), 'aborted');
         if (task.state === 'UNCERTAIN') {
           const job = jobOf(requestId(i));
           return job
@@ -124,7 +131,7 @@ beforeAll(async () => {
       }),
     );
   };
-  const done = (current: Task[]) => current.every((t, i) => t.state === expectedEnd(fateOf(i)));
+  const done = (current: Task[]) => current.every((t, i) => t.state === endOf(i));
 
   for (; ticks < requests * 3; ticks++) {
     h.clock.advance(60_000);
@@ -158,6 +165,7 @@ beforeAll(async () => {
     operatorSettles: operator.settled,
     operatorGiveUps: operator.givenUp,
     operatorRefusals: operator.refused,
+    abortsTooLate: abortedTooLate.size,
     maxRunning: observed.maxRunning,
     maxOnOneTable: observed.maxOnOneTable,
     ticks,
@@ -180,8 +188,10 @@ describe(`concurrency limits with duplicates, faults, crashes, retries, racing p
   });
 
   it('ends every request in the state its fate says, with one job at most (none for a load aborted while it waited)', () => {
-    const wrong = tasks.map((t, i) => ({ i, fate: fateOf(i), state: t.state })).filter((x) => x.state !== expectedEnd(x.fate));
+    const wrong = tasks.map((t, i) => ({ i, fate: fateOf(i), state: t.state })).filter((x) => x.state !== endOf(x.i));
     expect(wrong).toEqual([]);
+    // An abort that arrives after the job's end is refused by the master and changes nothing: rare, never most.
+    expect(abortedTooLate.size).toBeLessThan(Array.from({ length: requests }, (_, i) => fateOf(i)).filter((f) => f === 'aborted-running').length / 2);
     const jobsPer = new Map<string, number>();
     for (const p of h.master.procs()) {
       const rid = /chaos\.req=(\S+)/.exec(p.form.sparkAdditionalParams ?? '')?.[1] ?? '?';
