@@ -346,7 +346,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
         new UpdateItemCommand({
           TableName: this.#table,
           Key: { taskId: { S: `${shardPrefix}${shard}` } },
-          UpdateExpression: `SET nearEnd = :nearEnd, failing = :failing, pending = :pending${checkpoint.checkedThrough === undefined ? '' : ', checkedThrough = :through'}${checkpoint.readThrough === undefined ? '' : ', readThrough = :read'} REMOVE #owner, leaseUntil`,
+          UpdateExpression: `SET nearEnd = :nearEnd, failing = :failing, pending = :pending, runs = :runs, profiles = :profiles${checkpoint.checkedThrough === undefined ? '' : ', checkedThrough = :through'}${checkpoint.readThrough === undefined ? '' : ', readThrough = :read'} REMOVE #owner, leaseUntil`,
           ConditionExpression: '#owner = :owner',
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: {
@@ -354,6 +354,9 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
             ':nearEnd': { M: marshall(checkpoint.nearEnd) },
             ':failing': { M: marshall(checkpoint.failing) },
             ':pending': { M: marshall(checkpoint.pending) },
+            // JSON, not a map: hundreds of small entries cost less as one string than as typed attributes.
+            ':runs': { S: JSON.stringify(checkpoint.runs ?? {}) },
+            ':profiles': { S: JSON.stringify(checkpoint.profiles ?? {}) },
             ...(checkpoint.checkedThrough === undefined ? {} : { ':through': { N: String(checkpoint.checkedThrough) } }),
             ...(checkpoint.readThrough === undefined ? {} : { ':read': { N: String(checkpoint.readThrough) } }),
           },
@@ -422,8 +425,10 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
 
 function checkpointOf(item: Record<string, AttributeValue> | undefined): ShardCheckpoint {
   if (!item) return emptyCheckpoint();
-  const stored = unmarshall(item) as Partial<ShardCheckpoint>;
+  const stored = unmarshall(item) as Partial<Omit<ShardCheckpoint, 'runs' | 'profiles'>> & { runs?: string; profiles?: string };
   return {
+    runs: stored.runs ? (JSON.parse(stored.runs) as NonNullable<ShardCheckpoint['runs']>) : {},
+    profiles: stored.profiles ? (JSON.parse(stored.profiles) as NonNullable<ShardCheckpoint['profiles']>) : {},
     ...(stored.checkedThrough === undefined ? {} : { checkedThrough: stored.checkedThrough }),
     ...(stored.readThrough === undefined ? {} : { readThrough: stored.readThrough }),
     nearEnd: stored.nearEnd ?? {},

@@ -1,5 +1,6 @@
 import type { RemoteRef } from '../backends/backend.ts';
 import type { TaskState } from '../task/states.ts';
+import { predictedGapMs, type RunMemory, type StageProfile } from './end-prediction.ts';
 import { checkIntervalMs, deadlineOf, errorBackoffMs, jittered, type PollPolicy } from './poll-policy.ts';
 
 /**
@@ -47,9 +48,13 @@ export interface ShardCheckpoint {
   nearEnd: Record<string, { stage: string; at: number }>;
   /** Tasks whose status calls fail: retried with backoff, and shown to operators. */
   failing: Record<string, { failures: number; at: number; error: string }>;
+  /** Running tasks whose end is predicted (end-prediction.ts): their last check, progress or stages, predicted end. */
+  runs?: Record<string, RunMemory>;
+  /** Per target: the stage shares its past runs taught (for backends that report stages, not progress). */
+  profiles?: Record<string, StageProfile>;
 }
 
-export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {}, pending: {} });
+export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {}, pending: {}, runs: {}, profiles: {} });
 
 /** States whose checks without news write nothing (the others always write when checked). */
 export function isFollowedWithoutWrites(state: TaskState): boolean {
@@ -91,6 +96,14 @@ export function dueCheckTime(task: IndexedTask, checkpoint: ShardCheckpoint, now
     return at <= now ? at : undefined;
   }
   const near = checkpoint.nearEnd[task.taskId];
+  const memory = checkpoint.runs?.[task.taskId];
+  // A predicted end from progress wins over a backend's "near the end" (a share threshold, which on a long
+  // run would mean checking every pass for an hour); a stage that says so (no number) keeps every pass.
+  if (memory?.end !== undefined && (memory.progress !== undefined || !near)) {
+    let at = memory.at + predictedGapMs(memory.at, memory.end, policy);
+    if (deadline !== undefined && deadline > memory.at) at = Math.min(at, deadline);
+    return at <= now + passToleranceMs ? Math.min(now, at) : undefined;
+  }
   if (near) return near.at + policy.nearEndIntervalMs <= now + passToleranceMs ? Math.min(now, near.at + policy.nearEndIntervalMs) : undefined;
   const after = checkpoint.checkedThrough;
   if (after === undefined || task.dueAt > (checkpoint.readThrough ?? after)) return task.dueAt;

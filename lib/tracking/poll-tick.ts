@@ -1,8 +1,9 @@
-import type { TargetLimits } from '../backends/backend.ts';
+import type { RemoteStatus, TargetLimits } from '../backends/backend.ts';
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
 import { type PollCheckpointStore, TaskVersionConflictError } from '../store/task-store.ts';
 import { decideRun } from './decisions.ts';
+import { observeRun } from './end-prediction.ts';
 import { dueCheckTime, type IndexedTask, isFollowedWithoutWrites, type ShardCheckpoint } from './poll-schedule.ts';
 import { apply, context, NeedsFullTaskError, observe, type PollOutcome, pollTask, refOf } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
@@ -222,6 +223,7 @@ async function checkTask(
     return 'no-answer';
   }
   delete checkpoint.failing[task.taskId];
+  if (observation.kind === 'status') rememberRun(checkpoint, task, passAt, observation.status);
   if (decision.kind === 'none') {
     if (decision.nearEnd) checkpoint.nearEnd[task.taskId] = { stage: decision.stage, at: passAt };
     else delete checkpoint.nearEnd[task.taskId];
@@ -236,6 +238,17 @@ async function checkTask(
     if (!(error instanceof TaskVersionConflictError) && !(error instanceof NeedsFullTaskError)) throw error;
     return pollTask(task.taskId, deps, { observation, ...(signal ? { signal } : {}) });
   }
+}
+
+/** What the check says about when the run will end (end-prediction.ts), kept in the checkpoint; a finished run teaches its target. */
+function rememberRun(checkpoint: ShardCheckpoint, task: IndexedTask, at: number, status: RemoteStatus): void {
+  const runs = (checkpoint.runs ??= {});
+  const profiles = (checkpoint.profiles ??= {});
+  const key = task.target ?? task.backend;
+  const seen = observeRun(runs[task.taskId], task.runStartedAt ?? task.submittedAt ?? at, at, status, profiles[key]);
+  if (seen.memory) runs[task.taskId] = seen.memory;
+  else delete runs[task.taskId];
+  if (seen.profile) profiles[key] = seen.profile;
 }
 
 /** Counts one more failed check of a task in the checkpoint (its backoff grows); returns the count. */
@@ -256,6 +269,7 @@ function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): vo
     );
   checkpoint.nearEnd = keep(checkpoint.nearEnd, (e) => e.at);
   checkpoint.failing = keep(checkpoint.failing, (e) => e.at);
+  checkpoint.runs = keep(checkpoint.runs ?? {}, (e) => e.at);
   // The oldest pending check times are kept: they waited longest.
   checkpoint.pending = keep(checkpoint.pending, (at) => -at);
 }
