@@ -1,17 +1,30 @@
 // A virtual-time simulation of a day of bulk loads, run under three ways of watching them: bulkpilot's
-// polling rule (the real nextCheckDelayMs and retry policy, on one-minute poll ticks), fixed polling on
-// every tick, and a Step Functions poll loop (Wait 60 s → Task → Choice). Deterministic for a seed.
+// polling rule (the real dueCheckTime, end prediction and retry policy, on one-minute poll ticks with their
+// passes), fixed polling on every tick, and a Step Functions poll loop (Wait 60 s → Task → Choice). Each
+// backend's runs report what the real API shows while they run (workload.ts, progress-model.ts): Linkis and
+// CDM a drifting, stalling progress share, Lindorm only its stages. Deterministic for a seed.
 import { newTask } from '../../lib/task/task.ts';
+import { observeRun, type StageProfile } from '../../lib/tracking/end-prediction.ts';
 import { defaultPollPolicy, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+import { maxRunMemories } from '../../lib/tracking/poll-tick.ts';
 
-/** The simulated runs follow the Lindorm bulk load's stages; the master's last stage says the end is near. */
-const nearEndOf = (stage: string) => stage === 'WAIT_FOR_SUCCESS';
+/**
+ * What each backend module calls "near the end": Lindorm's last stage; Linkis' and CDM's progress from
+ * 0.9 (their `nearEndProgress` default).
+ */
+const nearEndOf = (seen: SimObservation) => (seen.progress !== undefined ? seen.progress >= 0.9 : seen.stage === 'WAIT_FOR_SUCCESS');
+/**
+ * The index's shards (TASK_INDEX_SHARDS): each learns its target's stage profile on its own, and keeps at
+ * most `maxRunMemories` predicted ends; a day of a million loads (about 37,000 running at once) needs 48 to
+ * predict every run. Runs beyond that are watched with the age-based rule: `predictedShare` says how many.
+ */
+export const simShards = 48;
 
 import { seededRandom } from '../../lib/random.ts';
-import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint } from '../../lib/tracking/poll-schedule.ts';
+import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint, stableUnit } from '../../lib/tracking/poll-schedule.ts';
 import { defaultRetryPolicy, type RetryPolicy, retryDelayMs } from '../../lib/tracking/retry-policy.ts';
 import { prices } from './prices.ts';
-import { type SimJob, type WorkloadOptions, workload } from './workload.ts';
+import { type SimJob, type SimObservation, type WorkloadOptions, workload } from './workload.ts';
 
 const tick = 60_000;
 
@@ -89,6 +102,12 @@ export interface StrategyResult {
   backendCalls: number;
   changes: number;
   detectionDelaysMs: Float64Array;
+  /** The same, for runs that succeeded and for runs that failed part-way (no backend says a failure is coming). */
+  successDelaysMs: Float64Array;
+  failureDelaysMs: Float64Array;
+  /** Runs going at once on average, and the share of them whose end the shards' memories predict. */
+  concurrentRuns: number;
+  predictedShare: number;
   cost: { dynamo: number; lambda: number; stepFunctions: number; messaging: number; total: number };
 }
 
@@ -98,6 +117,10 @@ export interface Summary {
   backendCallsPerTaskHour: number;
   medianDetectionS: number;
   p95DetectionS: number;
+  /** Successes only (median, p95) and failures only (median). */
+  success: { medianS: number; p95S: number };
+  failureMedianS: number;
+  predictedShare: number;
   dollarsPer10kTaskHours: number;
   /** The same, by part: DynamoDB, Lambda, Step Functions, and messaging (SQS, SNS, the other functions). */
   breakdownPer10kTaskHours: { dynamo: number; lambda: number; stepFunctions: number; messaging: number };
@@ -114,11 +137,12 @@ function watchRun(
   strategy: StrategyName,
   job: SimJob,
   runStart: number,
-  runStages: SimJob['stages'],
   end: number,
   attempt: number,
   poll: PollPolicy,
   random: () => number,
+  profiles: Record<string, StageProfile>,
+  predicted: boolean,
 ): [number, number] {
   let checks = 0;
   if (strategy === 'step-functions') {
@@ -131,16 +155,8 @@ function watchRun(
     for (; t < end; t += tick) checks++;
     return [t, checks + 1];
   }
-  // bulkpilot: the real rule (dueCheckTime on the index entry and the shard checkpoint), served by the
-  // passes of one-minute invocations.
-  const stageAt = (t: number) => {
-    let elapsed = t - runStart;
-    for (const s of runStages) {
-      if (elapsed < s.ms) return s.name;
-      elapsed -= s.ms;
-    }
-    return runStages[runStages.length - 1]!.name;
-  };
+  // bulkpilot: the real rule (dueCheckTime on the index entry and the shard checkpoint, with the run's
+  // predicted end as poll-tick.ts keeps it), served by the passes of one-minute invocations.
   const task: IndexedTask = {
     taskId: `t-${job.submittedAt}-${attempt}`,
     state: attempt === 1 ? 'SUBMITTED' : 'RUNNING',
@@ -161,17 +177,27 @@ function watchRun(
       previous = at;
       if (due === undefined) continue;
       checks++;
-      if (at >= end) return [at, checks];
-      const stage = stageAt(at);
+      const profile = profiles[job.backend];
+      if (at >= end) {
+        // A success teaches the target's stage profile (poll-tick.ts's rememberRun).
+        const done = observeRun(checkpoint.runs![task.taskId], runStart, at, { phase: job.failAt(attempt) >= 0 ? 'failed' : 'succeeded' }, profile);
+        if (done.profile) profiles[job.backend] = done.profile;
+        return [at, checks];
+      }
+      const seen = job.observe(attempt, at - runStart);
+      const stage = seen.stage ?? 'RUNNING';
       if (task.state === 'SUBMITTED') {
         // The first "running" answer is a state change; its write sets the next anchor.
         task.state = 'RUNNING';
         task.stage = stage;
-        task.nearEnd = nearEndOf(stage);
+        task.nearEnd = nearEndOf(seen);
         task.dueAt = at + nextCheckDelayMs({ ...stub, submittedAt: job.submittedAt, runStartedAt: runStart, nearEnd: task.nearEnd }, at, poll, random);
       }
-      if (nearEndOf(stage)) checkpoint.nearEnd[task.taskId] = { stage, at };
+      if (nearEndOf(seen)) checkpoint.nearEnd[task.taskId] = { stage, at };
       else delete checkpoint.nearEnd[task.taskId];
+      const run = observeRun(checkpoint.runs![task.taskId], runStart, at, { phase: 'running', ...seen }, profile);
+      if (run.memory && predicted) checkpoint.runs![task.taskId] = run.memory;
+      else delete checkpoint.runs![task.taskId];
     }
   }
 }
@@ -187,41 +213,55 @@ export function simulate(
   options: WorkloadOptions,
   poll: PollPolicy = defaultPollPolicy,
   retry: RetryPolicy = defaultRetryPolicy,
+  shards = simShards,
 ): StrategyResult {
   const random = seededRandom(options.seed + 1);
   const model = costModels[strategy];
   const delays: number[] = [];
+  const successDelays: number[] = [];
+  const failureDelays: number[] = [];
   let checks = 0;
   let backendCalls = 0;
   let changes = 0;
   let taskMs = 0;
   let tasks = 0;
+  const profiles = Array.from({ length: shards }, (): Record<string, StageProfile> => ({}));
+  // Runs at once over the day (from a first pass over the run lengths), against what the shards can remember.
+  let runMs = 0;
+  for (const job of workload(options)) runMs += job.runLengthMs(1, 0);
+  const concurrent = runMs / 86_400_000;
+  const predictedShare = Math.min(1, (maxRunMemories * shards) / Math.max(1, concurrent));
   for (const job of workload(options)) {
     tasks++;
     backendCalls++; // create
     changes += 2; // SUBMITTED, then RUNNING
     let runStart = job.submittedAt;
-    let fromStage = 0;
     let finished = runStart;
     for (let attempt = 1; ; attempt++) {
-      const runStages = job.stages.slice(fromStage);
-      const failAt = job.failAt(attempt);
-      const failIndex = failAt >= fromStage ? failAt - fromStage : -1;
-      const length = (failIndex >= 0 ? runStages.slice(0, failIndex) : runStages).reduce((sum, s) => sum + s.ms, 0);
-      const end = runStart + length;
-      const [seen, n] = watchRun(strategy, job, runStart, runStages, end, attempt, poll, random);
+      const end = runStart + job.runLengthMs(attempt, job.startStage(attempt));
+      const [seen, n] = watchRun(
+        strategy,
+        job,
+        runStart,
+        end,
+        attempt,
+        poll,
+        random,
+        profiles[tasks % shards]!,
+        stableUnit(`job-${tasks}`, 0) < predictedShare,
+      );
       checks += n;
       backendCalls += n;
       delays.push(seen - end);
+      (job.failAt(attempt) >= 0 ? failureDelays : successDelays).push(seen - end);
       changes++;
       finished = seen;
-      if (failIndex < 0 || attempt >= retry.maxAttempts) break;
+      if (job.failAt(attempt) < 0 || attempt >= retry.maxAttempts) break;
       // RETRY_WAIT, then the poller (or the state machine) calls the master's retry.
       const due = seen + retryDelayMs(attempt, retry, random);
       runStart = strategy === 'step-functions' ? due : ceilTick(due);
       backendCalls += 2; // the info check before the retry, and the retry
       changes += 3; // RETRY_WAIT, the retry claim, RUNNING
-      fromStage = failAt;
     }
     taskMs += finished - job.submittedAt;
   }
@@ -248,19 +288,27 @@ export function simulate(
     backendCalls,
     changes,
     detectionDelaysMs: Float64Array.from(delays).sort(),
+    successDelaysMs: Float64Array.from(successDelays).sort(),
+    failureDelaysMs: Float64Array.from(failureDelays).sort(),
+    concurrentRuns: concurrent,
+    predictedShare: strategy === 'bulkpilot' ? predictedShare : 0,
     cost: { dynamo, lambda: lambda + pollerFloor, stepFunctions, messaging, total: dynamo + lambda + pollerFloor + stepFunctions + messaging },
   };
 }
 
 export function summarize(result: StrategyResult): Summary {
-  const quantile = (q: number) =>
-    result.detectionDelaysMs[Math.min(result.detectionDelaysMs.length - 1, Math.floor(q * result.detectionDelaysMs.length))]! / 1000;
+  const of = (sorted: Float64Array, q: number) =>
+    sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! / 1000;
+  const quantile = (q: number) => of(result.detectionDelaysMs, q);
   return {
     strategy: result.strategy,
     backendCallsPerTask: result.backendCalls / result.tasks,
     backendCallsPerTaskHour: result.backendCalls / result.taskHours,
     medianDetectionS: quantile(0.5),
     p95DetectionS: quantile(0.95),
+    success: { medianS: of(result.successDelaysMs, 0.5), p95S: of(result.successDelaysMs, 0.95) },
+    failureMedianS: of(result.failureDelaysMs, 0.5),
+    predictedShare: result.predictedShare,
     dollarsPer10kTaskHours: (result.cost.total / result.taskHours) * 10_000,
     breakdownPer10kTaskHours: {
       dynamo: (result.cost.dynamo / result.taskHours) * 10_000,

@@ -1,5 +1,5 @@
 /**
- * Concurrency limits (issue 15, in progress): a slot is one running job a target or a destination may hold.
+ * Concurrency limits: a slot is one running job a target or a destination may hold.
  * A task holds one slot of each scope it belongs to, taken together or not at all, and gives them back when
  * it ends; a slot taken by a create that died carries a lease, so it comes back by itself.
  */

@@ -24,6 +24,7 @@ export function trackingSettingsFromEnv(env: Env): TrackingSettings {
       maxIntervalMs: integerVar(env, 'POLL_MAX_INTERVAL_S', p.maxIntervalMs / s, 1, 86_400) * s,
       ageFraction: numberVar(env, 'POLL_AGE_FRACTION', p.ageFraction, 0, 10),
       nearEndIntervalMs: integerVar(env, 'POLL_NEAR_END_INTERVAL_S', p.nearEndIntervalMs / s, 1, 86_400) * s,
+      predictedGapShare: numberVar(env, 'POLL_PREDICTED_GAP_SHARE', p.predictedGapShare, 0.05, 1),
       // The handler cuts the window at run time so the last pass's checks end before the function's timeout.
       passWindowMs: integerVar(env, 'POLL_PASS_WINDOW_SECONDS', p.passWindowMs / s, 0, 900) * s,
       jitter: numberVar(env, 'POLL_JITTER', p.jitter, 0, 0.9),

@@ -66,14 +66,14 @@ export function learnStages(profile: StageProfile | undefined, start: number, en
 }
 
 /**
- * The gap before the next check of a run predicted to end at `end`, checked at `at`: half the time left
- * (so checks close in on the end), never shorter than the near-end interval nor longer than the maximum;
+ * The gap before the next check of a run predicted to end at `end`, checked at `at`: a share of the time left
+ * (`predictedGapShare`, so checks close in on the end and a failure part-way is not missed for long), never shorter than the near-end interval nor longer than the maximum;
  * around and after the predicted end, the near-end interval, growing again if the run is late (its next
  * progress will have moved the prediction).
  */
 export function predictedGapMs(at: number, end: number, policy: PollPolicy): number {
   const left = end - at;
-  if (left > policy.nearEndIntervalMs) return Math.min(policy.maxIntervalMs, Math.max(policy.nearEndIntervalMs, left / 2));
+  if (left > policy.nearEndIntervalMs) return Math.min(policy.maxIntervalMs, Math.max(policy.nearEndIntervalMs, left * policy.predictedGapShare));
   const late = at - end;
   return Math.min(policy.maxIntervalMs, Math.max(policy.nearEndIntervalMs, late / 2));
 }

@@ -62,6 +62,12 @@ export interface TickReport {
  * cut to 100 characters, three full maps stay near 250 KB, under DynamoDB's 400 KB item limit.
  */
 const maxCheckpointEntries = 1_000;
+/**
+ * Run memories (predicted ends) a shard keeps: up to ~180 B each (a staged run's sightings), so 800 stay under
+ * 150 KB beside the other maps. Beyond it, the runs checked longest ago use the age-based rule; more shards
+ * (TASK_INDEX_SHARDS) keep more.
+ */
+export const maxRunMemories = 800;
 const shortError = (message: string) => (message.length > 100 ? `${message.slice(0, 99)}…` : message);
 
 /**
@@ -269,7 +275,12 @@ function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): vo
     );
   checkpoint.nearEnd = keep(checkpoint.nearEnd, (e) => e.at);
   checkpoint.failing = keep(checkpoint.failing, (e) => e.at);
-  checkpoint.runs = keep(checkpoint.runs ?? {}, (e) => e.at);
+  checkpoint.runs = Object.fromEntries(
+    Object.entries(checkpoint.runs ?? {})
+      .filter(([taskId]) => tasks.has(taskId))
+      .sort((a, b) => b[1].at - a[1].at)
+      .slice(0, maxRunMemories),
+  );
   // The oldest pending check times are kept: they waited longest.
   checkpoint.pending = keep(checkpoint.pending, (at) => -at);
 }

@@ -43,9 +43,9 @@ describe('stage profiles', () => {
 });
 
 describe('predictedGapMs', () => {
-  it('halves the time left while the end is far, within the near-end interval and the maximum', () => {
-    expect(predictedGapMs(0, 20 * minute, defaultPollPolicy)).toBe(10 * minute);
-    expect(predictedGapMs(0, 60 * minute, defaultPollPolicy)).toBe(defaultPollPolicy.maxIntervalMs);
+  it('waits a quarter of the time left while the end is far, within the near-end interval and the maximum', () => {
+    expect(predictedGapMs(0, 20 * minute, defaultPollPolicy)).toBe(5 * minute);
+    expect(predictedGapMs(0, 60 * minute, { ...defaultPollPolicy, predictedGapShare: 0.5 })).toBe(defaultPollPolicy.maxIntervalMs);
     expect(predictedGapMs(0, 20_000, defaultPollPolicy)).toBe(defaultPollPolicy.nearEndIntervalMs);
   });
 
@@ -82,15 +82,15 @@ describe('observeRun', () => {
 describe('dueCheckTime with a predicted end', () => {
   const task: IndexedTask = { taskId: 't-1', state: 'RUNNING', version: 3, backend: 'linkis', dueAt: 0, runStartedAt: 0, remoteId: '7' };
 
-  it('is due half-way to the predicted end, not on the age-based schedule', () => {
+  it('is due a quarter of the way to the predicted end, not on the age-based schedule', () => {
     const checkpoint = {
       ...emptyCheckpoint(),
       checkedThrough: 10 * minute,
       readThrough: 0,
       runs: { 't-1': { at: 10 * minute, progress: 0.25, end: 40 * minute } },
     };
-    expect(dueCheckTime(task, checkpoint, 19 * minute, defaultPollPolicy)).toBeUndefined();
-    expect(dueCheckTime(task, checkpoint, 20 * minute, defaultPollPolicy)).toBe(20 * minute);
+    expect(dueCheckTime(task, checkpoint, 17 * minute, defaultPollPolicy)).toBeUndefined();
+    expect(dueCheckTime(task, checkpoint, 17.5 * minute, defaultPollPolicy)).toBe(17.5 * minute);
   });
 
   it('wins over a progress threshold\'s "near the end", which on a long run would check every pass', () => {
@@ -102,6 +102,6 @@ describe('dueCheckTime with a predicted end', () => {
       runs: { 't-1': { at: 100 * minute, progress: 0.9, end: 111 * minute } },
     };
     expect(dueCheckTime(task, checkpoint, 100 * minute + 15_000, defaultPollPolicy)).toBeUndefined();
-    expect(dueCheckTime(task, checkpoint, 105.5 * minute, defaultPollPolicy)).toBe(105.5 * minute);
+    expect(dueCheckTime(task, checkpoint, 102.75 * minute, defaultPollPolicy)).toBe(102.75 * minute);
   });
 });
