@@ -248,8 +248,9 @@ async function checkTask(
 
 /** What the check says about when the run will end (end-prediction.ts), kept in the checkpoint; a finished run teaches its target. */
 function rememberRun(checkpoint: ShardCheckpoint, task: IndexedTask, at: number, status: RemoteStatus): void {
-  const runs = (checkpoint.runs ??= {});
-  const profiles = (checkpoint.profiles ??= {});
+  checkpoint.runs ??= {};
+  checkpoint.profiles ??= {};
+  const { runs, profiles } = checkpoint;
   const key = task.target ?? task.backend;
   const seen = observeRun(runs[task.taskId], task.runStartedAt ?? task.submittedAt ?? at, at, status, profiles[key]);
   if (seen.memory) runs[task.taskId] = seen.memory;
