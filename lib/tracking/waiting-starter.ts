@@ -50,8 +50,8 @@ export function isStaleHolder(task: Task | undefined, holder: SlotHolder, now: n
 }
 
 /**
- * Once per poll, for each limited target: gives back the slots nobody uses (a crashed create's comes back
- * after its lease), then starts the head of the waiting line into the free slots — priority first, then
+ * Once per poll, for each limited target with a waiting line: gives back the slots nobody uses (a crashed
+ * create's comes back after its lease), then starts the head of the waiting line into the free slots — priority first, then
  * arrival, a full destination skipped — by reserving the task's slots and sending its request to the import
  * queue again. The submit path does the rest (claim, create, record), idempotent as for any request.
  */
@@ -65,6 +65,12 @@ export async function startWaitingTasks(
     if (!limits || (limits.maxConcurrent === undefined && limits.maxConcurrentPerDestination === undefined)) continue;
     const now = deps.clock.now();
     const scope = scopesOf(target.name, undefined, limits)[0]!;
+    const line = (await deps.store.listPage({ states: ['WAITING'], target: target.name }, lineHead, 1)).tasks.filter((t) => !t.deletedAt);
+    report.waiting += line.length;
+    deps.metrics?.count('TasksWaiting', line.length, { target: target.name });
+    // Nobody waits: a slot nobody uses harms no one yet, and reading every holder's task each minute would
+    // cost a read per running job per minute. It is given back when a task waits for it.
+    if (line.length === 0) continue;
     const holders = await deps.slots.holders(scope.id);
     let running = holders.length;
     for (const holder of holders) {
@@ -74,10 +80,6 @@ export async function startWaitingTasks(
       report.released++;
       running--;
     }
-    const line = (await deps.store.listPage({ states: ['WAITING'], target: target.name }, lineHead, 1)).tasks.filter((t) => !t.deletedAt);
-    report.waiting += line.length;
-    deps.metrics?.count('TasksWaiting', line.length, { target: target.name });
-    if (line.length === 0) continue;
     // How long the head of the line has waited: what the alarm on a line that stopped moving watches.
     const oldest = Math.min(...line.map((t) => t.waitingSince ?? t.createdAt));
     deps.metrics?.milliseconds('WaitingLineAge', now - oldest, { target: target.name });
