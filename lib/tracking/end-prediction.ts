@@ -3,10 +3,10 @@ import type { PollPolicy } from './poll-policy.ts';
 /**
  * When a run will end, from what its backend reports while it runs, so the poller checks sparsely while the
  * end is far and densely around it. Two signals:
- *  - a progress share (Linkis 0–1, CDM 0–100 as a share): the end is where the rate reaches 1. The rate
+ *  - a progress share (0–1, as a backend module reports it): the end is where the rate reaches 1. The rate
  *    drifts and stalls, so two estimates are made — the whole run's average and the rate since the last
  *    check — and the earlier end is kept: an early guess costs a few checks, a late one costs detection time.
- *  - a stage sequence without a number (Lindorm): the end is extrapolated from when the current stage was
+ *  - a stage sequence without a number: the end is extrapolated from when the current stage was
  *    first seen and the share of a run that stages before it took in this target's past runs (learned
  *    below, an exponential average kept in the shard checkpoint: no write of its own).
  * Everything here is pure; the poller keeps the result in its shard checkpoint, written once per tick, so a
