@@ -3,10 +3,24 @@
 // passes), fixed polling on every tick, and a Step Functions poll loop (Wait 60 s → Task → Choice). Each
 // backend's runs report what the real API shows while they run (workload.ts, progress-model.ts): Linkis and
 // CDM a drifting, stalling progress share, Lindorm only its stages. Deterministic for a seed.
+
+import { seededRandom } from '../../lib/random.ts';
 import { newTask } from '../../lib/task/task.ts';
-import { observeRun, type StageProfile } from '../../lib/tracking/end-prediction.ts';
+import type { StageProfile } from '../../lib/tracking/end-prediction.ts';
 import { defaultPollPolicy, nextCheckDelayMs, type PollPolicy } from '../../lib/tracking/poll-policy.ts';
+import {
+  dueCheckTime,
+  emptyCheckpoint,
+  type IndexedTask,
+  rememberRun,
+  type ScheduleMemo,
+  type ShardCheckpoint,
+  stableUnit,
+} from '../../lib/tracking/poll-schedule.ts';
 import { maxRunMemories } from '../../lib/tracking/poll-tick.ts';
+import { defaultRetryPolicy, type RetryPolicy, retryDelayMs } from '../../lib/tracking/retry-policy.ts';
+import { prices } from './prices.ts';
+import { type SimJob, type SimObservation, type WorkloadOptions, workload } from './workload.ts';
 
 /**
  * What each backend module calls "near the end": Lindorm's last stage; Linkis' and CDM's progress from
@@ -19,12 +33,6 @@ const nearEndOf = (seen: SimObservation) => (seen.progress !== undefined ? seen.
  * predict every run. Runs beyond that are watched with the age-based rule: `predictedShare` says how many.
  */
 export const simShards = 48;
-
-import { seededRandom } from '../../lib/random.ts';
-import { dueCheckTime, emptyCheckpoint, type IndexedTask, type ScheduleMemo, type ShardCheckpoint, stableUnit } from '../../lib/tracking/poll-schedule.ts';
-import { defaultRetryPolicy, type RetryPolicy, retryDelayMs } from '../../lib/tracking/retry-policy.ts';
-import { prices } from './prices.ts';
-import { type SimJob, type SimObservation, type WorkloadOptions, workload } from './workload.ts';
 
 const tick = 60_000;
 
@@ -162,12 +170,14 @@ function watchRun(
     state: attempt === 1 ? 'SUBMITTED' : 'RUNNING',
     version: 2,
     backend: 'sim',
+    target: job.backend,
     remoteId: 'p',
     dueAt: runStart + poll.firstCheckDelayMs,
     submittedAt: job.submittedAt,
     runStartedAt: runStart,
   };
-  const checkpoint: ShardCheckpoint = emptyCheckpoint();
+  // The shard's stage profiles are shared by its runs (the same object); the rest is this run's own.
+  const checkpoint: ShardCheckpoint = { ...emptyCheckpoint(), profiles };
   let previous: number | undefined;
   const memo: ScheduleMemo = { after: -Infinity, at: 0, n: 0 };
   for (let minute = ceilTick(runStart + 1); ; minute += tick) {
@@ -177,11 +187,9 @@ function watchRun(
       previous = at;
       if (due === undefined) continue;
       checks++;
-      const profile = profiles[job.backend];
       if (at >= end) {
-        // A success teaches the target's stage profile (poll-tick.ts's rememberRun).
-        const done = observeRun(checkpoint.runs![task.taskId], runStart, at, { phase: job.failAt(attempt) >= 0 ? 'failed' : 'succeeded' }, profile);
-        if (done.profile) profiles[job.backend] = done.profile;
+        // A success teaches the target's stage profile.
+        rememberRun(checkpoint, task, at, { phase: job.failAt(attempt) >= 0 ? 'failed' : 'succeeded' });
         return [at, checks];
       }
       const seen = job.observe(attempt, at - runStart);
@@ -195,9 +203,9 @@ function watchRun(
       }
       if (nearEndOf(seen)) checkpoint.nearEnd[task.taskId] = { stage, at };
       else delete checkpoint.nearEnd[task.taskId];
-      const run = observeRun(checkpoint.runs![task.taskId], runStart, at, { phase: 'running', ...seen }, profile);
-      if (run.memory && predicted) checkpoint.runs![task.taskId] = run.memory;
-      else delete checkpoint.runs![task.taskId];
+      rememberRun(checkpoint, task, at, { phase: 'running', ...seen });
+      // A run beyond what the shards can remember is followed by the age-based rule alone.
+      if (!predicted) delete checkpoint.runs![task.taskId];
     }
   }
 }

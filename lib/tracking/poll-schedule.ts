@@ -1,6 +1,6 @@
 import type { RemoteRef } from '../backends/backend.ts';
 import type { TaskState } from '../task/states.ts';
-import { predictedGapMs, type RunMemory, type StageProfile } from './end-prediction.ts';
+import { observeRun, predictedGapMs, type RunMemory, type StageProfile } from './end-prediction.ts';
 import { checkIntervalMs, deadlineOf, errorBackoffMs, jittered, type PollPolicy } from './poll-policy.ts';
 
 /**
@@ -55,6 +55,26 @@ export interface ShardCheckpoint {
 }
 
 export const emptyCheckpoint = (): ShardCheckpoint => ({ nearEnd: {}, failing: {}, pending: {}, runs: {}, profiles: {} });
+
+/**
+ * What a check says about when the run will end (end-prediction.ts), kept in the checkpoint; a run that
+ * succeeded teaches its target's stage profile. The poller and the benchmark's simulation both call this.
+ */
+export function rememberRun(
+  checkpoint: ShardCheckpoint,
+  task: Pick<IndexedTask, 'taskId' | 'target' | 'backend' | 'runStartedAt' | 'submittedAt'>,
+  at: number,
+  status: { phase: string; progress?: number; stage?: string },
+): void {
+  checkpoint.runs ??= {};
+  checkpoint.profiles ??= {};
+  const { runs, profiles } = checkpoint;
+  const key = task.target ?? task.backend;
+  const seen = observeRun(runs[task.taskId], task.runStartedAt ?? task.submittedAt ?? at, at, status, profiles[key]);
+  if (seen.memory) runs[task.taskId] = seen.memory;
+  else delete runs[task.taskId];
+  if (seen.profile) profiles[key] = seen.profile;
+}
 
 /** States whose checks without news write nothing (the others always write when checked). */
 export function isFollowedWithoutWrites(state: TaskState): boolean {

@@ -1,10 +1,9 @@
-import type { RemoteStatus, TargetLimits } from '../backends/backend.ts';
+import type { TargetLimits } from '../backends/backend.ts';
 import { Semaphore } from '../concurrency.ts';
 import { attributeTo } from '../cost/cost-ledger.ts';
 import { type PollCheckpointStore, TaskVersionConflictError } from '../store/task-store.ts';
 import { decideRun } from './decisions.ts';
-import { observeRun } from './end-prediction.ts';
-import { dueCheckTime, type IndexedTask, isFollowedWithoutWrites, type ShardCheckpoint } from './poll-schedule.ts';
+import { dueCheckTime, type IndexedTask, isFollowedWithoutWrites, rememberRun, type ShardCheckpoint } from './poll-schedule.ts';
 import { apply, context, NeedsFullTaskError, observe, type PollOutcome, pollTask, refOf } from './poll-task.ts';
 import type { TrackingDependencies } from './tracking-deps.ts';
 import { type StarterDependencies, type StarterReport, startWaitingTasks } from './waiting-starter.ts';
@@ -246,18 +245,6 @@ async function checkTask(
   }
 }
 
-/** What the check says about when the run will end (end-prediction.ts), kept in the checkpoint; a finished run teaches its target. */
-function rememberRun(checkpoint: ShardCheckpoint, task: IndexedTask, at: number, status: RemoteStatus): void {
-  checkpoint.runs ??= {};
-  checkpoint.profiles ??= {};
-  const { runs, profiles } = checkpoint;
-  const key = task.target ?? task.backend;
-  const seen = observeRun(runs[task.taskId], task.runStartedAt ?? task.submittedAt ?? at, at, status, profiles[key]);
-  if (seen.memory) runs[task.taskId] = seen.memory;
-  else delete runs[task.taskId];
-  if (seen.profile) profiles[key] = seen.profile;
-}
-
 /** Counts one more failed check of a task in the checkpoint (its backoff grows); returns the count. */
 function noteFailure(checkpoint: ShardCheckpoint, taskId: string, at: number, message: string): number {
   const failures = (checkpoint.failing[taskId]?.failures ?? 0) + 1;
@@ -267,21 +254,16 @@ function noteFailure(checkpoint: ShardCheckpoint, taskId: string, at: number, me
 
 /** Entries of tasks that left the shard's index go; the checkpoint item stays small. */
 function prune(checkpoint: ShardCheckpoint, tasks: Map<string, IndexedTask>): void {
-  const keep = <T>(entries: Record<string, T>, at: (entry: T) => number) =>
+  const keep = <T>(entries: Record<string, T>, at: (entry: T) => number, most = maxCheckpointEntries) =>
     Object.fromEntries(
       Object.entries(entries)
         .filter(([taskId]) => tasks.has(taskId))
         .sort((a, b) => at(b[1]) - at(a[1]))
-        .slice(0, maxCheckpointEntries),
+        .slice(0, most),
     );
   checkpoint.nearEnd = keep(checkpoint.nearEnd, (e) => e.at);
   checkpoint.failing = keep(checkpoint.failing, (e) => e.at);
-  checkpoint.runs = Object.fromEntries(
-    Object.entries(checkpoint.runs ?? {})
-      .filter(([taskId]) => tasks.has(taskId))
-      .sort((a, b) => b[1].at - a[1].at)
-      .slice(0, maxRunMemories),
-  );
+  checkpoint.runs = keep(checkpoint.runs ?? {}, (e) => e.at, maxRunMemories);
   // The oldest pending check times are kept: they waited longest.
   checkpoint.pending = keep(checkpoint.pending, (at) => -at);
 }

@@ -73,8 +73,9 @@ export async function startWaitingTasks(
     if (line.length === 0) continue;
     const holders = await deps.slots.holders(scope.id);
     let running = holders.length;
-    for (const holder of holders) {
-      if (!isStaleHolder(await deps.store.get(holder.taskId), holder, now)) continue;
+    const holding = await Promise.all(holders.map((holder) => deps.store.get(holder.taskId)));
+    for (const [k, holder] of holders.entries()) {
+      if (!isStaleHolder(holding[k], holder, now)) continue;
       await deps.slots.release(holder.taskId, holder.scopes ?? [scope.id]);
       deps.logger.warn('slot given back: its task no longer uses it', { target: target.name, taskId: holder.taskId });
       report.released++;
@@ -92,10 +93,12 @@ export async function startWaitingTasks(
     }));
     const freeAt = new Map<string, number>();
     if (limits.maxConcurrentPerDestination !== undefined) {
-      for (const destination of new Set(entries.map((e) => e.destination))) {
-        const dest = scopesOf(target.name, destination, limits)[1]!;
-        freeAt.set(destination, dest.max - (await deps.slots.holders(dest.id)).length);
-      }
+      await Promise.all(
+        [...new Set(entries.map((e) => e.destination))].map(async (destination) => {
+          const dest = scopesOf(target.name, destination, limits)[1]!;
+          freeAt.set(destination, dest.max - (await deps.slots.holders(dest.id)).length);
+        }),
+      );
     }
     for (const entry of nextToStart(entries, free, (d) => freeAt.get(d) ?? Number.POSITIVE_INFINITY)) {
       const task = line.find((t) => t.taskId === entry.taskId)!;
