@@ -27,4 +27,25 @@ describe('the virtual-time simulation', () => {
   it("bulkpilot's polling rule makes fewer backend calls per task than fixed polling", () => {
     expect(summarize(simulate('bulkpilot', small)).backendCallsPerTask).toBeLessThan(summarize(simulate('fixed-60s', small)).backendCallsPerTask);
   });
+
+  for (const backend of ['linkis', 'cdm', 'lindorm'] as const) {
+    it(`${backend}: the same figures twice for a seed, fewer calls than fixed polling, and an earlier median detection`, () => {
+      const workload = { ...small, backend };
+      const ours = summarize(simulate('bulkpilot', workload));
+      const fixed = summarize(simulate('fixed-60s', workload));
+      expect(summarize(simulate('bulkpilot', workload))).toEqual(ours);
+      expect(ours.backendCallsPerTask).toBeLessThan(fixed.backendCallsPerTask);
+      expect(ours.medianDetectionS).toBeLessThan(fixed.medianDetectionS);
+      expect(ours.predictedShare).toBe(1);
+    });
+  }
+
+  it('predicts no more runs than the shards can remember: with one shard and a busy day, the rest use the age-based rule and are seen later', () => {
+    const busy = { ...defaultWorkload, tasksPerDay: 40_000, backend: 'linkis' as const };
+    const oneShard = simulate('bulkpilot', busy, undefined, undefined, 1);
+    // About 1,400 runs at once against 800 memories.
+    expect(oneShard.concurrentRuns).toBeGreaterThan(1_000);
+    expect(oneShard.predictedShare).toBeCloseTo(800 / oneShard.concurrentRuns, 5);
+    expect(summarize(oneShard).medianDetectionS).toBeGreaterThan(summarize(simulate('bulkpilot', busy)).medianDetectionS);
+  }, 60_000);
 });
