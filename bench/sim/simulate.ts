@@ -117,7 +117,17 @@ export interface StrategyResult {
   concurrentRuns: number;
   predictedShare: number;
   cost: { dynamo: number; lambda: number; stepFunctions: number; messaging: number; total: number };
+  /** The same runs at the least a task must write to be durable and crash-safe (`floorWriteUnits`), all else equal. */
+  floorCost: number;
 }
+
+/**
+ * The writes no design can do without, each of the task item (about 1.3 KB: 2 units) with its due-index
+ * entry (1 unit): the intent before the create (else a crash could create twice), the job's reference after
+ * it (else the job is lost), the end; per retry, its claim before the retry call and its reference after.
+ * Not in it: the operators' indexes, the separate RUNNING state, the notification's mark.
+ */
+export const floorWriteUnits = { perTask: 3 * 3, perRetry: 2 * 3 };
 
 export interface Summary {
   strategy: StrategyName;
@@ -130,6 +140,8 @@ export interface Summary {
   failureMedianS: number;
   predictedShare: number;
   dollarsPer10kTaskHours: number;
+  /** The floor's (floorWriteUnits) on the same runs. */
+  floorDollarsPer10kTaskHours: number;
   /** The same, by part: DynamoDB, Lambda, Step Functions, and messaging (SQS, SNS, the other functions). */
   breakdownPer10kTaskHours: { dynamo: number; lambda: number; stepFunctions: number; messaging: number };
 }
@@ -233,6 +245,7 @@ export function simulate(
   let changes = 0;
   let taskMs = 0;
   let tasks = 0;
+  let retries = 0;
   const profiles = Array.from({ length: shards }, (): Record<string, StageProfile> => ({}));
   // Runs at once over the day (from a first pass over the run lengths), against what the shards can remember.
   let runMs = 0;
@@ -270,6 +283,7 @@ export function simulate(
       runStart = strategy === 'step-functions' ? due : ceilTick(due);
       backendCalls += 2; // the info check before the retry, and the retry
       changes += 3; // RETRY_WAIT, the retry claim, RUNNING
+      retries++;
     }
     taskMs += finished - job.submittedAt;
   }
@@ -301,6 +315,13 @@ export function simulate(
     concurrentRuns: concurrent,
     predictedShare: strategy === 'bulkpilot' ? predictedShare : 0,
     cost: { dynamo, lambda: lambda + pollerFloor, stepFunctions, messaging, total: dynamo + lambda + pollerFloor + stepFunctions + messaging },
+    // bulkpilot's checks, index reads, poller and messaging, with only the writes durability needs.
+    floorCost:
+      activeMinutes * costModels.bulkpilot.readUnitsPerActiveMinute * prices.dynamoReadUnit +
+      (tasks * floorWriteUnits.perTask + retries * floorWriteUnits.perRetry) * prices.dynamoWriteUnit +
+      checks * (costModels.bulkpilot.lambdaMsPerCheck / 1000) * costModels.bulkpilot.lambdaGb * prices.lambdaGbSecond +
+      1440 * (prices.lambdaRequest + 35 * 0.5 * prices.lambdaGbSecond) +
+      messaging,
   };
 }
 
@@ -318,6 +339,7 @@ export function summarize(result: StrategyResult): Summary {
     failureMedianS: of(result.failureDelaysMs, 0.5),
     predictedShare: result.predictedShare,
     dollarsPer10kTaskHours: (result.cost.total / result.taskHours) * 10_000,
+    floorDollarsPer10kTaskHours: (result.floorCost / result.taskHours) * 10_000,
     breakdownPer10kTaskHours: {
       dynamo: (result.cost.dynamo / result.taskHours) * 10_000,
       lambda: (result.cost.lambda / result.taskHours) * 10_000,

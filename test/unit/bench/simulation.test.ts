@@ -48,4 +48,10 @@ describe('the virtual-time simulation', () => {
     expect(oneShard.predictedShare).toBeCloseTo(800 / oneShard.concurrentRuns, 5);
     expect(summarize(oneShard).medianDetectionS).toBeGreaterThan(summarize(simulate('bulkpilot', busy)).medianDetectionS);
   }, 60_000);
+
+  it('prices the floor (only the writes durability needs) below bulkpilot and above nothing, on the same runs', () => {
+    const ours = summarize(simulate('bulkpilot', small));
+    expect(ours.floorDollarsPer10kTaskHours).toBeGreaterThan(0);
+    expect(ours.floorDollarsPer10kTaskHours).toBeLessThan(ours.dollarsPer10kTaskHours);
+  });
 });
