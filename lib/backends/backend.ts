@@ -69,6 +69,11 @@ export interface RemoteStatus {
   /** The job's own counters (rows, bytes, discarded records…), as the backend names them: stored and shown. */
   counters?: Record<string, number>;
   /**
+   * When the run ended by the backend's own record (epoch ms), for a run that ended, where its API says: set
+   * against when bulkpilot saw the end, it is the detection delay the report shows. Absent: unknown.
+   */
+  endedAt?: number;
+  /**
    * The backend's judgement that a job it calls running is not doing its work (data discarded, nothing
    * transferred for too long). A new warning is stored, counted and notified; its `code` tells warnings apart.
    */

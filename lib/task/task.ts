@@ -110,6 +110,8 @@ export interface Task {
   progress?: number;
   /** The backend said the run is about to end when the task was last written: checks come closer. */
   nearEnd?: boolean;
+  /** When the last run that ended ended, by the backend's own record, where it reports one (the report's detection delay). */
+  remoteEndedAt?: number;
   /** The job's own counters (rows, bytes, discarded records…) when last written. */
   counters?: Record<string, number>;
   /** What the backend says is wrong with a job it calls running, each since when; absent when healthy. */

@@ -299,7 +299,9 @@ export function decideStalledSubmission(task: Task, ctx: DecisionContext, backen
 }
 
 /** What a status tells a task to store whenever it is written. */
-export function seenChanges(status: RemoteStatus): Pick<Task, 'remoteState' | 'stage' | 'progress' | 'nearEnd' | 'counters'> & { remote?: RemoteRef } {
+export function seenChanges(
+  status: RemoteStatus,
+): Pick<Task, 'remoteState' | 'stage' | 'progress' | 'nearEnd' | 'counters' | 'remoteEndedAt'> & { remote?: RemoteRef } {
   return {
     remoteState: status.state,
     ...(status.stage !== undefined ? { stage: status.stage } : {}),
@@ -307,6 +309,7 @@ export function seenChanges(status: RemoteStatus): Pick<Task, 'remoteState' | 's
     nearEnd: status.nearEnd === true,
     ...(status.ref !== undefined ? { remote: status.ref } : {}),
     ...(status.counters !== undefined ? { counters: status.counters } : {}),
+    ...(status.endedAt !== undefined ? { remoteEndedAt: status.endedAt } : {}),
   };
 }
 

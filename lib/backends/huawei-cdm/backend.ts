@@ -156,6 +156,8 @@ export class CdmBackend implements Backend<CdmParams> {
     if (latest.counters) status.counters = latest.counters;
     if ((phase === 'failed' || phase === 'aborted') && (latest.errorSummary || latest.errorDetails))
       status.message = latest.errorSummary ?? latest.errorDetails!;
+    // An ended run's last update is its end.
+    if ((phase === 'succeeded' || phase === 'failed' || phase === 'aborted') && latest.updatedAt !== undefined) status.endedAt = latest.updatedAt;
     const submissionId = latest.submissionId;
     if (submissionId !== undefined && submissionId !== ref.submissionId) status.ref = { ...ref, submissionId };
     return status;

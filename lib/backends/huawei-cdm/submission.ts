@@ -9,6 +9,8 @@ export interface CdmSubmission {
   /** 0–100, or -1 when the run failed. */
   progress?: number;
   createdAt?: number;
+  /** `last-update-date`: for a run that ended, when it ended. */
+  updatedAt?: number;
   /** Sqoop's counters, only when SUCCEEDED; -1 (not applicable) left out. */
   counters?: Record<string, number>;
   errorSummary?: string;
@@ -28,6 +30,8 @@ export function readSubmission(value: unknown): CdmSubmission | string {
   if (s.progress !== undefined && s.progress !== null && Number.isFinite(progress)) submission.progress = progress;
   const created = Number(s['creation-date']);
   if (Number.isFinite(created) && created > 0) submission.createdAt = created;
+  const updated = Number(s['last-update-date']);
+  if (Number.isFinite(updated) && updated > 0) submission.updatedAt = updated;
   const counters = (s.counters as Record<string, unknown> | undefined)?.[counterKey];
   if (typeof counters === 'object' && counters !== null) {
     const kept = Object.fromEntries(Object.entries(counters as Record<string, unknown>).filter(([, v]) => typeof v === 'number' && v >= 0)) as Record<

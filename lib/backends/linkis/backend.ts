@@ -88,6 +88,8 @@ export class LinkisBackend implements Backend<LinkisSubmitParams> {
     if (phase === 'running' && (task.progress ?? 0) >= this.#nearEndProgress) status.nearEnd = true;
     if (phase === 'failed' && (task.errDesc || task.errCode !== undefined))
       status.message = `${task.errCode === undefined ? '' : `errCode ${task.errCode}: `}${task.errDesc ?? task.status}`;
+    // A completed row is written for the last time when the task completes: its updatedTime is the end.
+    if (isCompleted(task.status) && task.updatedTime !== undefined) status.endedAt = task.updatedTime;
     // A task found or settled by its taskID alone learns its execID from the history.
     if (task.execID && task.execID !== ref.execID) status.ref = { taskID: task.taskID, execID: task.execID };
     return status;

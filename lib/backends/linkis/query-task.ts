@@ -1,6 +1,6 @@
 /**
  * A task as jobhistory returns it (QueryTaskVO), read leniently: `taskID` a number, `status` the enum
- * name, `progress` a stringified float ("0.0"…"1.0"; a kill writes "1.0f"), `createdTime` epoch ms, and
+ * name, `progress` a stringified float ("0.0"…"1.0"; a kill writes "1.0f"), `createdTime` and `updatedTime` epoch ms, and
  * `sourceJson` the persisted `source` as JSON text (where the submit's marker lives).
  */
 export interface LinkisQueryTask {
@@ -14,6 +14,8 @@ export interface LinkisQueryTask {
   execID?: string;
   source: Record<string, unknown>;
   createdTime?: number;
+  /** When the history row last changed (epoch ms): for a completed task, when it completed. */
+  updatedTime?: number;
   canRetry?: boolean;
 }
 
@@ -33,6 +35,7 @@ export function readQueryTask(value: unknown): LinkisQueryTask | string {
   const execID = [vo.strongerExecId, vo.execId].find((id) => typeof id === 'string' && id.startsWith('exec_id'));
   if (typeof execID === 'string') task.execID = execID;
   if (typeof vo.createdTime === 'number') task.createdTime = vo.createdTime;
+  if (typeof vo.updatedTime === 'number' && vo.updatedTime > 0) task.updatedTime = vo.updatedTime;
   if (typeof vo.canRetry === 'boolean') task.canRetry = vo.canRetry;
   return task;
 }

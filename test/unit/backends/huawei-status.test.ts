@@ -34,6 +34,29 @@ describe('a CDM submission', () => {
   });
 });
 
+describe("a CDM run's end time", () => {
+  const statusOf = (submission: Record<string, unknown>) =>
+    new CdmBackend({
+      maxCallMs: 1_000,
+      maxReadMs: 1_000,
+      jobStatus: async () => [readSubmission({ 'job-name': 'j', 'submission-id': 3, ...submission })],
+    } as unknown as CdmClient).status({
+      jobName: 'j',
+      clusterId: 'c1',
+      submissionId: 3,
+    });
+
+  it("is the ended run's last-update-date, and absent while it runs (the report's detection delay)", async () => {
+    expect(await statusOf({ status: 'SUCCEEDED', progress: 100, 'last-update-date': 1_700_000_123_000 })).toMatchObject({ endedAt: 1_700_000_123_000 });
+    expect(await statusOf({ status: 'FAILED', progress: -1, 'last-update-date': 1_700_000_124_000 })).toMatchObject({
+      phase: 'failed',
+      endedAt: 1_700_000_124_000,
+    });
+    expect((await statusOf({ status: 'RUNNING', progress: 40, 'last-update-date': 1_700_000_100_000 })).endedAt).toBeUndefined();
+    expect((await statusOf({ status: 'SUCCEEDED', progress: 100 })).endedAt).toBeUndefined();
+  });
+});
+
 describe('a DIS dump task', () => {
   it('never succeeds: running is healthy, a stop is PAUSED, ERROR and ABNORMAL are failures', () => {
     expect(['STARTING', 'RUNNING', 'PAUSED', 'DELETE', 'ERROR', 'ABNORMAL', 'FROZEN'].map(disPhase)).toEqual([

@@ -83,6 +83,20 @@ describe('tracking', () => {
     expect(endpoints()).not.toContain('status');
   });
 
+  it("a completed task's end time is its history row's updatedTime; a running one has none", async () => {
+    const { backend, clock, params, context } = await setup();
+    const createdAt = clock.now();
+    const ref = await backend.create(params, context());
+    clock.advance(30_000);
+    expect((await backend.status(ref)).endedAt).toBeUndefined();
+    clock.advance(90_000);
+    const ended = await backend.status(ref);
+    expect(ended.phase).toBe('succeeded');
+    // Inited 1 s, Scheduled 2 s, Running 60 s: it ended 63 s after the submit, long before this check.
+    expect(ended.endedAt).toBeGreaterThanOrEqual(createdAt + 63_000);
+    expect(ended.endedAt).toBeLessThan(createdAt + 64_000);
+  });
+
   it('a task found by its taskID alone learns its execID from the history', async () => {
     const { backend, params, context } = await setup();
     const ref = await backend.create(params, context());

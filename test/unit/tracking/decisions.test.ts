@@ -51,6 +51,15 @@ describe('a running run (SUBMITTED or RUNNING)', () => {
     ).toBe('none');
   });
 
+  it("stores the backend's own end time of a run that ended, where it says one (the report's detection delay)", () => {
+    const ended = decideRun(task('RUNNING'), status('succeeded', { endedAt: t0 + 50_000 }), ctx(t0 + min));
+    expect(ended).toMatchObject({ kind: 'transition', to: 'SUCCEEDED', changes: { remoteEndedAt: t0 + 50_000 } });
+    const failed = decideRun(task('RUNNING'), status('failed', { endedAt: t0 + 40_000 }), ctx(t0 + min));
+    expect(failed).toMatchObject({ kind: 'transition', to: 'FAILED', changes: { remoteEndedAt: t0 + 40_000 } });
+    const silent = decideRun(task('RUNNING'), status('succeeded'), ctx(t0 + min));
+    expect(silent.kind === 'transition' && 'remoteEndedAt' in silent.changes).toBe(false);
+  });
+
   it('ends as the backend says: succeeded, failed (kept for the retry policy), aborted outside', () => {
     expect(kindOf(decideRun(task('RUNNING'), status('succeeded'), ctx(t0 + min)))).toBe('transition SUCCEEDED');
     const failed = decideRun(task('RUNNING'), status('failed', { stage: 'LOAD', message: 'disk full' }), ctx(t0 + min));
