@@ -27,6 +27,7 @@ import { isTerminal, scheduledStates, type TaskState, taskStates } from '../task
 import { type Task, taskIdFor } from '../task/task.ts';
 import { DeadLetterQueue, deadLetterDetail, deadLetterTable } from './dead-letters.ts';
 import { duration, table, taskDetail, taskHeaders, taskRow, time } from './format.ts';
+import { ReportUsageError, reportData, reportFilters, reportOutput } from './report-command.ts';
 import { describeValidationError, RequestInputError, readRequestInput } from './request-input.ts';
 import { SubmitRefusedError, submitRequest } from './submit-command.ts';
 
@@ -78,6 +79,14 @@ commands:
   queue [--target T]                    the tasks waiting for a slot of a limited target, in the order
                                         they will start (priority, then arrival)
   limits                                each limited target's and destination's use against its limit
+  report [--since T] [--until T] [--target T] [--state S,S] [--max N]
+                                        one self-contained HTML page (stdout) of the tasks accepted in the
+                                        window: a timeline per target (waits, retries, attempts), a summary
+                                        (states, success rate, p50/p95 run time and detection delay,
+                                        retries, cost) and each task's history, job, progress and, for a
+                                        few failed ones, the last log lines; T is an age (30m, 1h, 2d) or
+                                        an ISO time; --max bounds the tasks read (default 2000); --json:
+                                        the same data
   dead-letters list                     the dead-letter queue's messages, with why each is there
   dead-letters show <messageId>         one of them, with its body
   dead-letters redrive (<messageId> | --all) [--fix file.json]
@@ -285,6 +294,21 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         );
         return 0;
       }
+      case 'report': {
+        const { filters, maxTasks } = reportFilters({ since: o.since, until: o.until, target: o.target, state: o.state, max: o.max }, io.now());
+        const { store } = await runtime();
+        // The log tails need the targets; a report without them is still the report.
+        const backends = await createOperatorRuntime(io.env, { logger, connect: true }).then(
+          (r) => r.deps.backends,
+          (error: unknown) => ({ unavailable: `the targets cannot be read here (${redact('', explain(error))})` }),
+        );
+        try {
+          io.out(reportOutput(await reportData(store, backends, { filters, maxTasks, now: io.now() }), o.json === true));
+        } finally {
+          if (!('unavailable' in backends)) await backends.close();
+        }
+        return 0;
+      }
       case 'limits': {
         const targets = targetsFromEnv(io.env);
         const slots = new DynamoDbSlotStore({ client: new DynamoDBClient(operatorAwsClientOptions(io.env)), tableName: requireVar(io.env, 'TASKS_TABLE') });
@@ -329,7 +353,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return usageError(`unknown command ${JSON.stringify(command)}`);
     }
   } catch (error) {
-    if (error instanceof UsageError) return usageError(error.message);
+    if (error instanceof UsageError || error instanceof ReportUsageError) return usageError(error.message);
     // Credentials read at run time are masked here too: an operator's terminal is a log of its own.
     return fail(command, String(redact('', explain(error, io.env))), 1);
   }
@@ -371,6 +395,9 @@ function parseOptions(argv: string[]) {
       'give-up': { type: 'boolean' },
       'force-new': { type: 'boolean' },
       fix: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      max: { type: 'string' },
       version: { type: 'boolean' },
     },
   });
