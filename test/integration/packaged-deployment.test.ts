@@ -13,6 +13,7 @@ import { type LindormMaster, startLindormMaster } from '../../local/lindorm-mast
 import { type LinkisGateway, startLinkisGateway } from '../../local/linkis-gateway/simulator.ts';
 import { runtimeProvided } from '../../scripts/runtime-provided.ts';
 import { captureOutput } from '../support/capture-output.ts';
+import { evaluateSub, searchQueries, widgetsOf } from '../support/dashboard-body.ts';
 import { cdmTargetEntry, disTargetEntry, huaweiEnv } from '../support/huawei.ts';
 import { linkisEnv, linkisGatewayAuth, linkisPassword, linkisTargetEntry, linkisToken } from '../support/linkis.ts';
 import { createTestAws, receiveAll, type TestAws } from '../support/stack.ts';
@@ -269,6 +270,19 @@ describe('the prod template (npm run package -- --stage prod, with a master and 
       ],
     });
     expect(alarms.PollLagAlarm).toMatchObject({ MetricName: 'PollLag', Statistic: 'Maximum', Threshold: 300000 });
+  });
+
+  it("holds the stage's dashboard: its body JSON once CloudFormation substitutes it, its searches and alarm lines for prod", () => {
+    const dashboards = Object.values(prod.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    expect(dashboards[0]!.Properties.DashboardName).toBe('bulkpilot-prod');
+    // Serverless resolved its own variables and left CloudFormation's (and SEARCH's escaped labels) alone.
+    const widgets = widgetsOf(evaluateSub(dashboards[0]!.Properties.DashboardBody, (name) => `<${name}>`));
+    const searches = searchQueries(widgets).filter((s) => s.namespace === 'bulkpilot');
+    expect(searches.length).toBeGreaterThan(5);
+    for (const search of searches) expect(search.filters, search.widget).toEqual({ service: 'bulkpilot', stage: 'prod' });
+    const lines = widgets.flatMap((w) => w.properties.annotations?.horizontal ?? []).map((a) => a.value);
+    expect(lines.sort()).toEqual([prod.Resources.PollLagAlarm!.Properties.Threshold, prod.Resources.WaitingLineAlarm!.Properties.Threshold].sort());
   });
 });
 
