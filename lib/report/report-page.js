@@ -145,7 +145,8 @@
               const to = api.coord([api.value(2), row]);
               const h = api.size([0, 1])[1] * 0.62;
               const shape = echarts.graphic.clipRectByRect(
-                { x: from[0], y: from[1] - h / 2, width: Math.max(2, to[0] - from[0]), height: h },
+                // A task that ended at once (a rejected request) still shows as a mark.
+                { x: from[0], y: from[1] - h / 2, width: Math.max(5, to[0] - from[0]), height: h },
                 { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height },
               );
               if (!shape) return undefined;

@@ -12,6 +12,8 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createJsonLogger } from '../../lib/logger.ts';
+import { createOperatorRuntime } from '../../lib/runtime/tracking-runtime.ts';
 import { startDynamoDbLocal } from '../emulators/dynamodb-local.ts';
 import { startLocalFauxqs } from '../emulators/fauxqs.ts';
 import { freePort } from '../emulators/free-port.ts';
@@ -25,6 +27,7 @@ import type { EventSourceCheckpoint } from './dynamodb-stream-source.ts';
 import { DynamoDbStreamEventSource, DynamoDbStreamReader } from './dynamodb-stream-source.ts';
 import { filterPatternsOf } from './event-filter.ts';
 import { functionEnvironment } from './function-environment.ts';
+import { startReportServer } from './report-server.ts';
 import { S3NotificationBridge } from './s3-notification-bridge.ts';
 import { ScheduleSource } from './schedule-source.ts';
 import { SqsEventSource } from './sqs-event-source.ts';
@@ -321,9 +324,23 @@ async function main() {
     BDS_MASTER_URL: masterUrl,
     LANDING_BUCKET: bucket,
   };
+  // The live report reads the table and the targets as an operator's `bulkpilot report` does.
+  const reportRuntime = await createOperatorRuntime({ ...process.env, ...exports }, { logger: createJsonLogger({ level: 'error' }), connect: true });
+  const report = await startReportServer({
+    store: reportRuntime.store,
+    backends: reportRuntime.deps.backends,
+    port: await portOr(Number(process.env.REPORT_PORT ?? 8090), 'the live report', 'REPORT_PORT'),
+    intervalMs: Number(process.env.REPORT_REFRESH_SECONDS ?? 3) * 1000,
+    onError: (error) => log({ report: 'the live report could not read the tasks', error: String(error) }),
+  });
+  stops.unshift(async () => {
+    await report.close();
+    await reportRuntime.deps.backends.close();
+  });
+
   // `npm run demo` (and anyone else) finds the running stack here.
   mkdirSync(dirname(stateFile), { recursive: true });
-  writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url }, null, 2));
+  writeFileSync(stateFile, JSON.stringify({ pid: process.pid, env: exports, deadLetterQueueUrl: queue.deadLetter!.url, reportUrl: report.url }, null, 2));
   stops.unshift(async () => rmSync(stateFile, { force: true }));
   console.log(`
 bulkpilot local stack is up (stage "${stage}")
@@ -336,6 +353,7 @@ bulkpilot local stack is up (stage "${stage}")
   Linkis gateway     ${linkisUrl}   ${linkisNote}
   Huawei CDM / DIS   ${cdmUrl} / ${disUrl}   ${huaweiNote}
   targets            ${targetsFile}   lindorm (default), linkis, cdm, dis${describeLimits(limits)}
+  live report        ${report.url}   every task on a timeline, refreshed every ${Number(process.env.REPORT_REFRESH_SECONDS ?? 3)} s (REPORT_PORT)
   functions
 ${wired.map((w) => `    ${w}`).join('\n')}
 
