@@ -140,6 +140,8 @@ export function segmentsOf(history: readonly HistoryEntry[], end: number): Segme
     if (last && last.state === entry.to && last.attempt === attempt && last.to === entry.at) last.to = Math.max(last.to, to);
     else segments.push({ state: entry.to, from: entry.at, to: Math.max(entry.at, to), attempt });
   });
+  // A task that ended as it was made (a request refused on arrival) is a mark at that moment.
+  if (segments.length === 0 && history[0]) segments.push({ state: history[0].to, from: history[0].at, to: history[0].at, attempt: 0 });
   return segments;
 }
 

@@ -38,7 +38,9 @@
   const time = (ms) => (ms === null || ms === undefined ? '–' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z'));
   const percent = (share) => (share === null || share === undefined ? '–' : `${Math.round(share * 1000) / 10} %`);
   const costText = (c) => (c ? `${c.readUnits} RCU + ${c.writeUnits} WCU, ${c.backendCalls} backend calls, ${duration(c.lambdaMs)} Lambda` : '–');
-  const segmentColour = (task, segment) => stateColours[segment.state] || (terminal.has(segment.state) ? '#777777' : outcomeColours[task.outcome]);
+  // A terminal state the task later left (an operator's retry) is grey; its own end is its outcome.
+  const segmentColour = (task, segment) =>
+    stateColours[segment.state] || (terminal.has(segment.state) && segment.state !== task.state ? '#777777' : outcomeColours[task.outcome]);
 
   function renderSummary(data) {
     const s = data.summary;

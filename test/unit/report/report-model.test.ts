@@ -46,6 +46,15 @@ describe('a task on the timeline', () => {
     ]);
   });
 
+  it('a request refused on arrival (made REJECTED) is a mark at that moment', () => {
+    const refused = newTask(
+      { taskId: taskIdFor('refused'), requestId: 'refused', requestIdSource: 'client', backend: '(unknown)', state: 'REJECTED', createdAt: t0, summary: {} },
+      'invalid request',
+      defaultTaskPolicy,
+    );
+    expect(segmentsOf(refused.history, t0)).toEqual([{ state: 'REJECTED', from: t0, to: t0, attempt: 0 }]);
+  });
+
   it('an active task runs to now; a waiting stretch is its own', () => {
     const task = lived('waits', 'lindorm', [
       ['WAITING', 1],
