@@ -1,41 +1,36 @@
-// Poll and submit throughput on real parts (DynamoDB Local, the simulated master), each against a floor
+// Poll and submit throughput on real parts (DynamoDB Local, each backend's simulator), each against a floor
 // measured in the same run: the bare calls the same work needs, at the same concurrency.
-import { BatchWriteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { Pool } from 'undici';
-import { LindormBulkloadBackend } from '../lib/backends/lindorm/backend.ts';
-import { LindormBulkloadClient } from '../lib/backends/lindorm/client.ts';
-import { encodeCreateForm } from '../lib/backends/lindorm/form.ts';
-import { parseLindormRequest } from '../lib/backends/lindorm/request.ts';
+import type { RemoteRef } from '../lib/backends/backend.ts';
+import { backendCatalog } from '../lib/backends/catalog.ts';
 import { BackendRegistry } from '../lib/backends/registry.ts';
 import { systemClock } from '../lib/clock.ts';
 import { mapWithConcurrency } from '../lib/concurrency.ts';
+import { CostLedger } from '../lib/cost/cost-ledger.ts';
 import { silentLogger } from '../lib/logger.ts';
-import { targetsFromEnv } from '../lib/runtime/deployment-targets.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
 import { submitBatch } from '../lib/submit/submit-batch.ts';
 import { defaultSubmitSettings } from '../lib/submit/submit-record.ts';
-import { defaultTaskPolicy, newTask, taskIdFor, transition } from '../lib/task/task.ts';
+import type { Targets } from '../lib/targets/targets.ts';
+import { defaultTaskPolicy, newTask, type Task, taskIdFor, transition } from '../lib/task/task.ts';
 import { defaultPollPolicy } from '../lib/tracking/poll-policy.ts';
 import { pollTick } from '../lib/tracking/poll-tick.ts';
 import { defaultRetryPolicy } from '../lib/tracking/retry-policy.ts';
 import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
-import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
 import { provisionTable } from '../local/provision/provision.ts';
+import { type BenchTarget, benchTargetNames, startBenchTargets } from './throughput-targets.ts';
 
 const region = 'us-east-1';
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const seed = {
-  src: 'hdfs',
-  dst: 'ld',
-  readerConfig: '{"filePath":"p/","column":["id"]}',
-  writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}',
-  driverSpec: 'large',
-  instances: 2,
-  fileType: 'Parquet',
-};
+
+export type ThroughputKind = 'steady' | 'first-check' | 'submit';
 
 export interface ThroughputRow {
+  target: string;
+  kind: ThroughputKind;
+  /** With the cost ledger on, as the deployed functions run (it asks DynamoDB for the units of each call). */
+  ledger: boolean;
   measure: string;
   items: number;
   bulkpilotMs: number;
@@ -43,88 +38,93 @@ export interface ThroughputRow {
   /** floor / bulkpilot for polling (goal ≥ 0.8); bulkpilot / floor for submit (goal ≤ 1.5). */
   ratio: number;
   goal: string;
+  met: boolean;
+  /** First check only: the floor whose write is what a durable state change needs (see `requiredWrite`). */
+  requiredFloorMs?: number;
+  requiredRatio?: number;
 }
 
-export async function throughput(options: {
+export interface ThroughputOptions {
   pollTasks: number;
   steadyTasks?: number;
   submitRequests: number;
   infoLatencyMs: number;
   concurrency: number;
-}): Promise<ThroughputRow[]> {
+  targets?: readonly string[];
+}
+
+/**
+ * Every measure runs twice on each side in the order bulkpilot, floor, floor, bulkpilot and adds both runs:
+ * DynamoDB Local answers more slowly the longer it has run, so a drift favours neither side.
+ */
+export async function throughput(options: ThroughputOptions): Promise<ThroughputRow[]> {
   const dynamodbLocal = await startDynamoDbLocal();
-  const master = await startLindormMaster({
-    infoLatencyMs: options.infoLatencyMs,
-    createLatencyMs: options.infoLatencyMs,
-    stages: [{ name: 'BULKLOAD', durationMs: 24 * 3600_000 }],
-  });
+  const bench = await startBenchTargets(options.infoLatencyMs, options.targets ?? benchTargetNames);
   const dynamodb = new DynamoDBClient({ endpoint: dynamodbLocal.endpoint, region, credentials });
   try {
-    // A small unrecorded round first: whichever side ran first would otherwise pay the JIT warm-up of this
-    // process and of DynamoDB Local.
-    await pollThroughput(dynamodb, master.url, { ...options, pollTasks: Math.min(200, options.pollTasks) }, 'first-check');
-    return [
-      await pollThroughput(dynamodb, master.url, { ...options, pollTasks: options.steadyTasks ?? options.pollTasks }, 'steady'),
-      await pollThroughput(dynamodb, master.url, options, 'first-check'),
-      await submitThroughput(dynamodb, master.url, options),
-    ];
+    const rows: ThroughputRow[] = [];
+    for (const target of bench.all) {
+      // A small unrecorded round first: whichever side ran first would otherwise pay the JIT warm-up.
+      await pollThroughput(dynamodb, target, { ...options, pollTasks: Math.min(100, options.pollTasks) }, 'first-check');
+      rows.push(await pollThroughput(dynamodb, target, { ...options, pollTasks: options.steadyTasks ?? options.pollTasks }, 'steady'));
+      rows.push(await pollThroughput(dynamodb, target, options, 'first-check'));
+      rows.push(await submitThroughput(dynamodb, target, bench.targets, options));
+    }
+    // The deployed functions keep a cost ledger, which asks DynamoDB for each call's units: on DynamoDB Local
+    // that alone slows every write (for the floor too, so the floor asks for them as well here).
+    const first = bench.all[0]!;
+    rows.push(await pollThroughput(dynamodb, first, options, 'first-check', true));
+    rows.push(await submitThroughput(dynamodb, first, bench.targets, options, true));
+    return rows;
   } finally {
-    await master.close();
+    await bench.close();
     await dynamodbLocal.stop();
   }
 }
 
+/** Twice each, as bulkpilot, floor, floor, bulkpilot (see `throughput`); the sums. */
+async function abba(bulkpilot: () => Promise<number>, floors: Array<() => Promise<number>>): Promise<{ bulkpilotMs: number; floorMs: number[] }> {
+  let bulkpilotMs = await bulkpilot();
+  const floorMs: number[] = [];
+  for (const floor of floors) floorMs.push(await floor());
+  for (const [i, floor] of [...floors.entries()].reverse()) floorMs[i]! += await floor();
+  bulkpilotMs += await bulkpilot();
+  return { bulkpilotMs, floorMs };
+}
+
+const timed = async (work: () => Promise<unknown>) => {
+  const started = performance.now();
+  await work();
+  return performance.now() - started;
+};
+
 /**
- * `steady`: RUNNING tasks whose check brings nothing new — the usual tick; the floor is the bare GET loop.
- * `first-check`: SUBMITTED tasks that every check moves to RUNNING; the floor adds one UpdateItem per task.
+ * `steady`: RUNNING tasks whose check brings nothing new — the usual tick; the floor is the bare status loop.
+ * `first-check`: SUBMITTED tasks that every check moves to RUNNING; the floor adds one UpdateItem per task,
+ * either the bare one (state and version) or `requiredWrite`.
  */
 export async function pollThroughput(
   dynamodb: DynamoDBClient,
-  masterUrl: string,
+  target: BenchTarget,
   o: { pollTasks: number; infoLatencyMs: number; concurrency: number },
   kind: 'steady' | 'first-check',
+  ledger = false,
 ): Promise<ThroughputRow> {
-  const tableName = `bench-poll-${kind}-${Date.now()}`;
+  const tableName = `bench-poll-${target.name}-${kind}-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
-  const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
-  const params = parseLindormRequest(seed);
-  const procIds = await mapWithConcurrency(Array.from({ length: o.pollTasks }), 32, () => client.create(params));
+  const { backend } = target;
+  const module = backendCatalog.get(backend.id)!;
+  const run = Date.now().toString(36);
   const now = Date.now();
-  const tasks = procIds.map((remoteId, i) => {
-    const accepted = newTask(
-      {
-        taskId: taskIdFor(`bench-${i}`),
-        requestId: `bench-${i}`,
-        requestIdSource: 'client',
-        target: 'lindorm',
-        backend: 'lindorm-bulkload',
-        state: 'ACCEPTED',
-        createdAt: now - 60_000,
-        params,
-        summary: { destination: 'ld/default:t' },
-      },
-      'bench',
-      defaultTaskPolicy,
-    );
-    const submitted = transition(accepted, {
-      to: 'SUBMITTED',
-      reason: 'bench',
-      now: now - 60_000,
-      policy: defaultTaskPolicy,
-      changes: { remote: { procId: remoteId }, remoteId, submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 },
-      dueAt: now - 1_000,
-    });
-    return kind === 'first-check'
-      ? submitted
-      : transition(submitted, {
-          to: 'RUNNING',
-          reason: 'bench',
-          now: now - 30_000,
-          policy: defaultTaskPolicy,
-          changes: { remoteState: 'RUNNING' },
-          dueAt: now - 1_000,
-        });
-  });
+  const tasks = await mapWithConcurrency(
+    Array.from({ length: o.pollTasks }, (_, i) => i),
+    32,
+    async (i) => {
+      const params = module.requests.parseRequest(target.request(i, run));
+      const ref = await backend.create(params, { marker: `bench-${run}-${i}`, startedAt: now });
+      return benchTask(target, i, run, params, ref, kind, now);
+    },
+  );
   const load = async () => {
     for (let i = 0; i < tasks.length; i += 25) {
       await dynamodb.send(
@@ -133,117 +133,212 @@ export async function pollThroughput(
         }),
       );
     }
+    // The poller's own checkpoints start empty each time, as on a fresh table.
+    for (let shard = 0; shard < defaultTaskPolicy.shards; shard++)
+      await dynamodb.send(new DeleteItemCommand({ TableName: tableName, Key: { taskId: { S: `poll-shard#${shard}` } } }));
   };
+  const capacity = ledger ? ('TOTAL' as const) : ('NONE' as const);
 
-  // bulkpilot: poll ticks until every task has been checked once (one invocation should do).
-  await load();
-  const store = new DynamoDbTaskStore({ client: dynamodb, tableName });
-  const deps = {
-    store,
-    checkpoints: store,
-    backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
-    clock: systemClock,
-    random: Math.random,
-    logger: silentLogger,
-    settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy },
-  };
-  const started = performance.now();
   let checked = 0;
   let invocations = 0;
-  for (let tick = 0; checked < o.pollTasks && tick < 20; tick++, invocations++) {
-    checked += (await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, concurrencyPerTarget: o.concurrency, pageSize: 100 })).checked;
-  }
-  const bulkpilotMs = performance.now() - started;
-
-  // Floor: the same info calls on a bare undici pool at the same concurrency, and (first check) the one
-  // write per task the change (SUBMITTED → RUNNING) needs.
-  await load();
-  const pool = new Pool(new URL(masterUrl).origin, { connections: o.concurrency });
-  const floorStarted = performance.now();
-  await mapWithConcurrency(tasks, o.concurrency, async (task) => {
-    const response = await pool.request({ method: 'GET', path: `/pro/proc/${task.remoteId}/info` });
-    const body = (await response.body.json()) as { data: { state: string } };
-    if (kind === 'steady') return;
-    await dynamodb.send(
-      new UpdateItemCommand({
-        TableName: tableName,
-        Key: { taskId: { S: task.taskId } },
-        UpdateExpression: 'SET #s = :s, version = version + :one',
-        ExpressionAttributeNames: { '#s': 'state' },
-        ExpressionAttributeValues: { ':s': { S: body.data.state }, ':one': { N: '1' } },
+  const bulkpilot = async () => {
+    await load();
+    const store = new DynamoDbTaskStore({ client: dynamodb, tableName, ...(ledger ? { ledger: new CostLedger() } : {}) });
+    const deps = {
+      store,
+      checkpoints: store,
+      backends: new BackendRegistry([backend]),
+      clock: systemClock,
+      random: Math.random,
+      logger: silentLogger,
+      settings: { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy },
+    };
+    return timed(async () => {
+      checked = 0;
+      invocations = 0;
+      for (let tick = 0; checked < o.pollTasks && tick < 20; tick++, invocations++) {
+        checked += (await pollTick(deps, { owner: `bench-${tick}`, remainingMs: () => 15 * 60_000, concurrencyPerTarget: o.concurrency, pageSize: 100 }))
+          .checked;
+      }
+    });
+  };
+  // Floor: the same status calls through the backend's client at the same concurrency, and (first check)
+  // one write per task for the change SUBMITTED → RUNNING.
+  const floor = (write: 'bare' | 'required') => async () => {
+    await load();
+    return timed(() =>
+      mapWithConcurrency(tasks, o.concurrency, async (task) => {
+        const status = await backend.status(task.remote!);
+        if (kind === 'steady') return;
+        await dynamodb.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: { taskId: { S: task.taskId } },
+            ReturnConsumedCapacity: capacity,
+            ...(write === 'bare' ? bareWrite(status.state) : requiredWrite(task, status.state, Date.now())),
+          }),
+        );
       }),
     );
-  });
-  const floorMs = performance.now() - floorStarted;
-  await pool.close();
-  await client.close();
+  };
+  const floors = kind === 'steady' ? [floor('bare')] : [floor('bare'), floor('required')];
+  const { bulkpilotMs, floorMs } = await abba(bulkpilot, floors);
+  const [floorMsBare, requiredFloorMs] = floorMs as [number, number | undefined];
+  const ratio = floorMsBare / bulkpilotMs;
   return {
-    measure: `poll (${kind === 'steady' ? 'steady: no news' : 'first check: each changes'}): ${o.pollTasks} due tasks in ${invocations} invocation${invocations === 1 ? '' : 's'}, info +${o.infoLatencyMs} ms, ${o.concurrency} in flight`,
+    target: target.name,
+    kind,
+    ledger,
+    measure: `${target.name}: poll (${kind === 'steady' ? 'steady: no news' : 'first check: each changes'}): ${o.pollTasks} due tasks in ${invocations} invocation${invocations === 1 ? '' : 's'}, status +${o.infoLatencyMs} ms, ${o.concurrency} in flight${ledger ? ', cost ledger on' : ''}`,
     items: checked,
     bulkpilotMs,
-    floorMs,
-    ratio: floorMs / bulkpilotMs,
+    floorMs: floorMsBare,
+    ratio,
     goal: '≥ 0.8× the floor; one invocation < 60 s',
+    met: ratio >= 0.8,
+    ...(requiredFloorMs === undefined ? {} : { requiredFloorMs, requiredRatio: requiredFloorMs / bulkpilotMs }),
+  };
+}
+
+function benchTask(target: BenchTarget, i: number, run: string, params: unknown, ref: RemoteRef, kind: 'steady' | 'first-check', now: number): Task {
+  const { backend } = target;
+  const module = backendCatalog.get(backend.id)!;
+  const accepted = newTask(
+    {
+      taskId: taskIdFor(`bench-${run}-${i}`),
+      requestId: `bench-${run}-${i}`,
+      requestIdSource: 'client',
+      target: target.name,
+      backend: backend.id,
+      state: 'ACCEPTED',
+      createdAt: now - 60_000,
+      params,
+      summary: module.requests.summarize(params as never),
+    },
+    'bench',
+    defaultTaskPolicy,
+  );
+  const submitted = transition(accepted, {
+    to: 'SUBMITTED',
+    reason: 'bench',
+    now: now - 60_000,
+    policy: defaultTaskPolicy,
+    changes: { remote: ref, remoteId: backend.describeRef(ref), submittedAt: now - 60_000, runStartedAt: now - 60_000, attempt: 1 },
+    dueAt: now - 1_000,
+  });
+  return kind === 'first-check'
+    ? submitted
+    : transition(submitted, {
+        to: 'RUNNING',
+        reason: 'bench',
+        now: now - 30_000,
+        policy: defaultTaskPolicy,
+        changes: { remoteState: 'RUNNING' },
+        dueAt: now - 1_000,
+      });
+}
+
+/** The least write a status can be stored with: its state and a version bump. */
+function bareWrite(state: string) {
+  return {
+    UpdateExpression: 'SET #s = :s, version = version + :one',
+    ExpressionAttributeNames: { '#s': 'state' },
+    ExpressionAttributeValues: { ':s': { S: state }, ':one': { N: '1' } },
+  };
+}
+
+/**
+ * The least write a durable state change needs: the new state only over the version it was decided on (else
+ * a concurrent operator's abort is overwritten), the next due time (else the task is never checked again, or
+ * at once), and its history entry (what `bulkpilot history` and the targets contract show).
+ */
+export function requiredWrite(task: Task, state: string, now: number) {
+  return {
+    UpdateExpression: 'SET #s = :s, #v = :next, dueAt = :due, #h = list_append(#h, :entry)',
+    ConditionExpression: '#v = :expected',
+    ExpressionAttributeNames: { '#s': 'state', '#v': 'version', '#h': 'history' },
+    ExpressionAttributeValues: {
+      ':s': { S: state },
+      ':next': { N: String(task.version + 1) },
+      ':expected': { N: String(task.version) },
+      ':due': { N: String(now + 60_000) },
+      ':entry': { L: [{ M: marshall({ at: now, from: task.state, to: 'RUNNING', reason: `backend reports ${state}` }) }] },
+    },
   };
 }
 
 async function submitThroughput(
   dynamodb: DynamoDBClient,
-  masterUrl: string,
+  target: BenchTarget,
+  targets: Targets,
   o: { submitRequests: number; concurrency: number; infoLatencyMs: number },
+  ledger = false,
 ): Promise<ThroughputRow> {
-  const tableName = `bench-submit-${Date.now()}`;
+  const tableName = `bench-submit-${target.name}-${Date.now()}`;
   await provisionTable(dynamodb, { tableName });
-  const client = new LindormBulkloadClient({ baseUrl: masterUrl, connections: o.concurrency });
-  const store = new DynamoDbTaskStore({ client: dynamodb, tableName });
-  const deps = {
-    store,
-    targets: targetsFromEnv({ BDS_MASTER_URL: masterUrl }),
-    backends: new BackendRegistry([new LindormBulkloadBackend(client)]),
-    deadLetters: { send: async () => {} },
-    clock: systemClock,
-    logger: silentLogger,
-    settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
+  const { backend } = target;
+  const module = backendCatalog.get(backend.id)!;
+  const capacity = ledger ? ('TOTAL' as const) : ('NONE' as const);
+  const batchesOf = (run: string) => {
+    const records = Array.from({ length: o.submitRequests }, (_, i) => ({
+      messageId: `m-${run}-${i}`,
+      body: JSON.stringify({ requestId: `submit-${run}-${i}`, target: target.name, ...target.request(i, run) }),
+      fields: target.request(i, run),
+    }));
+    return Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
   };
-  const run = Date.now();
-  const records = Array.from({ length: o.submitRequests }, (_, i) => ({
-    messageId: `m-${i}`,
-    body: JSON.stringify({ requestId: `submit-${run}-${i}`, ...seed }),
-  }));
-  const batches = Array.from({ length: Math.ceil(records.length / 10) }, (_, i) => records.slice(i * 10, i * 10 + 10));
-
+  let runs = 0;
+  let submitted = 0;
   // bulkpilot: SQS-sized batches through the submit path, one batch after another, as one Lambda would.
-  const started = performance.now();
-  for (const batch of batches) await submitBatch(batch, { remainingMs: () => 60_000 }, deps, 5);
-  const bulkpilotMs = performance.now() - started;
-
-  // Floor: one POST (create) and one PutItem per request, the same batches, the same concurrency.
-  const pool = new Pool(new URL(masterUrl).origin, { connections: o.concurrency });
-  const form = encodeCreateForm(parseLindormRequest(seed));
-  const floorStarted = performance.now();
-  for (const batch of batches) {
-    await mapWithConcurrency(batch, 5, async (record) => {
-      const response = await pool.request({
-        method: 'POST',
-        path: '/pro/proc/bulkload/create',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form,
-      });
-      const { message } = (await response.body.json()) as { message: string };
-      await dynamodb.send(
-        new PutItemCommand({ TableName: tableName, Item: { taskId: { S: `floor-${record.messageId}` }, remoteId: { S: message }, body: { S: record.body } } }),
-      );
+  const bulkpilot = async () => {
+    const batches = batchesOf(`b${runs++}${Date.now().toString(36)}`);
+    const store = new DynamoDbTaskStore({ client: dynamodb, tableName, ...(ledger ? { ledger: new CostLedger() } : {}) });
+    const deps = {
+      store,
+      targets,
+      backends: new BackendRegistry([backend]),
+      deadLetters: { send: async () => {} },
+      clock: systemClock,
+      logger: silentLogger,
+      settings: { ...defaultSubmitSettings, taskPolicy: defaultTaskPolicy },
+    };
+    return timed(async () => {
+      for (const batch of batches)
+        submitted += (await submitBatch(batch, { remainingMs: () => 60_000 }, deps, 5)).outcomes.filter((o) => o.outcome.kind === 'submitted').length;
     });
-  }
-  const floorMs = performance.now() - floorStarted;
-  await pool.close();
-  await client.close();
+  };
+  // Floor: one create and one PutItem per request, the same batches, the same concurrency.
+  const floor = async () => {
+    const run = `f${runs++}${Date.now().toString(36)}`;
+    const batches = batchesOf(run).map((batch) => batch.map((record) => ({ ...record, params: module.requests.parseRequest(record.fields) })));
+    return timed(async () => {
+      for (const batch of batches) {
+        await mapWithConcurrency(batch, 5, async (record) => {
+          const ref = await backend.create(record.params, { marker: record.messageId, startedAt: Date.now() });
+          await dynamodb.send(
+            new PutItemCommand({
+              TableName: tableName,
+              ReturnConsumedCapacity: capacity,
+              Item: { taskId: { S: `floor-${record.messageId}` }, remote: { S: JSON.stringify(ref) }, body: { S: record.body } },
+            }),
+          );
+        });
+      }
+    });
+  };
+  const { bulkpilotMs, floorMs } = await abba(bulkpilot, [floor]);
+  const ratio = bulkpilotMs / floorMs[0]!;
   return {
-    measure: `submit: ${o.submitRequests} requests in batches of 10, create +${o.infoLatencyMs} ms`,
-    items: o.submitRequests,
+    target: target.name,
+    kind: 'submit',
+    ledger,
+    measure: `${target.name}: submit: ${o.submitRequests} requests in batches of 10, create +${o.infoLatencyMs} ms${ledger ? ', cost ledger on' : ''}`,
+    // Both bulkpilot runs: every request of each is created and recorded.
+    items: submitted / 2,
     bulkpilotMs,
-    floorMs,
-    ratio: bulkpilotMs / floorMs,
+    floorMs: floorMs[0]!,
+    ratio,
     goal: '≤ 1.5× the floor',
+    met: ratio <= 1.5,
   };
 }

@@ -31,12 +31,15 @@ export class DynamoDbSlotStore implements SlotStore {
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #ledger: CostLedger | undefined;
+  /** Units are asked for only when a ledger records them: DynamoDB Local takes markedly longer to answer with them. */
+  readonly #capacity: 'TOTAL' | 'NONE';
 
   /** With a ledger, what a take or a give-back consumes is the task's cost, as its own writes are. */
   constructor(options: { client: DynamoDBClient; tableName: string; ledger?: CostLedger }) {
     this.#client = options.client;
     this.#table = options.tableName;
     this.#ledger = options.ledger;
+    this.#capacity = options.ledger ? 'TOTAL' : 'NONE';
   }
 
   #spent(taskId: string, consumed: ConsumedCapacity[] | undefined, kind: 'read' | 'write') {
@@ -73,7 +76,7 @@ export class DynamoDbSlotStore implements SlotStore {
     try {
       const out = await this.#client.send(
         new TransactWriteItemsCommand({
-          ReturnConsumedCapacity: 'TOTAL',
+          ReturnConsumedCapacity: this.#capacity,
           TransactItems: missing.map((scope) => ({
             Update: {
               TableName: this.#table,
@@ -116,7 +119,7 @@ export class DynamoDbSlotStore implements SlotStore {
         try {
           const out = await this.#client.send(
             new UpdateItemCommand({
-              ReturnConsumedCapacity: 'TOTAL',
+              ReturnConsumedCapacity: this.#capacity,
               TableName: this.#table,
               Key: { taskId: { S: slotPrefix + id } },
               UpdateExpression: 'REMOVE #h ADD used :minus',
@@ -148,7 +151,12 @@ export class DynamoDbSlotStore implements SlotStore {
 
   async #item(scopeId: string, forTask?: string): Promise<Record<string, unknown>> {
     const out = await this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: slotPrefix + scopeId } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+      new GetItemCommand({
+        TableName: this.#table,
+        Key: { taskId: { S: slotPrefix + scopeId } },
+        ConsistentRead: true,
+        ReturnConsumedCapacity: this.#capacity,
+      }),
     );
     if (forTask) this.#spent(forTask, out.ConsumedCapacity ? [out.ConsumedCapacity] : undefined, 'read');
     return out.Item ? unmarshall(out.Item) : {};

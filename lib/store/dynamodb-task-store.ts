@@ -34,6 +34,8 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
   readonly #client: DynamoDBClient;
   readonly #table: string;
   readonly #ledger: CostLedger | undefined;
+  /** Units are asked for only when a ledger records them: DynamoDB Local takes markedly longer to answer with them. */
+  readonly #capacity: 'TOTAL' | 'NONE';
   readonly #reader: TaskIndexReader;
 
   /** With a ledger, every task write also stores what the task consumed since its previous write. */
@@ -41,12 +43,13 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
     this.#client = options.client;
     this.#table = options.tableName;
     this.#ledger = options.ledger;
+    this.#capacity = options.ledger ? 'TOTAL' : 'NONE';
     this.#reader = new TaskIndexReader(options.client, options.tableName);
   }
 
   async get(taskId: string): Promise<Task | undefined> {
     const out = await this.#client.send(
-      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true, ReturnConsumedCapacity: 'TOTAL' }),
+      new GetItemCommand({ TableName: this.#table, Key: { taskId: { S: taskId } }, ConsistentRead: true, ReturnConsumedCapacity: this.#capacity }),
     );
     this.#ledger?.addCapacity(taskId, out.ConsumedCapacity?.CapacityUnits ?? 0, 0);
     return out.Item ? (unmarshall(out.Item) as Task) : undefined;
@@ -195,7 +198,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
           ConditionExpression: `#version = :expected AND size(#history) < :limit${cost ? ' AND attribute_exists(cost)' : ''}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: 'TOTAL',
+          ReturnConsumedCapacity: this.#capacity,
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
@@ -220,7 +223,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
           TableName: this.#table,
           Key: { taskId: { S: task.taskId } },
           UpdateExpression: 'SET dueAt = :due, #poll = :poll, cost = :cost',
-          ReturnConsumedCapacity: 'TOTAL',
+          ReturnConsumedCapacity: this.#capacity,
           ConditionExpression: '#version = :version AND #state = :state',
           ExpressionAttributeNames: { '#version': 'version', '#state': 'state', '#poll': 'poll' },
           ExpressionAttributeValues: {
@@ -250,7 +253,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
           KeyConditionExpression: 'dueShard = :shard AND dueAt <= :now',
           ExpressionAttributeValues: { ':shard': { N: String(shard) }, ':now': { N: String(now) } },
           Limit: pageSize,
-          ReturnConsumedCapacity: 'TOTAL',
+          ReturnConsumedCapacity: this.#capacity,
           ...(start ? { ExclusiveStartKey: start } : {}),
         }),
       );
@@ -411,7 +414,7 @@ export class DynamoDbTaskStore implements TaskStore, PollCheckpointStore, Cursor
     const out = await this.#client.send(
       new PutItemCommand({
         TableName: this.#table,
-        ReturnConsumedCapacity: 'TOTAL',
+        ReturnConsumedCapacity: this.#capacity,
         Item: marshall({ ...task, historyMoved: undefined }, { removeUndefinedValues: true, convertTopLevelContainer: false }),
         ConditionExpression: condition,
         ...(Object.keys(names).length ? { ExpressionAttributeNames: names } : {}),

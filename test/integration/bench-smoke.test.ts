@@ -6,17 +6,30 @@ import { lifecycleCost } from '../../bench/lifecycle-cost.ts';
 import { throughput } from '../../bench/throughput.ts';
 
 describe('npm run bench (smoke size)', () => {
-  it('polls every due task and submits every request, against floors measured in the same run', async () => {
-    const [steady, firstCheck, submit] = await throughput({ pollTasks: 30, submitRequests: 20, infoLatencyMs: 5, concurrency: 8 });
-    expect(steady).toMatchObject({ items: 30 });
-    expect(firstCheck).toMatchObject({ items: 30 });
-    expect(submit).toMatchObject({ items: 20 });
-    for (const row of [steady!, firstCheck!, submit!]) {
+  it("polls every due task and submits every request on each backend's simulator, against floors measured in the same run", async () => {
+    const rows = await throughput({ pollTasks: 12, submitRequests: 10, infoLatencyMs: 5, concurrency: 8 });
+    const plain = rows.filter((r) => !r.ledger);
+    expect(plain.map((r) => [r.target, r.kind])).toEqual(
+      ['lindorm', 'linkis', 'cdm', 'dis'].flatMap((target) => [
+        [target, 'steady'],
+        [target, 'first-check'],
+        [target, 'submit'],
+      ]),
+    );
+    // As deployed (cost ledger on): one first-check and one submit row, on the first target.
+    expect(rows.filter((r) => r.ledger).map((r) => [r.target, r.kind])).toEqual([
+      ['lindorm', 'first-check'],
+      ['lindorm', 'submit'],
+    ]);
+    for (const row of rows) {
+      expect(row.items).toBe(row.kind === 'submit' ? 10 : 12);
       expect(row.bulkpilotMs).toBeGreaterThan(0);
       expect(row.floorMs).toBeGreaterThan(0);
       expect(Number.isFinite(row.ratio)).toBe(true);
+      expect(row.met).toBe(row.kind === 'submit' ? row.ratio <= 1.5 : row.ratio >= 0.8);
+      if (row.kind === 'first-check') expect(row.requiredFloorMs).toBeGreaterThan(0);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('counts whole lifecycles: every task reaches SUCCEEDED through its four states, with its units and calls', async () => {
     const cost = await lifecycleCost({ tasks: 2, runMinutes: 10 });
