@@ -64,6 +64,8 @@ export interface CostModel {
 // writes nothing; every tick reads each active task's index entry (about 300 B, eventually consistent:
 // 0.5 unit per 4 KB). Every strategy keeps the same task table for its operators: the same units.
 const indexRead = 300 / 4096 / 2;
+/** The operators' index units in those: a change's by-state move; a submit's by-state, by-target and by-remote-id entries. */
+export const operatorIndexUnits = { perChange: 2, perSubmit: 3 };
 export const costModels: Record<StrategyName, CostModel> = {
   bulkpilot: {
     lambdaMsPerCheck: 5,
@@ -119,6 +121,20 @@ export interface StrategyResult {
   cost: { dynamo: number; lambda: number; stepFunctions: number; messaging: number; total: number };
   /** The same runs at the least a task must write to be durable and crash-safe (`floorWriteUnits`), all else equal. */
   floorCost: number;
+  /** bulkpilot's cost over the floor, by what it buys (`overFloorOf`); zero for the other strategies. */
+  overFloor: OverFloor;
+}
+
+/** Dollars above the floor, by cause: the same runs, counted from the cost model's units. */
+export interface OverFloor {
+  /** The CLI's four indexes (by-state, by-target, by-remote-id, by-source-file): deploy param operatorIndexes. */
+  operatorIndexes: number;
+  /** The RUNNING state's own write per run (item and due entry; its by-state move is the indexes'). */
+  runningWrites: number;
+  /** The notify function's "announced" mark. */
+  notificationMarks: number;
+  /** The rest: each retry's RETRY_WAIT write. */
+  other: number;
 }
 
 /**
@@ -142,6 +158,7 @@ export interface Summary {
   dollarsPer10kTaskHours: number;
   /** The floor's (floorWriteUnits) on the same runs. */
   floorDollarsPer10kTaskHours: number;
+  overFloorPer10kTaskHours: OverFloor;
   /** The same, by part: DynamoDB, Lambda, Step Functions, and messaging (SQS, SNS, the other functions). */
   breakdownPer10kTaskHours: { dynamo: number; lambda: number; stepFunctions: number; messaging: number };
 }
@@ -302,7 +319,7 @@ export function simulate(
   // The same for every design: the request's send, receive and delete on SQS (receive and delete batched by
   // ten), one submit invocation per ten requests and one notify invocation and SNS publish per task.
   const messaging = tasks * (1.2 * prices.sqsRequest + prices.snsPublish + 1.1 * prices.lambdaRequest + 0.2 * 0.5 * prices.lambdaGbSecond);
-  return {
+  const result: StrategyResult = {
     strategy,
     tasks,
     taskHours,
@@ -322,7 +339,17 @@ export function simulate(
       checks * (costModels.bulkpilot.lambdaMsPerCheck / 1000) * costModels.bulkpilot.lambdaGb * prices.lambdaGbSecond +
       1440 * (prices.lambdaRequest + 35 * 0.5 * prices.lambdaGbSecond) +
       messaging,
+    overFloor: { operatorIndexes: 0, runningWrites: 0, notificationMarks: 0, other: 0 },
   };
+  if (strategy === 'bulkpilot') {
+    const unit = prices.dynamoWriteUnit;
+    const over = result.overFloor;
+    over.operatorIndexes = (changes * operatorIndexUnits.perChange + tasks * operatorIndexUnits.perSubmit) * unit;
+    over.runningWrites = (tasks + retries) * (model.writeUnitsPerChange - operatorIndexUnits.perChange) * unit;
+    over.notificationMarks = tasks * model.unitsPerNotification.write * unit;
+    over.other = result.cost.total - result.floorCost - over.operatorIndexes - over.runningWrites - over.notificationMarks;
+  }
+  return result;
 }
 
 export function summarize(result: StrategyResult): Summary {
@@ -340,6 +367,9 @@ export function summarize(result: StrategyResult): Summary {
     predictedShare: result.predictedShare,
     dollarsPer10kTaskHours: (result.cost.total / result.taskHours) * 10_000,
     floorDollarsPer10kTaskHours: (result.floorCost / result.taskHours) * 10_000,
+    overFloorPer10kTaskHours: Object.fromEntries(
+      Object.entries(result.overFloor).map(([k, v]) => [k, (v / result.taskHours) * 10_000]),
+    ) as unknown as OverFloor,
     breakdownPer10kTaskHours: {
       dynamo: (result.cost.dynamo / result.taskHours) * 10_000,
       lambda: (result.cost.lambda / result.taskHours) * 10_000,

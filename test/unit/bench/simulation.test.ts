@@ -54,4 +54,15 @@ describe('the virtual-time simulation', () => {
     expect(ours.floorDollarsPer10kTaskHours).toBeGreaterThan(0);
     expect(ours.floorDollarsPer10kTaskHours).toBeLessThan(ours.dollarsPer10kTaskHours);
   });
+
+  it('accounts for every dollar above the floor: the indexes, the RUNNING writes, the marks and the rest add up to the gap', () => {
+    const ours = summarize(simulate('bulkpilot', small));
+    const over = ours.overFloorPer10kTaskHours;
+    for (const part of Object.values(over)) expect(part).toBeGreaterThanOrEqual(0);
+    const sum = over.operatorIndexes + over.runningWrites + over.notificationMarks + over.other;
+    expect(ours.floorDollarsPer10kTaskHours + sum).toBeCloseTo(ours.dollarsPer10kTaskHours, 9);
+    // The operators' indexes are most of the gap (a by-state move on every change, three entries per submit).
+    expect(over.operatorIndexes).toBeGreaterThan(over.runningWrites + over.notificationMarks + over.other);
+    expect(Object.values(summarize(simulate('fixed-60s', small)).overFloorPer10kTaskHours)).toEqual([0, 0, 0, 0]);
+  });
 });
