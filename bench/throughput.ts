@@ -7,7 +7,7 @@ import { backendCatalog } from '../lib/backends/catalog.ts';
 import { BackendRegistry } from '../lib/backends/registry.ts';
 import { systemClock } from '../lib/clock.ts';
 import { mapWithConcurrency } from '../lib/concurrency.ts';
-import { CostLedger } from '../lib/cost/cost-ledger.ts';
+import { CostLedger, zeroCost } from '../lib/cost/cost-ledger.ts';
 import { silentLogger } from '../lib/logger.ts';
 import { DynamoDbTaskStore } from '../lib/store/dynamodb-task-store.ts';
 import { submitBatch } from '../lib/submit/submit-batch.ts';
@@ -261,6 +261,8 @@ function benchTask(target: BenchTarget, i: number, run: string, params: unknown,
     'bench',
     defaultTaskPolicy,
   );
+  // A stored task always has its cost map (the submit path's first write sets it); the ledger's writes add to it.
+  accepted.cost = { ...zeroCost };
   const submitted = transition(accepted, {
     to: 'SUBMITTED',
     reason: 'bench',
