@@ -30,6 +30,7 @@ import { startWaitingTasks } from '../lib/tracking/waiting-starter.ts';
 import { startDynamoDbLocal } from '../local/emulators/dynamodb-local.ts';
 import { startLindormMaster } from '../local/lindorm-master/simulator.ts';
 import { provisionTable } from '../local/provision/provision.ts';
+import { lindormSeed } from './throughput-targets.ts';
 
 export interface LifecycleCost {
   tasks: number;
@@ -124,16 +125,7 @@ export async function lifecycleCost(options: { tasks: number; runMinutes: number
     const client = new LindormBulkloadClient({ baseUrl: master.url, clock });
     const backends = new BackendRegistry([metered(new LindormBulkloadBackend(client), noMetrics, ledger)]);
     const settings = { taskPolicy: defaultTaskPolicy, poll: defaultPollPolicy, retry: defaultRetryPolicy };
-    const seed = {
-      src: 'hdfs',
-      dst: 'ld',
-      readerConfig: '{"filePath":"p/","column":["id"]}',
-      writerConfig: '{"namespace":"default","lindormTable":"t","columns":["ROW||String"]}',
-
-      driverSpec: 'large',
-      instances: 2,
-      fileType: 'Parquet',
-    };
+    const seed = lindormSeed;
     const ids = Array.from({ length: options.tasks }, (_, i) => `cost-${i}`);
     const taskIds = ids.map(taskIdFor);
     const body = (id: string, i: number) =>

@@ -68,7 +68,8 @@ export async function startBenchTargets(latencyMs: number, only: readonly string
   };
 }
 
-const lindormSeed = {
+/** A small Lindorm request (the seed's shape, short configs), shared by the benchmarks. */
+export const lindormSeed = {
   src: 'hdfs',
   dst: 'ld',
   readerConfig: '{"filePath":"p/","column":["id"]}',
