@@ -490,6 +490,7 @@ async function takeSlots(claimed: Task, job: Submission): Promise<SubmitOutcome 
     throw new RetryLaterError(`task ${claimed.taskId}: moved on while it was put in the waiting line`, { cause: error });
   }
   log.info('task waits for a slot', { scope: taken.scope, holders: taken.holders, max: taken.max });
-  deps.metrics?.count('TasksWaiting', 1, { target: request.target });
+  // One task more in the line; `TasksWaiting` is the line's length, as each poll reads it.
+  deps.metrics?.count('TasksQueued', 1, { target: request.target });
   return { kind: 'waiting', taskId: claimed.taskId, reason };
 }

@@ -124,7 +124,7 @@ describe('the stage dashboard in serverless.yml', () => {
     expect(backendErrors.length).toBeGreaterThanOrEqual(5);
     expect(backendLatency.length).toBe(backendErrors.length);
     expect([...backendErrors, ...backendLatency].filter((name) => !byTarget.has(name))).toEqual([]);
-    for (const name of ['WaitingLineAge', 'TasksWaiting', 'TaskWaitDuration']) expect(byTarget).toContain(name);
+    for (const name of ['WaitingLineAge', 'TasksWaiting', 'TasksQueued', 'TaskWaitDuration']) expect(byTarget).toContain(name);
 
     // Every queue serverless.yml dead-letters into, by the depth its alarm watches.
     const deadLetterQueues = Object.values(resources)
