@@ -1,5 +1,5 @@
 import type { BackendRegistry } from '../backends/registry.ts';
-import { collectReport } from '../report/collect-report.ts';
+import { collectReport, type LogTailCache } from '../report/collect-report.ts';
 import { renderReportHtml } from '../report/render-html.ts';
 import type { ReportData, ReportFilters } from '../report/report-model.ts';
 import { parseTimeBound, TimeBoundError } from '../report/time-window.ts';
@@ -64,9 +64,10 @@ function parseStates(raw: string): TaskState[] {
 export async function reportData(
   store: Pick<TaskStore, 'listPage' | 'fullHistory'>,
   backends: BackendRegistry | { unavailable: string },
-  o: { filters: ReportFilters; maxTasks: number; now: number },
+  o: { filters: ReportFilters; maxTasks: number; now: number; logCache?: LogTailCache },
 ): Promise<ReportData> {
-  return collectReport(store, { filters: o.filters, maxTasks: o.maxTasks, now: o.now, logs: { backends, ...logTails } });
+  const logs = { backends, ...logTails, ...(o.logCache ? { cache: o.logCache } : {}) };
+  return collectReport(store, { filters: o.filters, maxTasks: o.maxTasks, now: o.now, logs });
 }
 
 export function reportOutput(data: ReportData, json: boolean): string {

@@ -2,6 +2,7 @@ import type { Backend, RemoteRef } from '../backends/backend.ts';
 import type { BackendRegistry } from '../backends/registry.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import type { TaskStore } from '../store/task-store.ts';
+import { isTerminal } from '../task/states.ts';
 import type { Task } from '../task/task.ts';
 import { refOf } from '../tracking/poll-task.ts';
 import { buildReport, type LogTail, type ReportData, type ReportFilters, type ReportInput } from './report-model.ts';
@@ -17,7 +18,31 @@ export interface CollectOptions {
   /** Most tasks read; more in the window make the report `truncated` (the newest are shown). */
   maxTasks: number;
   /** Log tails: the connected targets (or why they cannot be), for at most `tasks` failed tasks, `lines` each, each read within `timeoutMs`. */
-  logs?: { backends: BackendRegistry | { unavailable: string }; tasks: number; lines: number; timeoutMs: number };
+  logs?: { backends: BackendRegistry | { unavailable: string }; tasks: number; lines: number; timeoutMs: number; cache?: LogTailCache };
+}
+
+/**
+ * Log tails already read, for a caller that reports again and again (the live page, every few seconds): an
+ * ended task's log no longer changes, so it is read once per version of the task, not on every refresh.
+ */
+export class LogTailCache {
+  readonly #tails = new Map<string, LogTail>();
+  readonly #most: number;
+
+  constructor(most = 1_000) {
+    this.#most = most;
+  }
+
+  get(task: Task): LogTail | undefined {
+    return this.#tails.get(`${task.taskId}@${task.version}`);
+  }
+
+  /** Keeps a tail read in full of a task that has ended; the oldest entry goes first when full. */
+  keep(task: Task, tail: LogTail): void {
+    if (!isTerminal(task.state) || 'unavailable' in tail) return;
+    if (this.#tails.size >= this.#most) this.#tails.delete(this.#tails.keys().next().value!);
+    this.#tails.set(`${task.taskId}@${task.version}`, tail);
+  }
 }
 
 /** Index reads start at this many tasks and double until the window's start is passed (each read re-reads the ones before). */
@@ -63,8 +88,12 @@ async function logTails(tasks: readonly Task[], o: NonNullable<CollectOptions['l
       const backend = backends.forTask(task);
       // A backend without a log is not asked (its console has it); a target not configured here cannot be.
       if (!backend?.readLog) return undefined;
+      const kept = o.cache?.get(task);
+      if (kept) return [task, kept];
       try {
-        return [task, await readTail(backend.readLog.bind(backend), refOf(task, backend)!, o.lines, AbortSignal.timeout(o.timeoutMs))];
+        const tail = await readTail(backend.readLog.bind(backend), refOf(task, backend)!, o.lines, AbortSignal.timeout(o.timeoutMs));
+        o.cache?.keep(task, tail);
+        return [task, tail];
       } catch (error) {
         return [task, { unavailable: error instanceof Error ? error.message : String(error) }];
       }

@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { BackendRegistry } from '../../lib/backends/registry.ts';
 import { reportData } from '../../lib/cli/report-command.ts';
+import { LogTailCache } from '../../lib/report/collect-report.ts';
 import { renderReportHtml } from '../../lib/report/render-html.ts';
 import type { ReportData } from '../../lib/report/report-model.ts';
 import type { TaskStore } from '../../lib/store/task-store.ts';
@@ -21,7 +22,10 @@ export async function startReportServer(options: {
   maxTasks?: number;
   onError?: (error: unknown) => void;
 }): Promise<ReportServer> {
-  const data = (): Promise<ReportData> => reportData(options.store, options.backends, { filters: {}, maxTasks: options.maxTasks ?? 2_000, now: Date.now() });
+  // The page asks every few seconds: an ended task's log tail is read once, not on each refresh.
+  const logCache = new LogTailCache();
+  const data = (): Promise<ReportData> =>
+    reportData(options.store, options.backends, { filters: {}, maxTasks: options.maxTasks ?? 2_000, now: Date.now(), logCache });
   const server: Server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (request.method !== 'GET' || (path !== '/' && path !== '/report.json')) {
